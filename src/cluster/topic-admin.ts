@@ -1,0 +1,110 @@
+/**
+ * Creating, deleting and growing topics: validation with Kafka's rules and error codes, then the
+ * registry and the partition logs.
+ */
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { ReplicaManager } from './replica-manager.js';
+import { validateTopicName, type TopicInfo, type TopicRegistry } from './topic-registry.js';
+import { validateTopicConfigs } from './config/topic-config.js';
+
+export interface TopicAdminSettings {
+  readonly brokerCount: number;
+  readonly numPartitions: number;
+  readonly defaultReplicationFactor: number;
+  readonly autoCreateTopicsEnable: boolean;
+  readonly deleteTopicEnable: boolean;
+}
+
+export interface CreateTopicSpec {
+  name: string;
+  numPartitions: number; // -1: broker default
+  replicationFactor: number; // -1: broker default
+  configs: Record<string, string>;
+}
+
+export class TopicAdmin {
+  /** Topics being created right now, so concurrent auto-creates share one creation. */
+  private readonly creating = new Map<string, Promise<TopicInfo>>();
+
+  constructor(
+    private readonly topics: TopicRegistry,
+    private readonly replicas: ReplicaManager,
+    private readonly settings: TopicAdminSettings,
+  ) {}
+
+  /** Checks a creation request and returns the resolved partition count and replication factor. */
+  validateCreate(spec: CreateTopicSpec): { partitions: number; replicationFactor: number } {
+    validateTopicName(spec.name);
+    if (this.topics.get(spec.name) || this.creating.has(spec.name)) {
+      throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${spec.name}' already exists.`);
+    }
+    const partitions = spec.numPartitions === -1 ? this.settings.numPartitions : spec.numPartitions;
+    if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
+    const replicationFactor = spec.replicationFactor === -1 ? this.settings.defaultReplicationFactor : spec.replicationFactor;
+    if (replicationFactor <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
+    if (replicationFactor > this.settings.brokerCount) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICATION_FACTOR,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${this.settings.brokerCount} broker(s) are registered.`,
+      );
+    }
+    try {
+      validateTopicConfigs(spec.configs);
+    } catch (err) {
+      throw new KafkaError(ErrorCode.INVALID_CONFIG, err instanceof Error ? err.message : String(err));
+    }
+    return { partitions, replicationFactor };
+  }
+
+  async create(spec: CreateTopicSpec): Promise<TopicInfo> {
+    const { partitions } = this.validateCreate(spec);
+    const pending = (async () => {
+      const info = await this.topics.create(spec.name, partitions, spec.configs);
+      await this.replicas.hostPartitions(info.name, info.partitions, info.topicId);
+      return info;
+    })();
+    this.creating.set(spec.name, pending);
+    try {
+      return await pending;
+    } finally {
+      this.creating.delete(spec.name);
+    }
+  }
+
+  /** For Metadata and Produce on an unknown topic: create it when auto-creation is on. */
+  async getOrAutoCreate(name: string, allowAutoCreate: boolean): Promise<TopicInfo> {
+    const existing = this.topics.get(name);
+    if (existing) return existing;
+    const inFlight = this.creating.get(name);
+    if (inFlight) return inFlight;
+    if (!allowAutoCreate || !this.settings.autoCreateTopicsEnable) {
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    }
+    return this.create({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
+  }
+
+  async delete(name: string): Promise<TopicInfo> {
+    if (!this.settings.deleteTopicEnable) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
+    const info = await this.topics.delete(name);
+    await this.replicas.dropTopic(info.name, info.partitions);
+    return info;
+  }
+
+  validateAddPartitions(name: string, totalCount: number): TopicInfo {
+    const info = this.topics.get(name);
+    if (!info) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
+    if (totalCount < info.partitions) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic currently has ${info.partitions} partitions, which is higher than the requested ${totalCount}.`);
+    }
+    if (totalCount === info.partitions) {
+      throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${info.partitions} partitions.`);
+    }
+    return info;
+  }
+
+  async addPartitions(name: string, totalCount: number): Promise<void> {
+    const info = this.validateAddPartitions(name, totalCount);
+    await this.topics.setPartitionCount(name, totalCount);
+    await this.replicas.hostPartitions(name, totalCount, info.topicId);
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * The topics this broker knows: name, topic id, partition count and config overrides.
+ * Single-node for now, persisted as one JSON document written atomically (temp file, fsync,
+ * rename, fsync of the directory). The clustered design moves this into the Raft metadata log.
+ */
+import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import { randomUuid } from '../protocol/schema/uuid.js';
+
+export interface TopicInfo {
+  readonly name: string;
+  readonly topicId: string;
+  partitions: number;
+  configs: Record<string, string>;
+}
+
+const FILE_NAME = 'tributary-topics.json';
+const MAX_TOPIC_NAME = 249;
+const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
+
+/** Kafka's topic name rules (Topic.validate). */
+export function validateTopicName(name: string): void {
+  if (name.length === 0) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name is illegal, it can\'t be empty');
+  if (name === '.' || name === '..') throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name cannot be "." or ".."');
+  if (name.length > MAX_TOPIC_NAME) {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME} characters, topic name: ${name}`);
+  }
+  if (!LEGAL_NAME.test(name)) {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`);
+  }
+}
+
+export class TopicRegistry {
+  private readonly topics = new Map<string, TopicInfo>();
+  private readonly byId = new Map<string, TopicInfo>();
+  private writeChain: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly dir: string) {}
+
+  static async load(dir: string): Promise<TopicRegistry> {
+    const registry = new TopicRegistry(dir);
+    await mkdir(dir, { recursive: true });
+    let text: string | null = null;
+    try {
+      text = await readFile(join(dir, FILE_NAME), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+    if (text !== null) {
+      const doc = JSON.parse(text) as { topics: TopicInfo[] };
+      for (const t of doc.topics) registry.put({ ...t });
+    }
+    return registry;
+  }
+
+  private put(t: TopicInfo): void {
+    this.topics.set(t.name, t);
+    this.byId.set(t.topicId, t);
+  }
+
+  get(name: string): TopicInfo | undefined {
+    return this.topics.get(name);
+  }
+
+  getById(topicId: string): TopicInfo | undefined {
+    return this.byId.get(topicId);
+  }
+
+  list(): TopicInfo[] {
+    return [...this.topics.values()];
+  }
+
+  async create(name: string, partitions: number, configs: Record<string, string>, topicId = randomUuid()): Promise<TopicInfo> {
+    if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
+    const t: TopicInfo = { name, topicId, partitions, configs: { ...configs } };
+    this.put(t);
+    await this.persist();
+    return t;
+  }
+
+  async setPartitionCount(name: string, partitions: number): Promise<void> {
+    const t = this.topics.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    t.partitions = partitions;
+    await this.persist();
+  }
+
+  async delete(name: string): Promise<TopicInfo> {
+    const t = this.topics.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    this.topics.delete(name);
+    this.byId.delete(t.topicId);
+    await this.persist();
+    return t;
+  }
+
+  /** Serialises writes: each persists the state at the time it runs, in call order. */
+  private persist(): Promise<void> {
+    this.writeChain = this.writeChain.then(() => this.writeNow());
+    return this.writeChain;
+  }
+
+  private async writeNow(): Promise<void> {
+    const target = join(this.dir, FILE_NAME);
+    const tmp = `${target}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(JSON.stringify({ version: 1, topics: this.list() }, null, 2));
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, target);
+    const dirHandle = await open(this.dir, 'r');
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * Tributary's public API. `startBroker` runs a complete broker inside the calling process —
+ * the same broker `tributary server` runs — for tests and embedded use.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pino, type Logger } from 'pino';
+import { parseBrokerConfig } from './cluster/config/broker-config.js';
+import { startBrokerFromConfig, type BrokerHandle } from './server/broker.js';
+
+export { ConfigError } from './cluster/config/broker-config.js';
+export { ErrorCode, KafkaError } from './protocol/errors.js';
+export type { BrokerHandle } from './server/broker.js';
+
+export interface StartBrokerOptions {
+  /** Where the logs live. Default: a fresh temporary directory, removed by `close()`. */
+  dataDir?: string;
+  /** Listener host. Default 127.0.0.1. */
+  host?: string;
+  /** Listener port. Default 0: a free port, reported in the handle. */
+  port?: number;
+  /** Any broker property by its Kafka name, e.g. `{ 'num.partitions': 3 }`. */
+  config?: Record<string, string | number | boolean>;
+  /** A pino logger. Default: warnings and errors to stderr. */
+  logger?: Logger;
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerHandle> {
+  const tempDir = options.dataDir === undefined ? await mkdtemp(join(tmpdir(), 'tributary-')) : null;
+  const props: Record<string, string> = {
+    listeners: `PLAINTEXT://${options.host ?? '127.0.0.1'}:${options.port ?? 0}`,
+    'log.dirs': options.dataDir ?? tempDir!,
+  };
+  for (const [k, v] of Object.entries(options.config ?? {})) props[k] = String(v);
+  const logger = options.logger ?? pino({ level: process.env['TRIBUTARY_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+  try {
+    const broker = await startBrokerFromConfig(parseBrokerConfig(props), { logger });
+    if (!tempDir) return broker;
+    return {
+      ...broker,
+      bootstrap: broker.bootstrap,
+      close: async () => {
+        await broker.close();
+        await rm(tempDir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    if (tempDir) await rm(tempDir, { recursive: true, force: true });
+    throw err;
+  }
+}

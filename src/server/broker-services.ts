@@ -1,0 +1,28 @@
+/**
+ * The broker's parts that handlers call, assembled once by `broker.ts`.
+ */
+import type { TopicRegistry } from '../cluster/topic-registry.js';
+import type { ReplicaManager } from '../cluster/replica-manager.js';
+import type { TopicAdmin } from '../cluster/topic-admin.js';
+import type { BrokerConfig } from '../cluster/config/broker-config.js';
+import type { LogConfig } from '../storage/partition-log.js';
+
+export interface BrokerIdentity {
+  readonly nodeId: number;
+  readonly clusterId: string;
+  readonly host: string;
+  readonly port: number;
+  readonly rack: string | null;
+}
+
+export interface BrokerServices {
+  readonly config: BrokerConfig;
+  readonly identity: BrokerIdentity;
+  readonly topics: TopicRegistry;
+  readonly topicAdmin: TopicAdmin;
+  readonly replicas: ReplicaManager;
+  /** The effective storage settings of a topic (its overrides over the broker defaults). */
+  readonly logConfigFor: (topic: string) => LogConfig;
+  /** The (key, min, max) table advertised by ApiVersions. */
+  readonly advertisedApis: () => Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
+}

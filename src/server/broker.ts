@@ -1,0 +1,86 @@
+/**
+ * Assembles a broker from its configuration: storage, topics, partitions, request handlers and the
+ * listener. The same function backs `tributary server` and the embeddable `startBroker()`.
+ */
+import { hostname } from 'node:os';
+import { pino, type Logger } from 'pino';
+import type { BrokerConfig } from '../cluster/config/broker-config.js';
+import { effectiveTopicConfig, toLogConfig } from '../cluster/config/topic-config.js';
+import { ReplicaManager } from '../cluster/replica-manager.js';
+import { TopicAdmin } from '../cluster/topic-admin.js';
+import { TopicRegistry } from '../cluster/topic-registry.js';
+import { LogManager } from '../storage/log-manager.js';
+import type { LogConfig } from '../storage/partition-log.js';
+import { ensureMetaProperties } from './broker-identity.js';
+import type { BrokerServices } from './broker-services.js';
+import { ALL_HANDLERS } from './handlers/index.js';
+import { RequestRouter } from './request-router.js';
+import { SocketServer } from './socket-server.js';
+
+export interface BrokerHandle {
+  readonly host: string;
+  readonly port: number;
+  /** `host:port`, ready for a client's bootstrap servers. */
+  readonly bootstrap: string;
+  readonly nodeId: number;
+  readonly clusterId: string;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  logger?: Logger;
+}
+
+function defaultLogger(): Logger {
+  return pino({ level: process.env['TRIBUTARY_LOG_LEVEL'] ?? 'info', base: { component: 'broker' } }, pino.destination(2));
+}
+
+export async function startBrokerFromConfig(config: BrokerConfig, options: StartOptions = {}): Promise<BrokerHandle> {
+  const logger = options.logger ?? defaultLogger();
+  const clusterId = await ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
+  const topics = await TopicRegistry.load(config.metadataLogDir);
+  const logConfigFor = (topic: string): LogConfig => toLogConfig(effectiveTopicConfig(topics.get(topic)?.configs ?? {}, config));
+  const logs = new LogManager(config.logDirs, logger.child({ component: 'log-manager' }));
+  await logs.open((topic) => logConfigFor(topic));
+  const replicas = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }));
+  for (const t of topics.list()) await replicas.hostPartitions(t.name, t.partitions, t.topicId);
+
+  const listener = config.listeners[0];
+  if (!listener) throw new Error('listeners is empty');
+  const topicAdmin = new TopicAdmin(topics, replicas, {
+    brokerCount: 1,
+    numPartitions: config.numPartitions,
+    defaultReplicationFactor: config.defaultReplicationFactor,
+    autoCreateTopicsEnable: config.autoCreateTopicsEnable,
+    deleteTopicEnable: config.deleteTopicEnable,
+  });
+  const router = new RequestRouter(ALL_HANDLERS);
+  // Identity is completed once the port is bound (port 0 picks one).
+  const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
+  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, logConfigFor, advertisedApis: () => router.advertised() };
+  const server = new SocketServer(router, services, logger.child({ component: 'network' }), config.socketRequestMaxBytes);
+  const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
+
+  const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
+  const wildcard = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::';
+  identity.host = wildcard ? hostname() : advertised.host;
+  identity.port = advertised.port === 0 || advertised === listener ? bound.port : advertised.port;
+
+  let closing: Promise<void> | null = null;
+  return {
+    host: identity.host,
+    port: identity.port,
+    bootstrap: `${identity.host}:${identity.port}`,
+    nodeId: config.nodeId,
+    clusterId,
+    close: () => {
+      closing ??= (async () => {
+        await server.close();
+        await replicas.close();
+        await logs.close();
+        logger.info('broker stopped');
+      })();
+      return closing;
+    },
+  };
+}

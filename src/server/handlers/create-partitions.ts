@@ -1,0 +1,19 @@
+import { CreatePartitionsApi } from '../../protocol/messages/index.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse, CreatePartitionsTopicResult } from '../../protocol/messages/create-partitions.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorOf, register, type Reply } from '../request-context.js';
+
+export const createPartitionsHandler = register<CreatePartitionsRequest, Reply<CreatePartitionsResponse>>(CreatePartitionsApi, 0, 3, async (req, ctx) => {
+  const { topicAdmin } = ctx.services;
+  const results: Array<Reply<CreatePartitionsTopicResult>> = [];
+  for (const t of req.topics) {
+    try {
+      if (req.validateOnly) topicAdmin.validateAddPartitions(t.name, t.count);
+      else await topicAdmin.addPartitions(t.name, t.count);
+      results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
+    } catch (err) {
+      results.push({ name: t.name, ...errorOf(err) });
+    }
+  }
+  return { throttleTimeMs: 0, results };
+});

@@ -1,0 +1,37 @@
+import { CreateTopicsApi } from '../../protocol/messages/index.js';
+import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorOf, register, type Reply } from '../request-context.js';
+
+export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTopicsResponse>>(CreateTopicsApi, 0, 7, async (req, ctx) => {
+  const { topicAdmin } = ctx.services;
+  const results: Array<Reply<CreatableTopicResult>> = [];
+  const seen = new Set<string>();
+  for (const t of req.topics) {
+    if (seen.has(t.name)) {
+      results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for topic ${t.name}`, numPartitions: -1, replicationFactor: -1, configs: null });
+      continue;
+    }
+    seen.add(t.name);
+    const configs: Record<string, string> = {};
+    for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
+    const spec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs };
+    try {
+      if (t.assignments.length > 0) {
+        // Manual assignments: on a single broker every replica must be this broker.
+        const { nodeId } = ctx.services.identity;
+        const bad = t.assignments.find((a) => a.brokerIds.some((id) => id !== nodeId));
+        if (bad) throw Object.assign(new Error(`Unknown broker in replica assignment of partition ${bad.partitionIndex}`), {});
+        spec.numPartitions = t.assignments.length;
+        spec.replicationFactor = t.assignments[0]!.brokerIds.length;
+      }
+      const resolved = topicAdmin.validateCreate(spec);
+      const info = req.validateOnly ? null : await topicAdmin.create(spec);
+      results.push({ name: t.name, topicId: info?.topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: resolved.partitions, replicationFactor: resolved.replicationFactor, configs: [] });
+    } catch (err) {
+      const e = errorOf(err);
+      results.push({ name: t.name, errorCode: e.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? ErrorCode.INVALID_REPLICA_ASSIGNMENT : e.errorCode, errorMessage: e.errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
+    }
+  }
+  return { throttleTimeMs: 0, topics: results };
+});

@@ -1,0 +1,112 @@
+import { FetchApi } from '../../protocol/messages/index.js';
+import type { FetchableTopicResponse, FetchRequest, FetchResponse, PartitionData } from '../../protocol/messages/fetch.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { ReplicaManager, type HostedPartition } from '../../cluster/replica-manager.js';
+import { waitForAnyAppend } from '../delayed-fetch.js';
+import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
+
+const READ_COMMITTED = 1;
+
+interface Target {
+  topic: string;
+  topicId: string;
+  partition: number;
+  fetchOffset: number;
+  partitionMaxBytes: number;
+  currentLeaderEpoch: number;
+  /** Set when the target cannot be read at all (unknown topic id, …). */
+  error?: ErrorCode;
+}
+
+export function checkLeaderEpoch(hosted: HostedPartition, requested: number): void {
+  if (requested < 0) return;
+  if (requested < hosted.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH);
+  if (requested > hosted.leaderEpoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH);
+}
+
+function targetsOf(req: FetchRequest, ctx: RequestContext): Target[] {
+  const byId = ctx.apiVersion >= 13; // v13+ name topics by id only (COMPAT.md T8)
+  const targets: Target[] = [];
+  for (const t of req.topics) {
+    const info = byId ? ctx.services.topics.getById(t.topicId) : ctx.services.topics.get(t.topic);
+    const topic = info?.name ?? t.topic;
+    for (const p of t.partitions) {
+      const target: Target = { topic, topicId: t.topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch };
+      if (!info) target.error = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      targets.push(target);
+    }
+  }
+  return targets;
+}
+
+/** One pass over the targets: at most maxBytes in all; the first non-empty partition may exceed it (KIP-74). */
+async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext, readCommitted: boolean): Promise<{ parts: Array<Reply<PartitionData>>; bytes: number; errors: boolean }> {
+  let remaining = maxBytes;
+  let bytes = 0;
+  let errors = false;
+  const parts: Array<Reply<PartitionData>> = [];
+  for (const t of targets) {
+    const base = { partitionIndex: t.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
+    if (t.error !== undefined) {
+      errors = true;
+      parts.push({ ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+      continue;
+    }
+    try {
+      const hosted = ctx.services.replicas.get(t.topic, t.partition);
+      checkLeaderEpoch(hosted, t.currentLeaderEpoch);
+      const limit = Math.min(t.partitionMaxBytes, remaining);
+      const read = await hosted.log.read(t.fetchOffset, limit, { maxOffset: hosted.highWatermark, minOneMessage: bytes === 0 });
+      bytes += read.records.length;
+      remaining = Math.max(0, remaining - read.records.length);
+      parts.push({
+        ...base,
+        errorCode: ErrorCode.NONE,
+        highWatermark: hosted.highWatermark,
+        lastStableOffset: hosted.highWatermark,
+        logStartOffset: hosted.log.logStartOffset,
+        currentLeader: { leaderId: ctx.services.identity.nodeId, leaderEpoch: hosted.leaderEpoch },
+        records: read.records,
+      });
+    } catch (err) {
+      errors = true;
+      parts.push({ ...base, errorCode: errorOf(err).errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+    }
+  }
+  return { parts, bytes, errors };
+}
+
+function group(targets: Target[], parts: Array<Reply<PartitionData>>): Array<Reply<FetchableTopicResponse>> {
+  const out: Array<Reply<FetchableTopicResponse>> = [];
+  let current: Reply<FetchableTopicResponse> | undefined;
+  targets.forEach((t, i) => {
+    if (!current || current.topic !== t.topic || current.topicId !== t.topicId) {
+      current = { topic: t.topic, topicId: t.topicId, partitions: [] };
+      out.push(current);
+    }
+    current.partitions!.push(parts[i]!);
+  });
+  return out;
+}
+
+/**
+ * Fetch sessions (KIP-227) are declined: every fetch is a full fetch and the response carries
+ * session id 0, which every client accepts (COMPAT.md T9).
+ */
+export const fetchHandler = register<FetchRequest, Reply<FetchResponse>>(FetchApi, 4, 17, async (req, ctx) => {
+  if (ctx.apiVersion >= 7) {
+    if (req.sessionId !== 0) return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0, responses: [] };
+    if (req.sessionEpoch !== -1 && req.sessionEpoch !== 0) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: 0, responses: [] };
+  }
+  const targets = targetsOf(req, ctx);
+  const readCommitted = ctx.apiVersion >= 4 && req.isolationLevel === READ_COMMITTED;
+  const maxBytes = ctx.apiVersion >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
+  const deadline = Date.now() + Math.max(0, req.maxWaitMs);
+  let result = await readOnce(targets, maxBytes, ctx, readCommitted);
+  const keys = targets.map((t) => ReplicaManager.partitionKey(t.topic, t.partition));
+  while (result.bytes < req.minBytes && !result.errors && Date.now() < deadline) {
+    await waitForAnyAppend(ctx.services.replicas.hwEvents, keys, deadline - Date.now());
+    result = await readOnce(targets, maxBytes, ctx, readCommitted);
+  }
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: group(targets, result.parts) };
+});

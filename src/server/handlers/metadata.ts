@@ -1,0 +1,59 @@
+import { MetadataApi } from '../../protocol/messages/index.js';
+import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../../protocol/messages/metadata.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import type { TopicInfo } from '../../cluster/topic-registry.js';
+import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
+
+function describeTopic(info: TopicInfo, ctx: RequestContext): Reply<MetadataResponseTopic> {
+  const { nodeId } = ctx.services.identity;
+  const partitions = [];
+  for (let p = 0; p < info.partitions; p++) {
+    const hosted = ctx.services.replicas.tryGet(info.name, p);
+    partitions.push({
+      errorCode: hosted ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      partitionIndex: p,
+      leaderId: hosted ? nodeId : -1,
+      leaderEpoch: hosted?.leaderEpoch ?? -1,
+      replicaNodes: [nodeId],
+      isrNodes: hosted ? [nodeId] : [],
+      offlineReplicas: [],
+    });
+  }
+  return { errorCode: ErrorCode.NONE, name: info.name, topicId: info.topicId, isInternal: info.name.startsWith('__'), partitions, topicAuthorizedOperations: -2147483648 };
+}
+
+/**
+ * v0: an empty topic list means all topics; v1+: null means all, empty means none (COMPAT.md T7).
+ * Unknown topics are auto-created when both the client and the broker allow it.
+ */
+export const metadataHandler = register<MetadataRequest, Reply<MetadataResponse>>(MetadataApi, 0, 12, async (req, ctx) => {
+  const { identity, topics, topicAdmin } = ctx.services;
+  const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
+  const results: Array<Reply<MetadataResponseTopic>> = [];
+  if (all) {
+    for (const t of topics.list()) results.push(describeTopic(t, ctx));
+  } else {
+    for (const requested of req.topics ?? []) {
+      const byId = requested.name === null && requested.topicId !== ZERO_UUID;
+      try {
+        const info = byId ? topics.getById(requested.topicId) : await topicAdmin.getOrAutoCreate(requested.name ?? '', req.allowAutoTopicCreation);
+        if (!info) {
+          results.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: requested.topicId, partitions: [] });
+          continue;
+        }
+        results.push(describeTopic(info, ctx));
+      } catch (err) {
+        results.push({ errorCode: errorOf(err).errorCode, name: requested.name, topicId: ZERO_UUID, partitions: [] });
+      }
+    }
+  }
+  return {
+    throttleTimeMs: 0,
+    brokers: [{ nodeId: identity.nodeId, host: identity.host, port: identity.port, rack: identity.rack }],
+    clusterId: identity.clusterId,
+    controllerId: identity.nodeId,
+    topics: results,
+    clusterAuthorizedOperations: -2147483648,
+  };
+});

@@ -1,0 +1,64 @@
+import { ProduceApi } from '../../protocol/messages/index.js';
+import type { PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse } from '../../protocol/messages/produce.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { recordsToBuffer } from '../../protocol/schema/records.js';
+import { MAGIC, MAGIC_PROBE_BYTES, batchSize } from '../../protocol/records/batch-header.js';
+import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
+
+/**
+ * Produce v3+ must carry exactly one magic-2 batch per partition (Kafka's ProduceRequest.validateRecords);
+ * v0-2 carry legacy message sets, which we refuse (docs/compatibility.md).
+ */
+function checkRecordsShape(records: Buffer | null, apiVersion: number): Buffer {
+  if (records === null || records.length < MAGIC_PROBE_BYTES) {
+    throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'Produce request has no complete record batch');
+  }
+  const magic = records[MAGIC]!;
+  if (magic < 2 || apiVersion < 3) {
+    throw new KafkaError(ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT, `Message format v${magic} is not supported; use a client that writes RecordBatch v2 (Kafka 0.11+)`);
+  }
+  if (records.length >= 12 && batchSize(records) !== records.length) {
+    throw new KafkaError(ErrorCode.INVALID_RECORD, 'Produce requests with version 3 or later must contain exactly one record batch per partition');
+  }
+  return records;
+}
+
+async function appendPartition(ctx: RequestContext, topic: string, partition: number, records: Buffer | null): Promise<Reply<PartitionProduceResponse>> {
+  try {
+    const batch = checkRecordsShape(records, ctx.apiVersion);
+    const { replicas } = ctx.services;
+    const logConfig = ctx.services.logConfigFor(topic);
+    const info = await replicas.append(topic, partition, batch, logConfig.maxMessageBytes);
+    return {
+      index: partition,
+      errorCode: ErrorCode.NONE,
+      baseOffset: info.baseOffset,
+      logAppendTimeMs: logConfig.messageTimestampType === 'LogAppendTime' ? info.logAppendTime : -1,
+      logStartOffset: info.logStartOffset,
+    };
+  } catch (err) {
+    const e = errorOf(err);
+    return { index: partition, errorCode: e.errorCode, errorMessage: e.errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+  }
+}
+
+export const produceHandler = register<ProduceRequest, Reply<ProduceResponse>>(ProduceApi, 0, 11, async (req, ctx) => {
+  const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
+  const responses: Array<Reply<TopicProduceResponse>> = [];
+  const work: Array<Promise<void>> = [];
+  for (const t of req.topicData) {
+    const partitionResponses: Array<Reply<PartitionProduceResponse>> = [];
+    responses.push({ name: t.name, partitionResponses });
+    t.partitionData.forEach((p, i) => {
+      if (!validAcks) {
+        partitionResponses[i] = { index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 };
+        return;
+      }
+      work.push(appendPartition(ctx, t.name, p.index, recordsToBuffer(p.records)).then((r) => void (partitionResponses[i] = r)));
+    });
+  }
+  await Promise.all(work);
+  // acks=0: the client expects no response at all (COMPAT.md T5).
+  if (req.acks === 0) return null;
+  return { responses, throttleTimeMs: 0 };
+});

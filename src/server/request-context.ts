@@ -1,0 +1,41 @@
+/**
+ * What a handler sees of the request it serves and of the broker around it.
+ */
+import type { Logger } from 'pino';
+import type { RequestHeader } from '../protocol/headers.js';
+import type { ApiSpec } from '../protocol/schema/dsl.js';
+import type { BrokerServices } from './broker-services.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
+
+export interface RequestContext {
+  readonly header: RequestHeader;
+  readonly apiVersion: number;
+  readonly connectionId: number;
+  readonly remoteAddress: string;
+  readonly services: BrokerServices;
+  readonly logger: Logger;
+}
+
+/** Returns the response body, or null when the protocol says no response is sent (Produce acks=0). */
+export type Handler<Req = unknown, Res = unknown> = (request: Req, ctx: RequestContext) => Promise<Res | null> | Res | null;
+
+export interface HandlerRegistration {
+  readonly api: ApiSpec;
+  /** Versions advertised in ApiVersions and accepted on the wire. */
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly handle: Handler;
+}
+
+export function register<Req, Res>(api: ApiSpec, minVersion: number, maxVersion: number, handle: Handler<Req, Res>): HandlerRegistration {
+  return { api, minVersion, maxVersion, handle: handle as Handler };
+}
+
+/** Responses may leave out fields: the codec writes their declared defaults. */
+export type Reply<T> = T extends Buffer ? T : T extends Array<infer U> ? Array<Reply<U>> : T extends object ? { [K in keyof T]?: Reply<T[K]> } : T;
+
+/** The error code and message to put in a response for an error thrown by a handler's work. */
+export function errorOf(err: unknown): { errorCode: number; errorMessage: string | null } {
+  if (err instanceof KafkaError) return { errorCode: err.code, errorMessage: err.message };
+  return { errorCode: ErrorCode.UNKNOWN_SERVER_ERROR, errorMessage: err instanceof Error ? err.message : String(err) };
+}
