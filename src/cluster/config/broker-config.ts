@@ -1,0 +1,864 @@
+/**
+ * Broker configuration: one table of definitions under Kafka's property names and defaults, parsed
+ * and validated once into a typed {@link BrokerConfig} whose field names carry their units.
+ *
+ * Where Tributary defaults differently from Kafka the definition records `kafkaDefault`:
+ * - `node.id`/`broker.id` default to 0 (Kafka's KRaft mode requires node.id to be set);
+ * - `process.roles` defaults to `broker,controller` (one combined node, no setup needed);
+ * - `listeners` defaults to `PLAINTEXT://127.0.0.1:9092` (Kafka binds every interface; a dev broker
+ *   should not), and port 0 means "pick a free port" (the broker reports the real one);
+ * - `log.dir` defaults to `./data` (Kafka: /tmp/kafka-logs).
+ */
+import { hostname } from 'node:os';
+import {
+  atLeast,
+  between,
+  closestName,
+  custom,
+  type ConfigDefinition,
+  type ConfigType,
+  type ConfigValue,
+  listOf,
+  NEVER,
+  oneOf,
+  parseConfigValue,
+  parseDefault,
+  renderConfigValue,
+} from './config-def.js';
+import { ConfigError } from './errors.js';
+import { TOPIC_CONFIG_BROKER_SYNONYMS } from './synonyms.js';
+
+export { ConfigError } from './errors.js';
+export { NEVER, LONG_MAX_LITERAL, DESCRIBE_CONFIG_TYPE_CODES } from './config-def.js';
+export type { ConfigType, ConfigDefinition } from './config-def.js';
+
+export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
+export type ProcessRole = 'broker' | 'controller';
+export type CompressionType = 'uncompressed' | 'zstd' | 'lz4' | 'snappy' | 'gzip' | 'producer';
+export type TimestampType = 'CreateTime' | 'LogAppendTime';
+export type CleanupPolicy = 'delete' | 'compact';
+
+export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
+export const COMPRESSION_TYPES: readonly CompressionType[] = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
+export const TIMESTAMP_TYPES: readonly TimestampType[] = ['CreateTime', 'LogAppendTime'];
+export const CLEANUP_POLICIES: readonly CleanupPolicy[] = ['delete', 'compact'];
+
+/** One endpoint from `listeners` / `advertised.listeners`. */
+export interface ListenerConfig {
+  /** Listener name, upper-cased as Kafka normalises it (e.g. `PLAINTEXT`, `CONTROLLER`). */
+  name: string;
+  securityProtocol: SecurityProtocol;
+  /**
+   * Host to bind (listeners) or to hand to clients (advertised). In `listeners`, '' means every
+   * interface: call `server.listen(port)` without a host. IPv6 addresses come without brackets.
+   */
+  host: string;
+  /** 0 = pick a free port; the broker must then advertise the port it actually bound. */
+  port: number;
+}
+
+/** One entry of `controller.quorum.voters` (`id@host:port`). */
+export interface QuorumVoter {
+  id: number;
+  host: string;
+  port: number;
+}
+
+/** The validated broker configuration. Durations are ms, sizes bytes; {@link NEVER} = Long.MAX ("never"). */
+export interface BrokerConfig {
+  // --- identity and roles
+  /** `node.id` (or `broker.id`; they must agree when both are set). */
+  nodeId: number;
+  processRoles: readonly ProcessRole[];
+  /** Tributary's own property: null until the broker generates one and persists it in meta.properties. */
+  clusterId: string | null;
+  brokerRack: string | null;
+
+  // --- listeners and quorum
+  listeners: readonly ListenerConfig[];
+  /** `advertised.listeners`, or `listeners` minus controller listeners when unset. */
+  advertisedListeners: readonly ListenerConfig[];
+  listenerSecurityProtocolMap: ReadonlyMap<string, SecurityProtocol>;
+  /** The listener other brokers use to reach this one. */
+  interBrokerListenerName: string;
+  controllerListenerNames: readonly string[];
+  controllerQuorumVoters: readonly QuorumVoter[];
+  controllerQuorumBootstrapServers: readonly { host: string; port: number }[];
+  controllerQuorumElectionTimeoutMs: number;
+  controllerQuorumFetchTimeoutMs: number;
+  controllerQuorumElectionBackoffMaxMs: number;
+  controllerQuorumRequestTimeoutMs: number;
+  controllerQuorumRetryBackoffMs: number;
+  controllerQuorumAppendLingerMs: number;
+  brokerHeartbeatIntervalMs: number;
+  brokerSessionTimeoutMs: number;
+  /** `metadata.log.dir`, or the first of {@link logDirs} when unset. */
+  metadataLogDir: string;
+
+  // --- network
+  socketRequestMaxBytes: number;
+  /** -1 = the OS default. */
+  socketSendBufferBytes: number;
+  /** -1 = the OS default. */
+  socketReceiveBufferBytes: number;
+  connectionsMaxIdleMs: number;
+  maxConnections: number;
+  maxConnectionsPerIp: number;
+  queuedMaxRequests: number;
+  numNetworkThreads: number;
+  numIoThreads: number;
+  numRecoveryThreadsPerDataDir: number;
+  fetchMaxBytes: number;
+
+  // --- topics
+  numPartitions: number;
+  defaultReplicationFactor: number;
+  autoCreateTopicsEnable: boolean;
+  deleteTopicEnable: boolean;
+  minInsyncReplicas: number;
+  uncleanLeaderElectionEnable: boolean;
+  autoLeaderRebalanceEnable: boolean;
+  compressionType: CompressionType;
+  compressionGzipLevel: number;
+  compressionLz4Level: number;
+  compressionZstdLevel: number;
+
+  // --- log (storage) defaults for every topic
+  /** `log.dirs`, else `[log.dir]`. Relative paths are relative to the working directory. */
+  logDirs: readonly string[];
+  messageMaxBytes: number;
+  logSegmentBytes: number;
+  /** `log.roll.ms`, else `log.roll.hours` × 3,600,000. */
+  logRollMs: number;
+  /** `log.roll.jitter.ms`, else `log.roll.jitter.hours` × 3,600,000. */
+  logRollJitterMs: number;
+  logIndexIntervalBytes: number;
+  logIndexSizeMaxBytes: number;
+  logFlushIntervalMessages: number;
+  /** `log.flush.interval.ms`, or `log.flush.scheduler.interval.ms` when unset (Kafka's fallback). */
+  logFlushIntervalMs: number;
+  logFlushSchedulerIntervalMs: number;
+  logFlushOffsetCheckpointIntervalMs: number;
+  /** `log.retention.ms` > `log.retention.minutes` > `log.retention.hours`; -1 = keep forever. */
+  logRetentionMs: number;
+  /** -1 = no size limit. */
+  logRetentionBytes: number;
+  logRetentionCheckIntervalMs: number;
+  logLocalRetentionMs: number;
+  logLocalRetentionBytes: number;
+  logCleanupPolicy: readonly CleanupPolicy[];
+  logSegmentDeleteDelayMs: number;
+  logPreallocate: boolean;
+  logMessageTimestampType: TimestampType;
+  logMessageTimestampDifferenceMaxMs: number;
+  logMessageTimestampBeforeMaxMs: number;
+  logMessageTimestampAfterMaxMs: number;
+  logMessageDownconversionEnable: boolean;
+  logCleanerEnable: boolean;
+  logCleanerThreads: number;
+  logCleanerBackoffMs: number;
+  logCleanerDedupeBufferSizeBytes: number;
+  logCleanerDeleteRetentionMs: number;
+  logCleanerMinCompactionLagMs: number;
+  logCleanerMaxCompactionLagMs: number;
+  logCleanerMinCleanableRatio: number;
+
+  // --- replication
+  replicaLagTimeMaxMs: number;
+  replicaFetchMaxBytes: number;
+  replicaFetchMinBytes: number;
+  replicaFetchWaitMaxMs: number;
+  replicaFetchBackoffMs: number;
+  replicaFetchResponseMaxBytes: number;
+  replicaSocketTimeoutMs: number;
+  numReplicaFetchers: number;
+  replicaHighWatermarkCheckpointIntervalMs: number;
+
+  // --- group coordinator
+  groupInitialRebalanceDelayMs: number;
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
+  groupMaxSize: number;
+  offsetsTopicNumPartitions: number;
+  offsetsTopicReplicationFactor: number;
+  offsetsTopicSegmentBytes: number;
+  /** `offsets.retention.minutes` × 60,000. */
+  offsetsRetentionMs: number;
+  offsetsRetentionCheckIntervalMs: number;
+  offsetsCommitTimeoutMs: number;
+  offsetMetadataMaxBytes: number;
+
+  // --- transaction coordinator
+  transactionStateLogNumPartitions: number;
+  transactionStateLogReplicationFactor: number;
+  transactionStateLogMinIsr: number;
+  transactionStateLogSegmentBytes: number;
+  transactionalIdExpirationMs: number;
+  transactionMaxTimeoutMs: number;
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  producerIdExpirationMs: number;
+
+  /** The properties as given (validated), by Kafka name; DescribeConfigs reports these as STATIC_BROKER_CONFIG. */
+  explicitProperties: ReadonlyMap<string, string>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table
+
+export interface BrokerConfigDefinition extends ConfigDefinition {
+  /** The value DescribeConfigs reports, when it is not simply the parsed property (derived values). */
+  readonly describe?: (config: BrokerConfig) => string | null;
+}
+
+const KIND = 'broker config';
+const LONG_MAX = '9223372036854775807';
+const INT_MAX = '2147483647';
+
+type Options = Partial<Pick<BrokerConfigDefinition, 'validator' | 'kafkaDefault' | 'describe'>> & { honoured?: boolean };
+
+function d(
+  name: string,
+  type: ConfigType,
+  defaultValue: string | null,
+  documentation: string,
+  options: Options = {},
+): BrokerConfigDefinition {
+  const { honoured = false, ...rest } = options;
+  return { name, type, default: defaultValue, documentation, honoured, ...rest };
+}
+
+const HONOURED = { honoured: true } as const;
+const NODE_NOTE = 'accepted for compatibility; a Node.js broker runs on one event loop, so there is no thread pool to size.';
+
+/** NAME://host:port, host empty, a name, IPv4, or [IPv6]. */
+const LISTENER_PATTERN = /^([A-Za-z0-9_-]+):\/\/(\[[0-9a-fA-F:.%]*\]|[^:/\s[\]]*):(\d+)$/;
+
+const validListenerList = custom(
+  (v) => Array.isArray(v) && v.every((e) => LISTENER_PATTERN.test(e)),
+  'a comma-separated list of NAME://host:port (host may be empty or [IPv6])',
+);
+const validVoterList = custom(
+  (v) => Array.isArray(v) && v.every((e) => /^\d+@.+:\d+$/.test(e)),
+  'a comma-separated list of id@host:port',
+);
+const validHostPortList = custom(
+  (v) => Array.isArray(v) && v.every((e) => /^.+:\d+$/.test(e)),
+  'a comma-separated list of host:port',
+);
+const validProtocolMap = custom(
+  (v) =>
+    Array.isArray(v) &&
+    v.every((e) => {
+      const m = /^([^:]+):(.+)$/.exec(e);
+      return m !== null && SECURITY_PROTOCOLS.includes(m[2]!.toUpperCase() as SecurityProtocol);
+    }),
+  `a comma-separated list of LISTENER_NAME:PROTOCOL with PROTOCOL one of ${SECURITY_PROTOCOLS.join(', ')}`,
+);
+const validClusterId = custom(
+  (v) => typeof v === 'string' && /^[A-Za-z0-9_-]{22}$/.test(v),
+  'a 22-character base64url cluster id (16 random bytes, as `kafka-storage random-uuid` prints)',
+);
+
+export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
+  // Identity and roles
+  d('node.id', 'int', '0', 'The id of this node in the cluster (broker and controller).', {
+    ...HONOURED,
+    validator: atLeast(0),
+    kafkaDefault: '-1',
+    describe: (c) => String(c.nodeId),
+  }),
+  d('broker.id', 'int', null, 'Older name of node.id; if both are set they must be equal.', {
+    ...HONOURED,
+    validator: atLeast(0),
+    kafkaDefault: '-1',
+    describe: (c) => String(c.nodeId),
+  }),
+  d('process.roles', 'list', 'broker,controller', 'The roles this node plays: broker, controller, or both (combined mode).', {
+    validator: listOf(['broker', 'controller']),
+    kafkaDefault: '',
+  }),
+  d('cluster.id', 'string', null, 'Tributary only: the cluster id; when unset one is generated and stored in meta.properties.', {
+    ...HONOURED,
+    validator: validClusterId,
+  }),
+  d('broker.rack', 'string', null, 'Rack of this broker, used for rack-aware replica placement.', HONOURED),
+
+  // Listeners and quorum
+  d('listeners', 'list', 'PLAINTEXT://127.0.0.1:9092', 'Addresses to listen on as NAME://host:port; an empty host binds every interface, port 0 picks a free port.', {
+    ...HONOURED,
+    validator: validListenerList,
+    kafkaDefault: 'PLAINTEXT://:9092',
+  }),
+  d('advertised.listeners', 'list', null, 'Addresses handed to clients, if different from listeners (which are used when this is unset).', {
+    ...HONOURED,
+    validator: validListenerList,
+  }),
+  d(
+    'listener.security.protocol.map',
+    'list',
+    'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    'Security protocol of each listener name, as NAME:PROTOCOL pairs.',
+    { ...HONOURED, validator: validProtocolMap },
+  ),
+  d('inter.broker.listener.name', 'string', null, 'The listener brokers use to talk to each other; defaults to the one named after security.inter.broker.protocol.'),
+  d('security.inter.broker.protocol', 'string', 'PLAINTEXT', 'Security protocol between brokers; set this or inter.broker.listener.name, not both.', {
+    validator: oneOf(SECURITY_PROTOCOLS),
+  }),
+  d('controller.listener.names', 'list', '', 'Names of the listeners the controller quorum uses; unset is fine for a single combined node.'),
+  d('controller.quorum.voters', 'list', '', 'The controller quorum as id@host:port entries.', { validator: validVoterList }),
+  d('controller.quorum.bootstrap.servers', 'list', '', 'host:port entries used to discover the controller quorum.', { validator: validHostPortList }),
+  d('controller.quorum.election.timeout.ms', 'int', '1000', 'Longest time without a leader before a controller starts an election.'),
+  d('controller.quorum.fetch.timeout.ms', 'int', '2000', 'Longest time without a successful fetch from the leader before a voter becomes a candidate.'),
+  d('controller.quorum.election.backoff.max.ms', 'int', '1000', 'Upper bound of the randomised backoff before a new election.'),
+  d('controller.quorum.request.timeout.ms', 'int', '2000', 'Timeout of requests between controllers.'),
+  d('controller.quorum.retry.backoff.ms', 'int', '20', 'Backoff before retrying a failed quorum request.'),
+  d('controller.quorum.append.linger.ms', 'int', '25', 'How long the quorum leader waits to batch writes to the metadata log.'),
+  d('broker.heartbeat.interval.ms', 'int', '2000', 'Interval between broker heartbeats to the controller.'),
+  d('broker.session.timeout.ms', 'int', '9000', 'A broker that has not heartbeated for this long is fenced.'),
+  d('metadata.log.dir', 'string', null, 'Directory of the cluster metadata log; defaults to the first of log.dirs.', HONOURED),
+
+  // Network
+  d('socket.request.max.bytes', 'int', '104857600', 'The largest request the broker accepts (protects memory).', { ...HONOURED, validator: atLeast(1) }),
+  d('socket.send.buffer.bytes', 'int', '102400', 'SO_SNDBUF of sockets; -1 keeps the OS default.'),
+  d('socket.receive.buffer.bytes', 'int', '102400', 'SO_RCVBUF of sockets; -1 keeps the OS default.'),
+  d('connections.max.idle.ms', 'long', '600000', 'Idle connections are closed after this long.'),
+  d('max.connections', 'int', INT_MAX, 'Most connections the broker accepts in total.', { validator: atLeast(0) }),
+  d('max.connections.per.ip', 'int', INT_MAX, 'Most connections accepted from one IP address.', { validator: atLeast(0) }),
+  d('queued.max.requests', 'int', '500', 'Most requests queued before the broker stops reading from sockets.', { validator: atLeast(1) }),
+  d('num.network.threads', 'int', '3', `Kafka's network thread count; ${NODE_NOTE}`, { validator: atLeast(1) }),
+  d('num.io.threads', 'int', '8', `Kafka's request handler thread count; ${NODE_NOTE}`, { validator: atLeast(1) }),
+  d('num.recovery.threads.per.data.dir', 'int', '1', `Kafka's log recovery threads per data dir; ${NODE_NOTE}`, { validator: atLeast(1) }),
+  d('fetch.max.bytes', 'int', '57671680', 'Most bytes returned by one fetch request.', { validator: atLeast(1024) }),
+
+  // Topics
+  d('num.partitions', 'int', '1', 'Partition count of topics created without one (including auto-created topics).', { ...HONOURED, validator: atLeast(1) }),
+  d('default.replication.factor', 'int', '1', 'Replication factor of topics created without one.', { ...HONOURED, validator: atLeast(1) }),
+  d('auto.create.topics.enable', 'boolean', 'true', 'Create a topic when a client asks for metadata of, or produces to, one that does not exist.', HONOURED),
+  d('delete.topic.enable', 'boolean', 'true', 'Allow topics to be deleted; when false, DeleteTopics fails.', HONOURED),
+  d('min.insync.replicas', 'int', '1', 'With acks=all, the fewest in-sync replicas that must have a write before it is acknowledged.', { validator: atLeast(1) }),
+  d('unclean.leader.election.enable', 'boolean', 'false', 'Allow an out-of-sync replica to become leader as a last resort (may lose data).'),
+  d('auto.leader.rebalance.enable', 'boolean', 'true', 'Move leadership back to preferred replicas in the background.'),
+  d('compression.type', 'string', 'producer', 'Compression of stored batches: producer keeps what the producer sent, uncompressed stores plain batches.', {
+    validator: oneOf(COMPRESSION_TYPES),
+  }),
+  d('compression.gzip.level', 'int', '-1', 'gzip level when the broker compresses (1..9, or -1 for the codec default).', {
+    validator: custom((v) => v === -1 || (typeof v === 'number' && v >= 1 && v <= 9), '-1 or a value between 1 and 9'),
+  }),
+  d('compression.lz4.level', 'int', '9', 'lz4 level when the broker compresses.', { validator: between(1, 17) }),
+  d('compression.zstd.level', 'int', '3', 'zstd level when the broker compresses.', { validator: between(-131072, 22) }),
+
+  // Log (storage)
+  d('log.dirs', 'list', null, 'Directories holding partition data; wins over log.dir.', { ...HONOURED }),
+  d('log.dir', 'string', './data', 'The data directory when log.dirs is unset.', { ...HONOURED, kafkaDefault: '/tmp/kafka-logs' }),
+  d('message.max.bytes', 'int', '1048588', 'Largest record batch (after compression) the broker accepts.', { ...HONOURED, validator: atLeast(0) }),
+  d('log.segment.bytes', 'int', '1073741824', 'Size at which a new log segment is started.', { ...HONOURED, validator: atLeast(14) }),
+  d('log.roll.ms', 'long', null, 'Age at which a new segment is started even if not full; wins over log.roll.hours.', { ...HONOURED, validator: atLeast(1) }),
+  d('log.roll.hours', 'int', '168', 'As log.roll.ms, in hours.', { ...HONOURED, validator: atLeast(1) }),
+  d('log.roll.jitter.ms', 'long', null, 'Random jitter subtracted from the roll time; wins over log.roll.jitter.hours.', { validator: atLeast(0) }),
+  d('log.roll.jitter.hours', 'int', '0', 'As log.roll.jitter.ms, in hours.', { validator: atLeast(0) }),
+  d('log.index.interval.bytes', 'int', '4096', 'Bytes appended between two entries of the sparse offset index.', { ...HONOURED, validator: atLeast(0) }),
+  d('log.index.size.max.bytes', 'int', '10485760', 'Largest offset index file; a full index rolls the segment.', { ...HONOURED, validator: atLeast(4) }),
+  d('log.flush.interval.messages', 'long', LONG_MAX, 'Messages appended to a partition before it is fsynced (Long.MAX: leave it to the OS).', {
+    ...HONOURED,
+    validator: atLeast(1),
+  }),
+  d('log.flush.interval.ms', 'long', null, 'Longest a message stays unflushed; when unset the value of log.flush.scheduler.interval.ms is used.', {
+    ...HONOURED,
+  }),
+  d('log.flush.scheduler.interval.ms', 'long', LONG_MAX, 'How often the flusher checks whether a log needs flushing; also the fallback for log.flush.interval.ms.', {
+    ...HONOURED,
+  }),
+  d('log.flush.offset.checkpoint.interval.ms', 'int', '60000', 'How often the recovery point checkpoint is written.', { validator: atLeast(0) }),
+  d('log.retention.ms', 'long', null, 'How long to keep a log segment; wins over minutes and hours; -1 = forever.'),
+  d('log.retention.minutes', 'int', null, 'As log.retention.ms, in minutes; wins over hours.'),
+  d('log.retention.hours', 'int', '168', 'As log.retention.ms, in hours.'),
+  d('log.retention.bytes', 'long', '-1', 'Largest size of a partition before old segments are deleted; -1 = no limit.'),
+  d('log.retention.check.interval.ms', 'long', '300000', 'How often segments are checked for deletion.', { validator: atLeast(1) }),
+  d('log.local.retention.ms', 'long', '-2', 'Tiered storage: local retention time (-2 = use log.retention.ms).', { validator: atLeast(-2) }),
+  d('log.local.retention.bytes', 'long', '-2', 'Tiered storage: local retention size (-2 = use log.retention.bytes).', { validator: atLeast(-2) }),
+  d('log.cleanup.policy', 'list', 'delete', 'What happens to old segments: delete, compact, or both.', { validator: listOf(CLEANUP_POLICIES) }),
+  d('log.segment.delete.delay.ms', 'long', '60000', 'Delay before a deleted segment file is removed from disk.', { validator: atLeast(0) }),
+  d('log.preallocate', 'boolean', 'false', 'Preallocate segment files on creation.'),
+  d('log.message.timestamp.type', 'string', 'CreateTime', 'Whether stored timestamps are the producer create time or the broker append time.', {
+    ...HONOURED,
+    validator: oneOf(TIMESTAMP_TYPES),
+  }),
+  d('log.message.timestamp.difference.max.ms', 'long', LONG_MAX, 'Deprecated: largest allowed gap between a CreateTime timestamp and broker time.', {
+    validator: atLeast(0),
+  }),
+  d('log.message.timestamp.before.max.ms', 'long', LONG_MAX, 'Most a CreateTime timestamp may lie in the past.', { validator: atLeast(0) }),
+  d('log.message.timestamp.after.max.ms', 'long', LONG_MAX, 'Most a CreateTime timestamp may lie in the future.', { validator: atLeast(0) }),
+  d('log.message.downconversion.enable', 'boolean', 'true', 'Allow converting batches to old message formats for old consumers.'),
+  d('log.cleaner.enable', 'boolean', 'true', 'Run the log cleaner (needed by compacted topics, including internal ones).'),
+  d('log.cleaner.threads', 'int', '1', `Kafka's cleaner thread count; ${NODE_NOTE}`, { validator: atLeast(0) }),
+  d('log.cleaner.backoff.ms', 'long', '15000', 'Pause of the cleaner when there is nothing to clean.', { validator: atLeast(0) }),
+  d('log.cleaner.dedupe.buffer.size', 'long', '134217728', 'Memory the cleaner uses to deduplicate keys.'),
+  d('log.cleaner.delete.retention.ms', 'long', '86400000', 'How long tombstones are kept on compacted topics.', { validator: atLeast(0) }),
+  d('log.cleaner.min.compaction.lag.ms', 'long', '0', 'Youngest a message can be and still be compacted.', { validator: atLeast(0) }),
+  d('log.cleaner.max.compaction.lag.ms', 'long', LONG_MAX, 'Oldest an uncompacted message can get before compaction is forced.', { validator: atLeast(1) }),
+  d('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'Dirty/total ratio above which a log is compacted.', { validator: between(0, 1) }),
+
+  // Replication
+  d('replica.lag.time.max.ms', 'long', '30000', 'A follower that has not caught up for this long leaves the ISR.'),
+  d('replica.fetch.max.bytes', 'int', '1048576', 'Bytes a follower asks for per partition.', { validator: atLeast(0) }),
+  d('replica.fetch.min.bytes', 'int', '1', 'Bytes a follower fetch waits for.'),
+  d('replica.fetch.wait.max.ms', 'int', '500', 'Longest a follower fetch waits on the leader.'),
+  d('replica.fetch.backoff.ms', 'int', '1000', 'Backoff after a follower fetch error.', { validator: atLeast(0) }),
+  d('replica.fetch.response.max.bytes', 'int', '10485760', 'Bytes a follower asks for per fetch.', { validator: atLeast(0) }),
+  d('replica.socket.timeout.ms', 'int', '30000', 'Socket timeout of follower fetches.'),
+  d('num.replica.fetchers', 'int', '1', `Kafka's fetcher thread count; ${NODE_NOTE}`),
+  d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', 'How often high watermarks are checkpointed to disk.'),
+
+  // Group coordinator
+  d('group.initial.rebalance.delay.ms', 'int', '3000', 'How long a new group waits for more members before its first rebalance.'),
+  d('group.min.session.timeout.ms', 'int', '6000', 'Shortest session timeout a consumer may ask for.'),
+  d('group.max.session.timeout.ms', 'int', '1800000', 'Longest session timeout a consumer may ask for.'),
+  d('group.max.size', 'int', INT_MAX, 'Most members in one consumer group.', { validator: atLeast(1) }),
+  d('offsets.topic.num.partitions', 'int', '50', 'Partitions of __consumer_offsets (fixed once created).', { validator: atLeast(1) }),
+  d('offsets.topic.replication.factor', 'short', '3', 'Replication factor of __consumer_offsets; a single-node cluster needs 1.', { validator: atLeast(1) }),
+  d('offsets.topic.segment.bytes', 'int', '104857600', 'Segment size of __consumer_offsets.', { validator: atLeast(1) }),
+  d('offsets.retention.minutes', 'int', '10080', 'Committed offsets of an empty group are dropped after this long.', { validator: atLeast(1) }),
+  d('offsets.retention.check.interval.ms', 'long', '600000', 'How often stale offsets are looked for.', { validator: atLeast(1) }),
+  d('offsets.commit.timeout.ms', 'int', '5000', 'How long an offset commit waits for replication.', { validator: atLeast(1) }),
+  d('offset.metadata.max.bytes', 'int', '4096', 'Largest metadata string of a committed offset.'),
+
+  // Transaction coordinator
+  d('transaction.state.log.num.partitions', 'int', '50', 'Partitions of __transaction_state (fixed once created).', { validator: atLeast(1) }),
+  d('transaction.state.log.replication.factor', 'short', '3', 'Replication factor of __transaction_state; a single-node cluster needs 1.', { validator: atLeast(1) }),
+  d('transaction.state.log.min.isr', 'int', '2', 'min.insync.replicas of __transaction_state.', { validator: atLeast(1) }),
+  d('transaction.state.log.segment.bytes', 'int', '104857600', 'Segment size of __transaction_state.', { validator: atLeast(1) }),
+  d('transactional.id.expiration.ms', 'int', '604800000', 'A transactional id unused for this long is forgotten.', { validator: atLeast(1) }),
+  d('transaction.max.timeout.ms', 'int', '900000', 'Longest transaction timeout a producer may ask for.', { validator: atLeast(1) }),
+  d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'How often timed-out transactions are aborted.', { validator: atLeast(1) }),
+  d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'How often expired transactional ids are removed.', { validator: atLeast(1) }),
+  d('producer.id.expiration.ms', 'int', '86400000', 'Producer id state idle for this long is dropped.', { validator: atLeast(1) }),
+
+  // Security (accepted so existing files load; Tributary listeners are PLAINTEXT only for now)
+  d('ssl.keystore.location', 'string', null, 'Path of the key store file.'),
+  d('ssl.keystore.password', 'password', null, 'Password of the key store file.'),
+  d('ssl.key.password', 'password', null, 'Password of the private key in the key store.'),
+  d('ssl.truststore.location', 'string', null, 'Path of the trust store file.'),
+  d('ssl.truststore.password', 'password', null, 'Password of the trust store file.'),
+  d('sasl.enabled.mechanisms', 'list', 'GSSAPI', 'SASL mechanisms the broker offers.'),
+  d('sasl.mechanism.inter.broker.protocol', 'string', 'GSSAPI', 'SASL mechanism between brokers.'),
+
+  // Share groups (Kafka 4.x sample configs set these; accepted so those files load)
+  d('share.coordinator.state.topic.replication.factor', 'short', '3', 'Replication factor of __share_group_state.', { validator: atLeast(1) }),
+  d('share.coordinator.state.topic.min.isr', 'short', '2', 'min.insync.replicas of __share_group_state.', { validator: atLeast(1) }),
+];
+
+const DEFINITIONS_BY_NAME: ReadonlyMap<string, BrokerConfigDefinition> = new Map(BROKER_CONFIG_DEFINITIONS.map((def) => [def.name, def]));
+
+/** The definition of a broker property, if Tributary knows it. */
+export function brokerConfigDefinition(name: string): BrokerConfigDefinition | undefined {
+  return DEFINITIONS_BY_NAME.get(name);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+function unknownPropertyMessage(name: string): string {
+  if (name === 'zookeeper.connect' || name.startsWith('zookeeper.')) {
+    return (
+      `'${name}' is not supported: Tributary has no ZooKeeper mode. It runs with a built-in ` +
+      `KRaft-style controller (process.roles=broker,controller by default); remove the zookeeper.* settings.`
+    );
+  }
+  const topicSynonyms = TOPIC_CONFIG_BROKER_SYNONYMS[name];
+  if (topicSynonyms && !DEFINITIONS_BY_NAME.has(name)) {
+    return (
+      `Unknown broker config '${name}': that is a topic-level config. ` +
+      `The broker-wide default is '${topicSynonyms[0]}'; set '${name}' per topic with CreateTopics or AlterConfigs.`
+    );
+  }
+  const suggestion = closestName(name, DEFINITIONS_BY_NAME.keys());
+  return `Unknown broker config '${name}'.` + (suggestion ? ` Did you mean '${suggestion}'?` : ' Check the spelling against the Kafka broker configs Tributary supports.');
+}
+
+/**
+ * Parses and validates broker properties (as read from server.properties plus --override), filling
+ * Kafka's defaults. Throws {@link ConfigError} on the first unknown property or invalid value, or
+ * on properties that contradict each other.
+ */
+export function parseBrokerConfig(props: Map<string, string> | ReadonlyMap<string, string> | Record<string, string>): BrokerConfig {
+  const entries: Array<[string, string]> = props instanceof Map ? [...props.entries()] : Object.entries(props);
+  const explicit = new Map<string, string>();
+  const values = new Map<string, ConfigValue>();
+  for (const [rawName, raw] of entries) {
+    const name = rawName.trim();
+    const def = DEFINITIONS_BY_NAME.get(name);
+    if (!def) throw new ConfigError(unknownPropertyMessage(name), name);
+    values.set(name, parseConfigValue(def, raw, KIND));
+    explicit.set(name, raw);
+  }
+  for (const def of BROKER_CONFIG_DEFINITIONS) {
+    if (!values.has(def.name)) values.set(def.name, parseDefault(def, KIND));
+  }
+  return assemble(values, explicit);
+}
+
+function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string>): BrokerConfig {
+  const get = (name: string): ConfigValue => {
+    if (!values.has(name)) throw new Error(`broker config table lacks ${name}`);
+    return values.get(name)!;
+  };
+  const num = (name: string): number => get(name) as number;
+  const optNum = (name: string): number | null => get(name) as number | null;
+  const bool = (name: string): boolean => get(name) as boolean;
+  const str = (name: string): string => get(name) as string;
+  const optStr = (name: string): string | null => get(name) as string | null;
+  const list = (name: string): readonly string[] => (get(name) as readonly string[] | null) ?? [];
+  const invalid = (property: string, message: string): never => {
+    throw new ConfigError(message, property);
+  };
+
+  // Identity: node.id or broker.id (Kafka's KRaft mode requires node.id; we default to 0).
+  const nodeIdSet = explicit.has('node.id');
+  const brokerIdSet = explicit.has('broker.id');
+  const nodeId = nodeIdSet ? num('node.id') : brokerIdSet ? num('broker.id') : num('node.id');
+  if (nodeIdSet && brokerIdSet && num('node.id') !== num('broker.id')) {
+    invalid('broker.id', `broker.id (${num('broker.id')}) and node.id (${num('node.id')}) must be equal when both are set; set only node.id.`);
+  }
+
+  const processRoles = [...new Set(list('process.roles'))] as ProcessRole[];
+
+  // Security protocol map; controller listener names default to PLAINTEXT when the map is Kafka's default.
+  const protocolMap = new Map<string, SecurityProtocol>();
+  for (const entry of list('listener.security.protocol.map')) {
+    const colon = entry.indexOf(':');
+    const listenerName = entry.slice(0, colon).trim().toUpperCase();
+    if (protocolMap.has(listenerName)) {
+      invalid('listener.security.protocol.map', `listener.security.protocol.map names listener '${listenerName}' twice.`);
+    }
+    protocolMap.set(listenerName, entry.slice(colon + 1).trim().toUpperCase() as SecurityProtocol);
+  }
+  const controllerListenerNames = list('controller.listener.names').map((n) => n.toUpperCase());
+  if (!explicit.has('listener.security.protocol.map')) {
+    for (const n of controllerListenerNames) if (!protocolMap.has(n)) protocolMap.set(n, 'PLAINTEXT');
+  }
+
+  const listeners = parseListeners('listeners', list('listeners'), protocolMap);
+  const listenerNames = new Set(listeners.map((l) => l.name));
+  checkListenersUnique(listeners);
+  const brokerRole = processRoles.includes('broker');
+  const controllerRole = processRoles.includes('controller');
+
+  for (const n of controllerListenerNames) {
+    if (controllerRole && !listenerNames.has(n)) {
+      invalid('controller.listener.names', `controller.listener.names contains '${n}', but listeners has no listener of that name (listeners: ${[...listenerNames].join(', ')}).`);
+    }
+    if (!controllerRole && listenerNames.has(n)) {
+      invalid('listeners', `listeners contains the controller listener '${n}', but process.roles does not include controller; remove it from listeners.`);
+    }
+  }
+  const clientListeners = listeners.filter((l) => !controllerListenerNames.includes(l.name));
+  if (brokerRole && clientListeners.length === 0) {
+    invalid('listeners', `listeners must contain at least one listener that is not a controller listener (${controllerListenerNames.join(', ')}), for clients to connect to.`);
+  }
+  for (const l of listeners) {
+    if (l.securityProtocol !== 'PLAINTEXT') {
+      invalid('listeners', `Listener '${l.name}' uses security protocol ${l.securityProtocol}, which Tributary does not support yet; use a PLAINTEXT listener.`);
+    }
+  }
+
+  // Advertised listeners: explicit, or listeners without the controller ones; "all interfaces" advertises this host's name.
+  let advertisedListeners: ListenerConfig[];
+  if (explicit.has('advertised.listeners')) {
+    advertisedListeners = parseListeners('advertised.listeners', list('advertised.listeners'), protocolMap);
+    for (const l of advertisedListeners) {
+      if (l.host === '0.0.0.0' || l.host === '::') {
+        invalid('advertised.listeners', `advertised.listeners cannot use the non-routable address ${l.host} (listener '${l.name}'); give a host name or IP that clients can reach.`);
+      }
+      if (brokerRole && controllerListenerNames.includes(l.name)) {
+        invalid('advertised.listeners', `advertised.listeners must not contain the controller listener '${l.name}'.`);
+      }
+      if (!listenerNames.has(l.name)) {
+        invalid('advertised.listeners', `advertised.listeners names '${l.name}', which is not in listeners (${[...listenerNames].join(', ')}).`);
+      }
+    }
+  } else {
+    advertisedListeners = clientListeners.map((l) => {
+      if (l.host === '0.0.0.0' || l.host === '::') {
+        return invalid(
+          'advertised.listeners',
+          `Listener '${l.name}' binds ${l.host}, which clients cannot connect to; set advertised.listeners (e.g. ${l.name}://<host>:${l.port}) to the address clients should use.`,
+        );
+      }
+      return { ...l, host: l.host === '' ? hostname() : l.host };
+    });
+  }
+
+  // Inter-broker listener.
+  if (explicit.has('inter.broker.listener.name') && explicit.has('security.inter.broker.protocol')) {
+    invalid('inter.broker.listener.name', 'Set only one of inter.broker.listener.name and security.inter.broker.protocol.');
+  }
+  let interBrokerListenerName: string;
+  const explicitInterBroker = optStr('inter.broker.listener.name');
+  if (explicitInterBroker !== null) {
+    interBrokerListenerName = explicitInterBroker.toUpperCase();
+    if (brokerRole && !advertisedListeners.some((l) => l.name === interBrokerListenerName)) {
+      invalid('inter.broker.listener.name', `inter.broker.listener.name '${interBrokerListenerName}' must be one of the advertised listeners (${advertisedListeners.map((l) => l.name).join(', ')}).`);
+    }
+  } else {
+    // Kafka requires a listener named after security.inter.broker.protocol; we fall back to the first client listener.
+    const byProtocol = str('security.inter.broker.protocol');
+    interBrokerListenerName = advertisedListeners.some((l) => l.name === byProtocol) ? byProtocol : (advertisedListeners[0]?.name ?? byProtocol);
+  }
+
+  // Quorum.
+  const controllerQuorumVoters = list('controller.quorum.voters').map((entry) => parseVoter(entry));
+  const voterIds = new Set<number>();
+  for (const v of controllerQuorumVoters) {
+    if (voterIds.has(v.id)) invalid('controller.quorum.voters', `controller.quorum.voters lists node ${v.id} twice.`);
+    voterIds.add(v.id);
+  }
+  if (controllerRole && controllerQuorumVoters.length > 0 && !voterIds.has(nodeId)) {
+    invalid('controller.quorum.voters', `process.roles includes controller, so node.id ${nodeId} must be one of controller.quorum.voters (${[...voterIds].join(', ')}).`);
+  }
+  if (controllerQuorumVoters.length > 1 && controllerListenerNames.length === 0) {
+    invalid('controller.listener.names', 'A multi-node controller quorum needs controller.listener.names (e.g. CONTROLLER) and a matching entry in listeners.');
+  }
+  const controllerQuorumBootstrapServers = list('controller.quorum.bootstrap.servers').map((entry) =>
+    parseHostPort('controller.quorum.bootstrap.servers', entry),
+  );
+  if (!controllerRole && controllerQuorumVoters.length === 0 && controllerQuorumBootstrapServers.length === 0) {
+    invalid('controller.quorum.voters', 'process.roles=broker (no controller) needs controller.quorum.voters or controller.quorum.bootstrap.servers to find the controllers.');
+  }
+
+  // Retention: ms > minutes > hours; any negative = forever (-1). Kafka rejects 0.
+  const retentionMsRaw =
+    optNum('log.retention.ms') ??
+    (optNum('log.retention.minutes') !== null ? optNum('log.retention.minutes')! * 60_000 : num('log.retention.hours') * 3_600_000);
+  const logRetentionMs = retentionMsRaw < 0 ? -1 : retentionMsRaw;
+  if (logRetentionMs === 0) {
+    const property = explicit.has('log.retention.ms') ? 'log.retention.ms' : explicit.has('log.retention.minutes') ? 'log.retention.minutes' : 'log.retention.hours';
+    invalid(property, `Invalid value '0' for broker config '${property}': expected -1 (keep forever) or a positive retention.`);
+  }
+
+  const logDirs = explicit.has('log.dirs') ? list('log.dirs') : [str('log.dir')];
+  if (logDirs.length === 0) invalid('log.dirs', "Invalid value '' for broker config 'log.dirs': expected at least one directory.");
+
+  const logFlushSchedulerIntervalMs = num('log.flush.scheduler.interval.ms');
+
+  return {
+    nodeId,
+    processRoles,
+    clusterId: optStr('cluster.id'),
+    brokerRack: optStr('broker.rack'),
+
+    listeners,
+    advertisedListeners,
+    listenerSecurityProtocolMap: protocolMap,
+    interBrokerListenerName,
+    controllerListenerNames,
+    controllerQuorumVoters,
+    controllerQuorumBootstrapServers,
+    controllerQuorumElectionTimeoutMs: num('controller.quorum.election.timeout.ms'),
+    controllerQuorumFetchTimeoutMs: num('controller.quorum.fetch.timeout.ms'),
+    controllerQuorumElectionBackoffMaxMs: num('controller.quorum.election.backoff.max.ms'),
+    controllerQuorumRequestTimeoutMs: num('controller.quorum.request.timeout.ms'),
+    controllerQuorumRetryBackoffMs: num('controller.quorum.retry.backoff.ms'),
+    controllerQuorumAppendLingerMs: num('controller.quorum.append.linger.ms'),
+    brokerHeartbeatIntervalMs: num('broker.heartbeat.interval.ms'),
+    brokerSessionTimeoutMs: num('broker.session.timeout.ms'),
+    metadataLogDir: optStr('metadata.log.dir') ?? logDirs[0]!,
+
+    socketRequestMaxBytes: num('socket.request.max.bytes'),
+    socketSendBufferBytes: num('socket.send.buffer.bytes'),
+    socketReceiveBufferBytes: num('socket.receive.buffer.bytes'),
+    connectionsMaxIdleMs: num('connections.max.idle.ms'),
+    maxConnections: num('max.connections'),
+    maxConnectionsPerIp: num('max.connections.per.ip'),
+    queuedMaxRequests: num('queued.max.requests'),
+    numNetworkThreads: num('num.network.threads'),
+    numIoThreads: num('num.io.threads'),
+    numRecoveryThreadsPerDataDir: num('num.recovery.threads.per.data.dir'),
+    fetchMaxBytes: num('fetch.max.bytes'),
+
+    numPartitions: num('num.partitions'),
+    defaultReplicationFactor: num('default.replication.factor'),
+    autoCreateTopicsEnable: bool('auto.create.topics.enable'),
+    deleteTopicEnable: bool('delete.topic.enable'),
+    minInsyncReplicas: num('min.insync.replicas'),
+    uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
+    autoLeaderRebalanceEnable: bool('auto.leader.rebalance.enable'),
+    compressionType: str('compression.type') as CompressionType,
+    compressionGzipLevel: num('compression.gzip.level'),
+    compressionLz4Level: num('compression.lz4.level'),
+    compressionZstdLevel: num('compression.zstd.level'),
+
+    logDirs,
+    messageMaxBytes: num('message.max.bytes'),
+    logSegmentBytes: num('log.segment.bytes'),
+    logRollMs: optNum('log.roll.ms') ?? num('log.roll.hours') * 3_600_000,
+    logRollJitterMs: optNum('log.roll.jitter.ms') ?? num('log.roll.jitter.hours') * 3_600_000,
+    logIndexIntervalBytes: num('log.index.interval.bytes'),
+    logIndexSizeMaxBytes: num('log.index.size.max.bytes'),
+    logFlushIntervalMessages: num('log.flush.interval.messages'),
+    logFlushIntervalMs: optNum('log.flush.interval.ms') ?? logFlushSchedulerIntervalMs,
+    logFlushSchedulerIntervalMs,
+    logFlushOffsetCheckpointIntervalMs: num('log.flush.offset.checkpoint.interval.ms'),
+    logRetentionMs,
+    logRetentionBytes: num('log.retention.bytes'),
+    logRetentionCheckIntervalMs: num('log.retention.check.interval.ms'),
+    logLocalRetentionMs: num('log.local.retention.ms'),
+    logLocalRetentionBytes: num('log.local.retention.bytes'),
+    logCleanupPolicy: list('log.cleanup.policy') as CleanupPolicy[],
+    logSegmentDeleteDelayMs: num('log.segment.delete.delay.ms'),
+    logPreallocate: bool('log.preallocate'),
+    logMessageTimestampType: str('log.message.timestamp.type') as TimestampType,
+    logMessageTimestampDifferenceMaxMs: num('log.message.timestamp.difference.max.ms'),
+    logMessageTimestampBeforeMaxMs: num('log.message.timestamp.before.max.ms'),
+    logMessageTimestampAfterMaxMs: num('log.message.timestamp.after.max.ms'),
+    logMessageDownconversionEnable: bool('log.message.downconversion.enable'),
+    logCleanerEnable: bool('log.cleaner.enable'),
+    logCleanerThreads: num('log.cleaner.threads'),
+    logCleanerBackoffMs: num('log.cleaner.backoff.ms'),
+    logCleanerDedupeBufferSizeBytes: num('log.cleaner.dedupe.buffer.size'),
+    logCleanerDeleteRetentionMs: num('log.cleaner.delete.retention.ms'),
+    logCleanerMinCompactionLagMs: num('log.cleaner.min.compaction.lag.ms'),
+    logCleanerMaxCompactionLagMs: num('log.cleaner.max.compaction.lag.ms'),
+    logCleanerMinCleanableRatio: num('log.cleaner.min.cleanable.ratio'),
+
+    replicaLagTimeMaxMs: num('replica.lag.time.max.ms'),
+    replicaFetchMaxBytes: num('replica.fetch.max.bytes'),
+    replicaFetchMinBytes: num('replica.fetch.min.bytes'),
+    replicaFetchWaitMaxMs: num('replica.fetch.wait.max.ms'),
+    replicaFetchBackoffMs: num('replica.fetch.backoff.ms'),
+    replicaFetchResponseMaxBytes: num('replica.fetch.response.max.bytes'),
+    replicaSocketTimeoutMs: num('replica.socket.timeout.ms'),
+    numReplicaFetchers: num('num.replica.fetchers'),
+    replicaHighWatermarkCheckpointIntervalMs: num('replica.high.watermark.checkpoint.interval.ms'),
+
+    groupInitialRebalanceDelayMs: num('group.initial.rebalance.delay.ms'),
+    groupMinSessionTimeoutMs: num('group.min.session.timeout.ms'),
+    groupMaxSessionTimeoutMs: num('group.max.session.timeout.ms'),
+    groupMaxSize: num('group.max.size'),
+    offsetsTopicNumPartitions: num('offsets.topic.num.partitions'),
+    offsetsTopicReplicationFactor: num('offsets.topic.replication.factor'),
+    offsetsTopicSegmentBytes: num('offsets.topic.segment.bytes'),
+    offsetsRetentionMs: num('offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: num('offsets.retention.check.interval.ms'),
+    offsetsCommitTimeoutMs: num('offsets.commit.timeout.ms'),
+    offsetMetadataMaxBytes: num('offset.metadata.max.bytes'),
+
+    transactionStateLogNumPartitions: num('transaction.state.log.num.partitions'),
+    transactionStateLogReplicationFactor: num('transaction.state.log.replication.factor'),
+    transactionStateLogMinIsr: num('transaction.state.log.min.isr'),
+    transactionStateLogSegmentBytes: num('transaction.state.log.segment.bytes'),
+    transactionalIdExpirationMs: num('transactional.id.expiration.ms'),
+    transactionMaxTimeoutMs: num('transaction.max.timeout.ms'),
+    transactionAbortTimedOutTransactionCleanupIntervalMs: num('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
+    transactionRemoveExpiredTransactionCleanupIntervalMs: num('transaction.remove.expired.transaction.cleanup.interval.ms'),
+    producerIdExpirationMs: num('producer.id.expiration.ms'),
+
+    explicitProperties: explicit,
+  };
+}
+
+function parseListeners(property: string, entries: readonly string[], protocolMap: ReadonlyMap<string, SecurityProtocol>): ListenerConfig[] {
+  return entries.map((entry) => {
+    const m = LISTENER_PATTERN.exec(entry)!; // the validator already checked the shape
+    const name = m[1]!.toUpperCase();
+    const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
+    const port = Number(m[3]);
+    if (port > 65535) {
+      throw new ConfigError(`Invalid value '${entry}' for broker config '${property}': port ${port} is above 65535.`, property);
+    }
+    const securityProtocol = protocolMap.get(name);
+    if (!securityProtocol) {
+      throw new ConfigError(
+        `${property} names listener '${name}', which listener.security.protocol.map does not map to a security protocol; add ${name}:PLAINTEXT to listener.security.protocol.map.`,
+        property,
+      );
+    }
+    return { name, securityProtocol, host, port };
+  });
+}
+
+function checkListenersUnique(listeners: readonly ListenerConfig[]): void {
+  const names = new Set<string>();
+  const ports = new Set<number>();
+  for (const l of listeners) {
+    if (names.has(l.name)) throw new ConfigError(`listeners names '${l.name}' twice; every listener needs its own name.`, 'listeners');
+    names.add(l.name);
+    if (l.port !== 0 && ports.has(l.port)) throw new ConfigError(`listeners uses port ${l.port} twice; every listener needs its own port.`, 'listeners');
+    ports.add(l.port);
+  }
+}
+
+function parseHostPort(property: string, entry: string): { host: string; port: number } {
+  const colon = entry.lastIndexOf(':');
+  let host = entry.slice(0, colon);
+  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
+  const port = Number(entry.slice(colon + 1));
+  if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new ConfigError(`Invalid value '${entry}' for broker config '${property}': expected host:port with a port from 1 to 65535.`, property);
+  }
+  return { host, port };
+}
+
+function parseVoter(entry: string): QuorumVoter {
+  const at = entry.indexOf('@');
+  const id = Number(entry.slice(0, at));
+  if (!Number.isSafeInteger(id) || id < 0) {
+    throw new ConfigError(`Invalid value '${entry}' for broker config 'controller.quorum.voters': expected id@host:port with a non-negative id.`, 'controller.quorum.voters');
+  }
+  return { id, ...parseHostPort('controller.quorum.voters', entry.slice(at + 1)) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// DescribeConfigs
+
+export type ConfigSource = 'DEFAULT_CONFIG' | 'STATIC_BROKER_CONFIG' | 'DYNAMIC_TOPIC_CONFIG';
+
+export interface ConfigEntryDescription {
+  name: string;
+  /** Kafka's rendering; null for unset properties and for passwords. */
+  value: string | null;
+  source: ConfigSource;
+  readOnly: boolean;
+  sensitive: boolean;
+  type: ConfigType;
+  documentation: string;
+}
+
+export interface BrokerConfigEntry extends ConfigEntryDescription {
+  source: 'DEFAULT_CONFIG' | 'STATIC_BROKER_CONFIG';
+}
+
+/**
+ * Every broker property with its value and source, for DescribeConfigs on a BROKER resource. All
+ * are read-only: Tributary has no dynamic broker configs yet. Passwords are reported as null and
+ * sensitive.
+ */
+export function describeBrokerConfig(config: BrokerConfig): BrokerConfigEntry[] {
+  return BROKER_CONFIG_DEFINITIONS.map((def) => {
+    const raw = config.explicitProperties.get(def.name);
+    const sensitive = def.type === 'password';
+    let value: string | null;
+    if (sensitive) value = null;
+    else if (def.describe) value = def.describe(config);
+    else value = renderConfigValue(def.type, raw !== undefined ? parseConfigValue(def, raw, KIND) : parseDefault(def, KIND));
+    return {
+      name: def.name,
+      value,
+      source: raw !== undefined ? 'STATIC_BROKER_CONFIG' : 'DEFAULT_CONFIG',
+      readOnly: true,
+      sensitive,
+      type: def.type,
+      documentation: def.documentation,
+    };
+  });
+}
+
+/** Properties the person set explicitly that Tributary accepts but does not act on yet (for a startup warning). */
+export function unhonouredProperties(config: BrokerConfig): string[] {
+  return [...config.explicitProperties.keys()].filter((name) => DEFINITIONS_BY_NAME.get(name)?.honoured === false);
+}
+
+/** `NEVER` for "no limit", else the number: readable in logs. */
+export function isNever(value: number): boolean {
+  return value >= NEVER;
+}
