@@ -1,0 +1,211 @@
+#!/usr/bin/python3
+"""confluent-kafka-python (librdkafka) driver for the end-to-end tests. Run with /usr/bin/python3.
+
+Commands:
+  create-topic --bootstrap B --topic T --partitions N
+  produce      --bootstrap B --topic T --input FILE [--acks all] [--compression C] [--report] [--rate R]
+  consume      --bootstrap B --topic T --count N --group G [--timeout S] [--linger S]
+  read-all     --bootstrap B --topic T --partitions N [--timeout S]
+"""
+import argparse
+import sys
+import time
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from common import JsonOut, decode, headers_to_dict, load_records, log
+
+
+def create_topic(a):
+    admin = AdminClient({'bootstrap.servers': a.bootstrap})
+    futures = admin.create_topics([NewTopic(a.topic, num_partitions=a.partitions, replication_factor=1)], operation_timeout=10, request_timeout=15)
+    futures[a.topic].result(timeout=20)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        md = admin.list_topics(topic=a.topic, timeout=5)
+        t = md.topics.get(a.topic)
+        if t is not None and t.error is None and len(t.partitions) == a.partitions:
+            log('topic', a.topic, 'has', len(t.partitions), 'partitions')
+            return 0
+        time.sleep(0.2)
+    log('topic', a.topic, 'did not show', a.partitions, 'partitions in metadata:', md.topics.get(a.topic))
+    return 1
+
+
+def produce(a):
+    records = load_records(a.input)
+    conf = {
+        'bootstrap.servers': a.bootstrap,
+        'acks': a.acks,
+        'linger.ms': 5,
+        'queue.buffering.max.messages': 200000,
+        'message.timeout.ms': a.message_timeout_ms,
+    }
+    if a.compression:
+        conf['compression.type'] = a.compression
+    p = Producer(conf)
+    out = JsonOut()
+    state = {'acked': 0, 'failed': 0, 'first_error': None}
+
+    def on_delivery(err, msg):
+        if err is not None:
+            state['failed'] += 1
+            if state['first_error'] is None:
+                state['first_error'] = str(err)
+            return
+        state['acked'] += 1
+        if a.report:
+            ts_type, ts = msg.timestamp()
+            out.emit({'p': msg.partition(), 'o': msg.offset(), 'v': decode(msg.value()), 'ts': ts})
+
+    started = time.time()
+    for i, r in enumerate(records):
+        kwargs = {'key': r['key'].encode(), 'value': r['value'].encode(), 'on_delivery': on_delivery}
+        if r.get('headers'):
+            kwargs['headers'] = [(k, v.encode()) for k, v in r['headers'].items()]
+        if r.get('timestamp') is not None:
+            kwargs['timestamp'] = r['timestamp']
+        while True:
+            try:
+                p.produce(a.topic, **kwargs)
+                break
+            except BufferError:
+                p.poll(0.05)
+                out.flush()
+        if i % 200 == 0:
+            p.poll(0)
+            out.flush()
+            if a.rate:
+                ahead = (i + 1) / a.rate - (time.time() - started)
+                if ahead > 0:
+                    time.sleep(ahead)
+    remaining = p.flush(a.flush_timeout)
+    out.flush()
+    log('produced', len(records), 'acked', state['acked'], 'failed', state['failed'], 'unflushed', remaining,
+        'first error', state['first_error'], 'in %.2fs' % (time.time() - started))
+    if state['failed'] or remaining:
+        return 1
+    return 0
+
+
+def consume(a):
+    c = Consumer({
+        'bootstrap.servers': a.bootstrap,
+        'group.id': a.group,
+        'auto.offset.reset': 'earliest',
+        'enable.auto.commit': False,
+        'check.crcs': True,
+        'session.timeout.ms': 10000,
+    })
+    c.subscribe([a.topic])
+    out = JsonOut()
+    n = 0
+    errors = 0
+    deadline = time.time() + a.timeout
+    reached_at = None
+    while time.time() < deadline:
+        if reached_at is not None and time.time() - reached_at > a.linger:
+            break
+        msg = c.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            if msg.error().code() == KafkaError._PARTITION_EOF:
+                continue
+            errors += 1
+            log('consumer error:', msg.error())
+            out.emit({'error': str(msg.error())})
+            if not msg.error().retriable() and msg.error().code() != KafkaError._TRANSPORT:
+                break
+            continue
+        tt, ts = msg.timestamp()
+        out.emit({
+            'p': msg.partition(), 'o': msg.offset(), 'k': decode(msg.key()), 'v': decode(msg.value()),
+            'h': headers_to_dict(msg.headers()), 'ts': ts,
+            'tt': 0 if tt == 1 else (1 if tt == 2 else None),
+        })
+        n += 1
+        if n >= a.count and reached_at is None:
+            reached_at = time.time()
+    out.flush()
+    c.close()
+    log('consumed', n, 'of', a.count, 'errors', errors)
+    if errors:
+        return 1
+    return 0 if n >= a.count else 2
+
+
+def read_all(a):
+    """Assign every partition from the beginning and read to the end (partition EOF); no group."""
+    c = Consumer({
+        'bootstrap.servers': a.bootstrap,
+        'group.id': 'read-all-unused',
+        'enable.auto.commit': False,
+        'enable.partition.eof': True,
+        'check.crcs': True,
+    })
+    c.assign([TopicPartition(a.topic, p, -2) for p in range(a.partitions)])  # -2 = OFFSET_BEGINNING
+    out = JsonOut()
+    eof = set()
+    n = 0
+    errors = 0
+    deadline = time.time() + a.timeout
+    while time.time() < deadline and len(eof) < a.partitions:
+        msg = c.poll(0.5)
+        if msg is None:
+            continue
+        if msg.error():
+            if msg.error().code() == KafkaError._PARTITION_EOF:
+                eof.add(msg.partition())
+                continue
+            errors += 1
+            log('consumer error:', msg.error())
+            out.emit({'error': str(msg.error()), 'code': msg.error().code(), 'p': msg.partition()})
+            continue
+        eof.discard(msg.partition())
+        tt, ts = msg.timestamp()
+        out.emit({'p': msg.partition(), 'o': msg.offset(), 'k': decode(msg.key()), 'v': decode(msg.value()),
+                  'h': headers_to_dict(msg.headers()), 'ts': ts})
+        n += 1
+    out.flush()
+    c.close()
+    log('read', n, 'records; eof on', sorted(eof), 'errors', errors)
+    if len(eof) < a.partitions:
+        return 2
+    return 1 if errors else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    for name in ('create-topic', 'produce', 'consume', 'read-all'):
+        s = sub.add_parser(name)
+        s.add_argument('--bootstrap', required=True)
+        s.add_argument('--topic', required=True)
+        if name in ('create-topic', 'read-all'):
+            s.add_argument('--partitions', type=int, required=True)
+        if name == 'produce':
+            s.add_argument('--input', required=True)
+            s.add_argument('--acks', default='all')
+            s.add_argument('--compression')
+            s.add_argument('--report', action='store_true')
+            s.add_argument('--rate', type=float, default=0)
+            s.add_argument('--message-timeout-ms', type=int, default=30000)
+            s.add_argument('--flush-timeout', type=float, default=40)
+        if name == 'consume':
+            s.add_argument('--count', type=int, required=True)
+            s.add_argument('--group', required=True)
+            s.add_argument('--linger', type=float, default=1.0)
+        if name in ('consume', 'read-all'):
+            s.add_argument('--timeout', type=float, default=40)
+    a = ap.parse_args()
+    try:
+        return {'create-topic': create_topic, 'produce': produce, 'consume': consume, 'read-all': read_all}[a.cmd](a)
+    except KafkaException as e:
+        log('KafkaException:', e)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())

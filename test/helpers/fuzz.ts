@@ -1,0 +1,193 @@
+/**
+ * Frame mutators for the protocol fuzz test. Every mutator takes a whole request frame (4-byte
+ * size prefix included) and returns the bytes to send. Everything is driven by a seeded PRNG so a
+ * failing run can be replayed with FUZZ_SEED=<seed>.
+ */
+
+export class Rng {
+  private state: number;
+  constructor(seed: number) {
+    this.state = seed >>> 0;
+  }
+  /** mulberry32 */
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) >>> 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+  int(maxExclusive: number): number {
+    return Math.floor(this.next() * maxExclusive);
+  }
+  range(min: number, maxInclusive: number): number {
+    return min + this.int(maxInclusive - min + 1);
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)]!;
+  }
+  chance(p: number): boolean {
+    return this.next() < p;
+  }
+  bytes(n: number): Buffer {
+    const b = Buffer.alloc(n);
+    for (let i = 0; i < n; i++) b[i] = this.int(256);
+    return b;
+  }
+}
+
+const INT16_VALUES = [-32768, -2, -1, 0, 1, 2, 127, 128, 255, 256, 0x7ffe, 0x7fff];
+const INT32_VALUES = [-2147483648, -2, -1, 0, 1, 2, 255, 65535, 65536, 0x00ffffff, 0x0fffffff, 0x7ffffffe, 0x7fffffff];
+const BYTE_VALUES = [0x00, 0x01, 0x7f, 0x80, 0xfe, 0xff];
+
+function withSize(payload: Buffer, size = payload.length): Buffer {
+  const out = Buffer.alloc(4 + payload.length);
+  out.writeInt32BE(size | 0, 0);
+  payload.copy(out, 4);
+  return out;
+}
+
+function payloadOf(frame: Buffer): Buffer {
+  return Buffer.from(frame.subarray(4));
+}
+
+export type MutatorName =
+  | 'bitflip'
+  | 'byteset'
+  | 'truncate'
+  | 'truncate-keep-size'
+  | 'int16-field'
+  | 'int32-field'
+  | 'size-prefix'
+  | 'huge-size'
+  | 'api-key-version'
+  | 'api-version-only'
+  | 'garbage'
+  | 'garbage-raw'
+  | 'splice'
+  | 'varint-storm'
+  | 'trailing-bytes'
+  | 'tiny-frame'
+  | 'client-id-length'
+  | 'unmodified';
+
+export const MUTATORS: readonly MutatorName[] = [
+  'bitflip',
+  'bitflip',
+  'byteset',
+  'truncate',
+  'truncate',
+  'truncate-keep-size',
+  'int16-field',
+  'int32-field',
+  'int32-field',
+  'size-prefix',
+  'huge-size',
+  'api-key-version',
+  'api-version-only',
+  'garbage',
+  'garbage-raw',
+  'splice',
+  'varint-storm',
+  'trailing-bytes',
+  'tiny-frame',
+  'client-id-length',
+  'unmodified',
+];
+
+export function mutate(rng: Rng, name: MutatorName, frame: Buffer, other: Buffer): Buffer {
+  switch (name) {
+    case 'unmodified':
+      return Buffer.from(frame);
+    case 'bitflip': {
+      const p = payloadOf(frame);
+      const flips = rng.range(1, 12);
+      for (let i = 0; i < flips && p.length > 0; i++) {
+        const at = rng.int(p.length);
+        p[at] = p[at]! ^ (1 << rng.int(8));
+      }
+      return withSize(p);
+    }
+    case 'byteset': {
+      const p = payloadOf(frame);
+      const n = rng.range(1, 6);
+      for (let i = 0; i < n && p.length > 0; i++) p[rng.int(p.length)] = rng.pick(BYTE_VALUES);
+      return withSize(p);
+    }
+    case 'truncate': {
+      const p = payloadOf(frame);
+      return withSize(p.subarray(0, rng.int(Math.max(1, p.length))));
+    }
+    case 'truncate-keep-size': {
+      // Declares the full size but sends only part of it; the broker must wait or time out, not crash.
+      const p = payloadOf(frame);
+      const cut = p.subarray(0, rng.int(Math.max(1, p.length)));
+      return withSize(cut, p.length);
+    }
+    case 'int16-field': {
+      const p = payloadOf(frame);
+      if (p.length >= 2) p.writeInt16BE(rng.pick(INT16_VALUES), rng.int(p.length - 1));
+      return withSize(p);
+    }
+    case 'int32-field': {
+      const p = payloadOf(frame);
+      if (p.length >= 4) p.writeInt32BE(rng.pick(INT32_VALUES), rng.int(p.length - 3));
+      return withSize(p);
+    }
+    case 'size-prefix': {
+      const p = payloadOf(frame);
+      const size = rng.pick([0, 1, 4, 7, p.length - 1, p.length + 1, p.length + 100, -1, -p.length, rng.int(1 << 16)]);
+      return withSize(p, size);
+    }
+    case 'huge-size': {
+      const p = payloadOf(frame);
+      const size = rng.pick([0x7fffffff, 0x40000000, 0x10000000, 104857601, 104857600, 50_000_000, -2147483648]);
+      return withSize(p.subarray(0, Math.min(p.length, rng.int(64))), size);
+    }
+    case 'api-key-version': {
+      const p = payloadOf(frame);
+      if (p.length >= 4) {
+        p.writeInt16BE(rng.chance(0.8) ? rng.range(0, 80) : rng.pick(INT16_VALUES), 0);
+        p.writeInt16BE(rng.chance(0.8) ? rng.range(0, 20) : rng.pick(INT16_VALUES), 2);
+      }
+      return withSize(p);
+    }
+    case 'api-version-only': {
+      const p = payloadOf(frame);
+      if (p.length >= 4) p.writeInt16BE(rng.chance(0.7) ? rng.range(0, 20) : rng.pick(INT16_VALUES), 2);
+      return withSize(p);
+    }
+    case 'garbage':
+      return withSize(rng.bytes(rng.range(0, rng.chance(0.2) ? 20_000 : 300)));
+    case 'garbage-raw':
+      return rng.bytes(rng.range(1, 200));
+    case 'splice': {
+      const a = payloadOf(frame);
+      const b = payloadOf(other);
+      return withSize(Buffer.concat([a.subarray(0, rng.int(a.length + 1)), b.subarray(rng.int(b.length + 1))]));
+    }
+    case 'varint-storm': {
+      const p = payloadOf(frame);
+      const at = rng.int(p.length + 1);
+      const storm = Buffer.alloc(rng.range(1, 12), rng.pick([0xff, 0x80, 0xfe]));
+      return withSize(Buffer.concat([p.subarray(0, at), storm, p.subarray(at)]));
+    }
+    case 'trailing-bytes': {
+      const p = payloadOf(frame);
+      return withSize(Buffer.concat([p, rng.bytes(rng.range(1, 64))]));
+    }
+    case 'tiny-frame': {
+      const p = payloadOf(frame);
+      return withSize(p.subarray(0, rng.range(0, 9)));
+    }
+    case 'client-id-length': {
+      const p = payloadOf(frame);
+      if (p.length >= 10) p.writeInt16BE(rng.pick([-2, -1, 0, 1, 0x7fff, p.length, p.length - 9]), 8);
+      return withSize(p);
+    }
+    default: {
+      const never: never = name;
+      throw new Error(`unknown mutator ${String(never)}`);
+    }
+  }
+}
