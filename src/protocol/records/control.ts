@@ -1,0 +1,74 @@
+/**
+ * Control records (batch attribute bit 5). Key: int16 version (0) + int16 type. A transaction
+ * marker's value: int16 version (0) + int32 coordinatorEpoch (EndTransactionMarker).
+ */
+import { ErrorCode, KafkaError } from '../errors.js';
+import { buildRecordBatch } from './record-batch.js';
+
+export enum ControlRecordType {
+  Abort = 0,
+  Commit = 1,
+  LeaderChange = 2,
+  SnapshotHeader = 3,
+  SnapshotFooter = 4,
+  KraftVersion = 5,
+  KraftVoters = 6,
+}
+
+export function encodeControlKey(type: ControlRecordType): Buffer {
+  const b = Buffer.allocUnsafe(4);
+  b.writeInt16BE(0, 0);
+  b.writeInt16BE(type, 2);
+  return b;
+}
+
+/** The type of a control record from its key. Unknown types are returned as numbers, not rejected. */
+export function decodeControlKey(key: Buffer | null): { version: number; type: ControlRecordType } {
+  if (key === null || key.length < 4) {
+    throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'control record key is too short');
+  }
+  return { version: key.readInt16BE(0), type: key.readInt16BE(2) };
+}
+
+export function encodeEndTxnMarker(coordinatorEpoch: number): Buffer {
+  const b = Buffer.allocUnsafe(6);
+  b.writeInt16BE(0, 0);
+  b.writeInt32BE(coordinatorEpoch, 2);
+  return b;
+}
+
+export function decodeEndTxnMarker(value: Buffer | null): { version: number; coordinatorEpoch: number } {
+  if (value === null || value.length < 6) {
+    throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'transaction marker value is too short');
+  }
+  return { version: value.readInt16BE(0), coordinatorEpoch: value.readInt32BE(2) };
+}
+
+export interface EndTxnMarkerOptions {
+  commit: boolean;
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  baseOffset?: number;
+  partitionLeaderEpoch?: number;
+  timestamp?: number;
+}
+
+/** The one-record control batch a partition leader appends on transaction commit/abort. */
+export function buildEndTxnMarkerBatch(opts: EndTxnMarkerOptions): Promise<Buffer> {
+  return buildRecordBatch({
+    baseOffset: opts.baseOffset ?? 0,
+    partitionLeaderEpoch: opts.partitionLeaderEpoch ?? -1,
+    producerId: opts.producerId,
+    producerEpoch: opts.producerEpoch,
+    transactional: true,
+    control: true,
+    records: [
+      {
+        key: encodeControlKey(opts.commit ? ControlRecordType.Commit : ControlRecordType.Abort),
+        value: encodeEndTxnMarker(opts.coordinatorEpoch),
+        timestamp: opts.timestamp,
+      },
+    ],
+  });
+}
