@@ -29,7 +29,7 @@ import { ConfigError } from './errors.js';
 import { TOPIC_CONFIG_BROKER_SYNONYMS } from './synonyms.js';
 
 export { ConfigError } from './errors.js';
-export { NEVER, LONG_MAX_LITERAL, DESCRIBE_CONFIG_TYPE_CODES } from './config-def.js';
+export { NEVER, LONG_MAX_LITERAL, DESCRIBE_CONFIG_TYPE_CODES, DESCRIBE_CONFIG_SOURCE_CODES } from './config-def.js';
 export type { ConfigType, ConfigDefinition } from './config-def.js';
 
 export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
@@ -199,7 +199,10 @@ export interface BrokerConfig {
   transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   producerIdExpirationMs: number;
 
-  /** The properties as given (validated), by Kafka name; DescribeConfigs reports these as STATIC_BROKER_CONFIG. */
+  /**
+   * The properties as given (validated), by Kafka name; DescribeConfigs reports these as STATIC_BROKER_CONFIG.
+   * Holds password values verbatim: never log this map.
+   */
   explicitProperties: ReadonlyMap<string, string>;
 }
 

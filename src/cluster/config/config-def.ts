@@ -19,6 +19,13 @@ export const DESCRIBE_CONFIG_TYPE_CODES: Readonly<Record<ConfigType, number>> = 
   password: 9,
 };
 
+/** DescribeConfigs `ConfigSource` codes (DescribeConfigsResponse v1+) for the sources Tributary reports. */
+export const DESCRIBE_CONFIG_SOURCE_CODES = {
+  DYNAMIC_TOPIC_CONFIG: 1,
+  STATIC_BROKER_CONFIG: 4,
+  DEFAULT_CONFIG: 5,
+} as const;
+
 /** A parsed value. `null` is "not set" for properties whose default is null. */
 export type ConfigValue = boolean | string | number | readonly string[] | null;
 
