@@ -640,7 +640,10 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
   }
 
   const logDirs = explicit.has('log.dirs') ? list('log.dirs') : [str('log.dir')];
-  if (logDirs.length === 0) invalid('log.dirs', "Invalid value '' for broker config 'log.dirs': expected at least one directory.");
+  if (logDirs.length === 0 || logDirs.some((dir) => dir === '')) {
+    const property = explicit.has('log.dirs') ? 'log.dirs' : 'log.dir';
+    invalid(property, `Invalid value '' for broker config '${property}': expected a directory path.`);
+  }
 
   const logFlushSchedulerIntervalMs = num('log.flush.scheduler.interval.ms');
 

@@ -102,6 +102,8 @@ test('log.dirs wins over log.dir', () => {
   assert.deepEqual(parseBrokerConfig({ 'log.dir': '/x' }).logDirs, ['/x']);
   assert.deepEqual(parseBrokerConfig({ 'log.dir': '/x', 'log.dirs': '/a, /b' }).logDirs, ['/a', '/b']);
   assert.equal(parseBrokerConfig({ 'log.dirs': '/a,/b', 'metadata.log.dir': '/m' }).metadataLogDir, '/m');
+  configError(() => parseBrokerConfig({ 'log.dirs': ' ' }), /log\.dirs/, /directory/);
+  configError(() => parseBrokerConfig({ 'log.dir': '' }), /log\.dir'/, /directory/);
 });
 
 test('node.id and broker.id: either works, both must agree', () => {
