@@ -8,6 +8,7 @@ import type { CompressionType } from '../compression/types.js';
 import {
   ATTR_COMPRESSION_MASK,
   ATTR_CONTROL,
+  ATTR_DELETE_HORIZON,
   ATTR_TIMESTAMP_TYPE,
   ATTR_TRANSACTIONAL,
   ATTRIBUTES,
@@ -38,9 +39,6 @@ import {
   LEGACY_TIMESTAMP,
 } from './legacy-format.js';
 import type { BatchInfo } from './types.js';
-
-/** KIP-534: baseTimestamp holds the delete horizon. Not in batch-header.ts's list yet. */
-export const ATTR_DELETE_HORIZON = 0x40;
 
 /** The format byte, at offset 16 in every format: 0 or 1 for legacy messages, 2 for batches. */
 export function readMagic(buf: Buffer, pos = 0): number {

@@ -10,7 +10,7 @@ export {
   type DecodeOptions,
 } from './record-batch.js';
 export { decodeRecordBatchesSync } from './decode-batches.js';
-export { readBatchInfo, readLegacyInfo, ATTR_DELETE_HORIZON } from './batch-iterator.js';
+export { readBatchInfo, readLegacyInfo } from './batch-iterator.js';
 export { decodeRecords, type RecordsContext } from './record-decoder.js';
 export { decodeLegacyEntry, legacyCrcMatches, readLegacyMessage, type LegacyMessage } from './legacy.js';
 export { buildLegacyMessageSet, type BuildLegacyOptions, type LegacyRecordInput } from './legacy-build.js';

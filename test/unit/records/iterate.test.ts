@@ -60,3 +60,12 @@ test('readMagic tells the formats apart', async () => {
     [0, 2],
   );
 });
+
+test('attribute bit 6 (KIP-534 delete horizon) is reported', async () => {
+  const { ATTRIBUTES, ATTR_DELETE_HORIZON, computeBatchCrc, CRC } = await import('../../../src/protocol/records/batch-header.js');
+  const b = await buildRecordBatch({ records: [{ value: 'x' }] });
+  b.writeInt16BE(ATTR_DELETE_HORIZON, ATTRIBUTES);
+  b.writeUInt32BE(computeBatchCrc(b), CRC);
+  const [h] = [...iterateBatchHeaders(b)];
+  assert.equal(h!.hasDeleteHorizon, true);
+});
