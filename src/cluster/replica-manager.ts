@@ -8,7 +8,6 @@ import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { LogConfig, PartitionLog } from '../storage/partition-log.js';
-import { validateBatches } from '../storage/log-validator.js';
 
 export interface HostedPartition {
   readonly topic: string;
@@ -72,15 +71,15 @@ export class ReplicaManager {
     return this.partitions.get(key(topic, partition));
   }
 
-  async append(topic: string, partition: number, records: Buffer, maxMessageBytes: number): Promise<AppendInfo> {
+  /** Appends client batches; the log validates them (sizes, CRC, magic) before assigning offsets. */
+  async append(topic: string, partition: number, records: Buffer): Promise<AppendInfo> {
     const hosted = this.get(topic, partition);
-    validateBatches(records, { maxMessageBytes });
-    const result = await hosted.log.append(records);
+    const result = await hosted.log.append(records, { leaderEpoch: hosted.leaderEpoch });
     if (result.lastOffset + 1 > hosted.highWatermark) {
       hosted.highWatermark = result.lastOffset + 1;
       this.hwEvents.emit(key(topic, partition));
     }
-    return { ...result, logStartOffset: hosted.log.logStartOffset };
+    return result;
   }
 
   async close(): Promise<void> {

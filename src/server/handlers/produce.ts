@@ -28,7 +28,7 @@ async function appendPartition(ctx: RequestContext, topic: string, partition: nu
     const batch = checkRecordsShape(records, ctx.apiVersion);
     const { replicas } = ctx.services;
     const logConfig = ctx.services.logConfigFor(topic);
-    const info = await replicas.append(topic, partition, batch, logConfig.maxMessageBytes);
+    const info = await replicas.append(topic, partition, batch);
     return {
       index: partition,
       errorCode: ErrorCode.NONE,
