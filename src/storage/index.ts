@@ -1,0 +1,30 @@
+/** Public surface of the storage layer. */
+export { DEFAULT_LOG_CONFIG, NEVER_FLUSH, resolveLogConfig, type LogConfig, type TimestampType } from './log-config.js';
+export {
+  validateBatches,
+  type AppendOrigin,
+  type BatchInfo,
+  type ValidateOptions,
+  type ValidationResult,
+} from './log-validator.js';
+export {
+  PartitionLog,
+  type AppendOptions,
+  type AppendResult,
+  type PartitionLogOptions,
+  type ReadOptions,
+  type ReadResult,
+  type RecordTimestamp,
+} from './partition-log.js';
+export {
+  LogManager,
+  parsePartitionDirName,
+  validateTopicName,
+  type HostedLog,
+  type LogConfigResolver,
+  type LogManagerOptions,
+} from './log-manager.js';
+export { readMetaProperties, writeMetaProperties, META_PROPERTIES_FILE } from './meta-properties.js';
+export { readPartitionMetadata, writePartitionMetadata, PARTITION_METADATA_FILE } from './partition-metadata.js';
+export { RECOVERY_POINT_CHECKPOINT_FILE } from './checkpoint-file.js';
+export { SILENT_LOGGER, type StorageLogger } from './logger.js';

@@ -1,0 +1,128 @@
+/**
+ * Loading a partition directory at open: find the segments, decide which ones to trust, and recover the rest.
+ *
+ * - Clean shutdown (the marker file exists): every segment is trusted; only the active segment's indexes are
+ *   loaded now (sanity-checked, rebuilt if they fail), older ones lazily on first use.
+ * - Otherwise: every segment from the one containing the recovery point onwards (all of them when no recovery
+ *   point is known) is scanned batch by batch and truncated at the first incomplete or invalid batch; when a
+ *   segment is cut short, every later segment is deleted, because the log must stay contiguous. Recovered
+ *   segments are fsynced, so the new recovery point is the log end.
+ * The marker is removed (and the directory fsynced) before the log accepts writes, so a crash after this
+ * open is never mistaken for a clean shutdown.
+ */
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { LogConfig } from './log-config.js';
+import { LogSegment } from './log-segment.js';
+import type { StorageLogger } from './logger.js';
+import {
+  CLEAN_SHUTDOWN_FILE,
+  INDEX_FILE_SUFFIX,
+  LOG_FILE_SUFFIX,
+  TIME_INDEX_FILE_SUFFIX,
+  fsyncDir,
+  parseOffsetFileName,
+  unlinkIfExists,
+} from './fs-util.js';
+
+export interface LoadOptions {
+  logger: StorageLogger;
+  /** Offset below which the log is known to be fsynced; undefined means "unknown" (recover everything). */
+  recoveryPoint: number | undefined;
+  nowMs: number;
+}
+
+export interface LoadedLog {
+  segments: LogSegment[];
+  recoveryPoint: number;
+  /** True when the directory had no clean-shutdown marker. */
+  recovered: boolean;
+  /** Bytes cut off during recovery. */
+  truncatedBytes: number;
+}
+
+/** Suffixes of temporary files a crash may leave behind (ours and Kafka's); they are removed at load. */
+const LEFTOVER_SUFFIXES = ['.tmp', '.deleted', '.cleaned', '.swap'];
+
+export async function loadLog(dir: string, config: LogConfig, opts: LoadOptions): Promise<LoadedLog> {
+  const { logger } = opts;
+  await mkdir(dir, { recursive: true });
+  const names = await readdir(dir);
+  const clean = names.includes(CLEAN_SHUTDOWN_FILE);
+  const bases = new Set<number>();
+  for (const name of names) {
+    const base = parseOffsetFileName(name, LOG_FILE_SUFFIX);
+    if (base !== null) bases.add(base);
+  }
+  for (const name of names) {
+    const indexBase = parseOffsetFileName(name, INDEX_FILE_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_FILE_SUFFIX);
+    const orphanIndex = indexBase !== null && !bases.has(indexBase);
+    if (orphanIndex || LEFTOVER_SUFFIXES.some((s) => name.endsWith(s))) {
+      logger.warn({ dir, file: name }, 'removing leftover file');
+      await unlinkIfExists(path.join(dir, name));
+    }
+  }
+  const sorted = [...bases].sort((a, b) => a - b);
+  const segConfig = { indexIntervalBytes: config.indexIntervalBytes, segmentIndexBytes: config.segmentIndexBytes };
+  const segments: LogSegment[] = [];
+  try {
+    for (const base of sorted) segments.push(await LogSegment.open(dir, base, segConfig, opts.nowMs));
+    if (segments.length === 0) {
+      segments.push(await LogSegment.create(dir, 0, segConfig, opts.nowMs));
+      await fsyncDir(dir);
+    }
+    let truncatedBytes = 0;
+    if (clean) {
+      await segments[segments.length - 1]!.ensureLoaded();
+    } else {
+      truncatedBytes = await recoverSegments(dir, segments, opts);
+    }
+    if (clean) {
+      await unlinkIfExists(path.join(dir, CLEAN_SHUTDOWN_FILE));
+      await fsyncDir(dir);
+    }
+    const active = segments[segments.length - 1]!;
+    return { segments, recoveryPoint: active.nextOffset, recovered: !clean, truncatedBytes };
+  } catch (err) {
+    await Promise.all(segments.map((s) => s.close().catch(() => undefined)));
+    throw err;
+  }
+}
+
+/** Recovers segments in place (the array is cut when later segments are deleted); returns bytes truncated. */
+async function recoverSegments(dir: string, segments: LogSegment[], opts: LoadOptions): Promise<number> {
+  const { logger } = opts;
+  const rp = opts.recoveryPoint ?? 0;
+  let start = 0;
+  for (let i = 0; i < segments.length; i++) if (segments[i]!.baseOffset <= rp) start = i;
+  let expected = segments[start]!.baseOffset;
+  let truncatedBytes = 0;
+  logger.info(
+    { dir, recoveryPoint: opts.recoveryPoint ?? null, segments: segments.length - start },
+    'no clean shutdown marker: recovering segments',
+  );
+  for (let i = start; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const result = await seg.recover(expected);
+    truncatedBytes += result.truncatedBytes;
+    if (result.truncatedBytes > 0) {
+      logger.warn({ dir, segment: seg.baseOffset, bytes: result.truncatedBytes, reason: result.reason }, 'truncated log segment');
+    }
+    // Recovery rewrote the indexes with fsync; make the data it accepted durable as well.
+    seg.unsynced = true;
+    await seg.syncLog();
+    expected = seg.nextOffset;
+    const next = segments[i + 1];
+    const brokenHere = result.reason !== null || (next !== undefined && next.baseOffset < seg.nextOffset);
+    if (brokenHere && next !== undefined) {
+      const dropped = segments.splice(i + 1);
+      for (const d of dropped) {
+        logger.warn({ dir, segment: d.baseOffset }, 'deleting segment after a truncated one');
+        await d.deleteFiles();
+      }
+      await fsyncDir(dir);
+      break;
+    }
+  }
+  return truncatedBytes;
+}
