@@ -1,0 +1,235 @@
+/**
+ * The classic consumer group coordinator of this (single) broker: membership and rebalances
+ * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), committed offsets, and the admin views
+ * (ListGroups, DescribeGroups, DeleteGroups, OffsetDelete).
+ *
+ * Lifecycle: constructed once by the broker; `close()` cancels every timer and answers every parked
+ * JoinGroup/SyncGroup with NOT_COORDINATOR (clients then look for the coordinator again).
+ * Concurrency: all state lives on the event loop; every method runs to completion without awaiting,
+ * so no locking is needed. Time comes only from the injected clock and timers, which is what makes
+ * the unit tests deterministic.
+ * Durability: none yet. Every change to offsets and group metadata is expressed as a GroupRecord and
+ * handed to `journal` — the seam where writing to `__consumer_offsets` will go.
+ */
+import { randomUUID } from 'node:crypto';
+import { createContext, joinError, syncError, type GroupContext } from './group-context.js';
+import { NO_JOURNAL, type GroupJournal } from './group-records.js';
+import { HeartbeatHandler } from './heartbeat.js';
+import { JoinGroupHandler } from './join-group.js';
+import { KeyedTimers } from './keyed-timers.js';
+import { LeaveGroupHandler } from './leave-group.js';
+import { OffsetManager, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteResult, type PartitionError } from './offset-manager.js';
+import { OffsetStore } from './offset-store.js';
+import { Rebalancer } from './rebalancer.js';
+import { SyncGroupHandler } from './sync-group.js';
+import {
+  CLASSIC_GROUP_TYPE,
+  type Clock,
+  type CoordinatorConfig,
+  type GroupDescription,
+  type GroupListing,
+  type GroupLogger,
+  type HeartbeatParams,
+  type JoinGroupParams,
+  type JoinGroupResult,
+  type LeaveGroupResult,
+  type LeavingMember,
+  type SyncGroupParams,
+  type SyncGroupResult,
+  type Timers,
+} from './types.js';
+import { ErrorCode } from '../../protocol/errors.js';
+
+export interface GroupCoordinatorOptions {
+  readonly initialRebalanceDelayMs: number;
+  readonly minSessionTimeoutMs: number;
+  readonly maxSessionTimeoutMs: number;
+  readonly maxSize: number;
+  readonly offsetsRetentionMs: number;
+  readonly offsetMetadataMaxBytes: number;
+  readonly clock: Clock;
+  readonly timers: Timers;
+  readonly logger: GroupLogger;
+  /** offsets.retention.check.interval.ms; default 600,000 (Kafka's). */
+  readonly offsetsRetentionCheckIntervalMs?: number;
+  /** Default 300,000 (Kafka's group.new.member.join.timeout). */
+  readonly newMemberJoinTimeoutMs?: number;
+  /** Receives every state record; default: none (in-memory only). */
+  readonly journal?: GroupJournal;
+  /** Source of member-id suffixes; default crypto.randomUUID (tests pass a counter). */
+  readonly randomId?: () => string;
+}
+
+const RETENTION_TIMER = 'offsets-retention';
+const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 600_000;
+const DEFAULT_NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
+
+export class GroupCoordinator {
+  private readonly ctx: GroupContext;
+  private readonly joins: JoinGroupHandler;
+  private readonly syncs: SyncGroupHandler;
+  private readonly heartbeats: HeartbeatHandler;
+  private readonly leaves: LeaveGroupHandler;
+  private readonly offsetManager: OffsetManager;
+  private closed = false;
+
+  constructor(options: GroupCoordinatorOptions) {
+    const config: CoordinatorConfig = {
+      initialRebalanceDelayMs: options.initialRebalanceDelayMs,
+      minSessionTimeoutMs: options.minSessionTimeoutMs,
+      maxSessionTimeoutMs: options.maxSessionTimeoutMs,
+      maxSize: options.maxSize,
+      offsetsRetentionMs: options.offsetsRetentionMs,
+      offsetsRetentionCheckIntervalMs: options.offsetsRetentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS,
+      offsetMetadataMaxBytes: options.offsetMetadataMaxBytes,
+      newMemberJoinTimeoutMs: options.newMemberJoinTimeoutMs ?? DEFAULT_NEW_MEMBER_JOIN_TIMEOUT_MS,
+    };
+    const randomId = options.randomId ?? randomUUID;
+    this.ctx = createContext({
+      config,
+      clock: options.clock,
+      timers: new KeyedTimers(options.timers),
+      logger: options.logger,
+      groups: new Map(),
+      offsets: new OffsetStore(),
+      journal: options.journal ?? NO_JOURNAL,
+      newMemberId: (prefix) => `${prefix}-${randomId()}`,
+    });
+    const rebalancer = new Rebalancer(this.ctx);
+    this.joins = new JoinGroupHandler(this.ctx, rebalancer);
+    this.syncs = new SyncGroupHandler(this.ctx, rebalancer);
+    this.heartbeats = new HeartbeatHandler(this.ctx, rebalancer);
+    this.leaves = new LeaveGroupHandler(this.ctx, rebalancer);
+    this.offsetManager = new OffsetManager(this.ctx, rebalancer);
+    this.scheduleRetentionSweep();
+  }
+
+  // ------------------------------------------------------------------ membership
+
+  /** Resolves when the join phase answers this member (at once for errors and MEMBER_ID_REQUIRED). */
+  joinGroup(params: JoinGroupParams): Promise<JoinGroupResult> {
+    if (this.closed) return Promise.resolve(joinError(params.memberId, ErrorCode.NOT_COORDINATOR));
+    return this.joins.join(params);
+  }
+
+  /** Resolves when the leader's assignment arrives (at once for followers of a Stable group). */
+  syncGroup(params: SyncGroupParams): Promise<SyncGroupResult> {
+    if (this.closed) return Promise.resolve(syncError(ErrorCode.NOT_COORDINATOR));
+    return this.syncs.sync(params);
+  }
+
+  heartbeat(params: HeartbeatParams): ErrorCode {
+    if (this.closed) return ErrorCode.NOT_COORDINATOR;
+    return this.heartbeats.heartbeat(params);
+  }
+
+  leaveGroup(groupId: string, members: readonly LeavingMember[]): LeaveGroupResult {
+    if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, members: [] };
+    return this.leaves.leave(groupId, members);
+  }
+
+  // ------------------------------------------------------------------ offsets
+
+  /**
+   * Per-partition results. Async although the in-memory store answers at once, so that waiting
+   * for a durable write later changes no caller.
+   */
+  async commitOffsets(params: OffsetCommitParams): Promise<PartitionError[]> {
+    if (this.closed) return params.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NOT_COORDINATOR }));
+    return this.offsetManager.commit(params);
+  }
+
+  /** `topics` null = every committed offset of the group. */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: readonly number[] }> | null): FetchedOffsets {
+    if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
+    return this.offsetManager.fetch(groupId, topics);
+  }
+
+  deleteOffsets(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): OffsetDeleteResult {
+    if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, partitions: [] };
+    return this.offsetManager.delete(groupId, partitions);
+  }
+
+  /** Run the offsets retention sweep now (it also runs every offsets.retention.check.interval.ms). */
+  expireOffsets(): { offsets: number; groups: number } {
+    return this.offsetManager.expire();
+  }
+
+  // ------------------------------------------------------------------ admin views
+
+  /** Groups matching the filters (case-insensitive, as Kafka); empty filters match everything. */
+  listGroups(statesFilter: readonly string[] = [], typesFilter: readonly string[] = []): GroupListing[] {
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((s) => s.toLowerCase()));
+    if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) return [];
+    const out: GroupListing[] = [];
+    for (const g of this.ctx.groups.values()) {
+      if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
+      out.push({ groupId: g.groupId, protocolType: g.protocolType ?? '', state: g.state, groupType: CLASSIC_GROUP_TYPE });
+    }
+    return out;
+  }
+
+  /**
+   * A group's state and members. Metadata and assignments are shown only when Stable (in other
+   * states they are in flux), as Kafka does; an unknown group is reported as Dead with no members.
+   */
+  describeGroup(groupId: string): GroupDescription {
+    const group = this.ctx.groups.get(groupId);
+    if (!group) return { groupId, state: 'Dead', protocolType: '', protocolData: '', members: [] };
+    const stable = group.is('Stable');
+    const empty = Buffer.alloc(0);
+    return {
+      groupId,
+      state: group.state,
+      protocolType: group.protocolType ?? '',
+      protocolData: stable ? (group.protocolName ?? '') : '',
+      members: group.allMembers().map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        metadata: stable ? m.metadata(group.protocolName) : empty,
+        assignment: stable ? m.assignment : empty,
+      })),
+    };
+  }
+
+  /** Delete groups that have no members, with their offsets. */
+  deleteGroups(groupIds: readonly string[]): Array<{ groupId: string; errorCode: number }> {
+    return groupIds.map((groupId) => {
+      if (this.closed) return { groupId, errorCode: ErrorCode.NOT_COORDINATOR };
+      if (groupId.length === 0) return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID };
+      const group = this.ctx.groups.get(groupId);
+      if (!group || group.is('Dead')) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
+      if (!group.is('Empty')) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+      this.offsetManager.deleteGroup(group);
+      this.ctx.logger.info({ groupId }, 'group deleted');
+      return { groupId, errorCode: ErrorCode.NONE };
+    });
+  }
+
+  // ------------------------------------------------------------------ lifecycle
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ctx.timers.cancelAll();
+    for (const group of this.ctx.groups.values()) {
+      for (const m of group.allMembers()) {
+        m.completeJoin(joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+        m.completeSync(syncError(ErrorCode.NOT_COORDINATOR));
+      }
+    }
+  }
+
+  private scheduleRetentionSweep(): void {
+    this.ctx.timers.schedule(RETENTION_TIMER, this.ctx.config.offsetsRetentionCheckIntervalMs, () => {
+      try {
+        this.offsetManager.expire();
+      } finally {
+        if (!this.closed) this.scheduleRetentionSweep();
+      }
+    });
+  }
+}
