@@ -72,7 +72,8 @@ export async function loadLog(dir: string, config: LogConfig, opts: LoadOptions)
       await fsyncDir(dir);
     }
     let truncatedBytes = 0;
-    if (clean) {
+    if (clean || sorted.length === 0) {
+      // Trusted, or brand new (the segment just created is empty and loaded).
       await segments[segments.length - 1]!.ensureLoaded();
     } else {
       truncatedBytes = await recoverSegments(dir, segments, opts);
@@ -82,7 +83,7 @@ export async function loadLog(dir: string, config: LogConfig, opts: LoadOptions)
       await fsyncDir(dir);
     }
     const active = segments[segments.length - 1]!;
-    return { segments, recoveryPoint: active.nextOffset, recovered: !clean, truncatedBytes };
+    return { segments, recoveryPoint: active.nextOffset, recovered: !clean && sorted.length > 0, truncatedBytes };
   } catch (err) {
     await Promise.all(segments.map((s) => s.close().catch(() => undefined)));
     throw err;

@@ -4,6 +4,7 @@ import { access, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { batchCrcMatches, readInt64 } from '../../../src/protocol/records/batch-header.js';
+import { validateBatches } from '../../../src/storage/log-validator.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
 import { bruteForceBatches, makeBatch, splitBatches, valuesBatch, withTempDir } from './helpers.js';
 
@@ -257,10 +258,12 @@ test('flush.messages=1 fsyncs every append, coalescing concurrent ones', () =>
 test('flush.ms flushes on a timer; by default nothing is forced until close', () =>
   withTempDir(async (dir) => {
     const timed = await PartitionLog.open(path.join(dir, 'a'), { flushMs: 30 });
+    const t0 = Date.now();
     await timed.append(valuesBatch(3));
     assert.equal(timed.recoveryPoint, 0);
-    await new Promise((r) => setTimeout(r, 120));
+    while (timed.recoveryPoint < 3 && Date.now() - t0 < 5000) await new Promise((r) => setTimeout(r, 10));
     assert.equal(timed.recoveryPoint, 3);
+    assert.ok(Date.now() - t0 >= 25, 'not before flush.ms');
     assert.equal(timed.flushCount, 1);
     await timed.close();
 
@@ -320,4 +323,20 @@ test('close writes queued appends first', () =>
     const re = await PartitionLog.open(dir);
     assert.equal(re.logEndOffset, 20);
     await re.close();
+  }));
+
+test('empty record sets, pre-validated buffers and coordinator control batches', () =>
+  withTempDir(async (dir) => {
+    const log = await PartitionLog.open(dir);
+    assert.deepEqual(await log.append(Buffer.alloc(0)), { baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: 0 });
+    const b = valuesBatch(3);
+    const validated = validateBatches(b, { maxMessageBytes: 1 << 20 });
+    assert.equal((await log.append(b, { validated })).lastOffset, 2);
+    await assert.rejects(log.append(valuesBatch(1), { validated }));
+    const marker = makeBatch({ records: [{ value: null }], attributes: 0x30, producerId: 5, producerEpoch: 0 });
+    await rejectsWith(log.append(Buffer.from(marker)), ErrorCode.INVALID_RECORD);
+    assert.equal((await log.append(marker, { origin: 'coordinator' })).baseOffset, 3);
+    await rejectsWith(log.append(valuesBatch(1).subarray(0, 30)), ErrorCode.CORRUPT_MESSAGE);
+    assert.equal(log.logEndOffset, 4, 'a rejected append assigns no offsets');
+    await log.close();
   }));
