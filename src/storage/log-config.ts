@@ -63,7 +63,7 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
   requireInt('segment.bytes', c.segmentBytes, MIN_SEGMENT_BYTES, INT32_MAX);
   requireInt('segment.ms', c.segmentMs, 1, Number.MAX_SAFE_INTEGER);
   requireInt('index.interval.bytes', c.indexIntervalBytes, 0, INT32_MAX);
-  requireInt('segment.index.bytes', c.segmentIndexBytes, 12, INT32_MAX);
+  requireInt('segment.index.bytes', c.segmentIndexBytes, 4, INT32_MAX);
   requireInt('flush.messages', c.flushMessages, 1, Number.MAX_SAFE_INTEGER);
   requireInt('flush.ms', c.flushMs, 0, Number.MAX_SAFE_INTEGER);
   requireInt('max.message.bytes', c.maxMessageBytes, 0, INT32_MAX);
