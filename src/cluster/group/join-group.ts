@@ -3,8 +3,8 @@
  * - an unknown member (empty id) gets a fresh id; from v4 a dynamic one must come back with it
  *   (MEMBER_ID_REQUIRED) so that retries of a lost response do not pile up phantom members;
  * - a static member (group.instance.id) that comes back with a new id replaces its old self and,
- *   in a Stable group whose protocol choice is unchanged, gets the current generation without a
- *   rebalance; the old id is fenced (FENCED_INSTANCE_ID);
+ *   in a Stable group, gets the current generation without a rebalance when its metadata is
+ *   unchanged; the old id is fenced (FENCED_INSTANCE_ID);
  * - a known member's JoinGroup parks until the join phase completes, or is answered at once with
  *   the current generation when it changes nothing (a follower re-sending identical metadata).
  */
@@ -169,12 +169,16 @@ export class JoinGroupHandler {
     const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
     this.rebalancer.scheduleHeartbeat(group, member, req.sessionTimeoutMs);
     this.ctx.logger.info({ groupId: group.groupId, groupInstanceId: instanceId, oldMemberId, newMemberId }, 'static member rejoined with a new member id');
+    const sameMetadata = member.matches(req.protocols);
     const parked = this.updateMember(group, member, req);
 
     switch (group.state) {
       case 'Stable': {
-        if (group.selectProtocol() !== group.protocolName) {
-          this.rebalancer.maybePrepareRebalance(group, `static member ${newMemberId} changed the group's protocol`);
+        // Kafka rebalances only when the group's protocol choice changes. We also rebalance when the
+        // member's metadata changed (e.g. a new subscription), which Kafka would otherwise ignore
+        // until the next rebalance.
+        if (!sameMetadata || group.selectProtocol() !== group.protocolName) {
+          this.rebalancer.maybePrepareRebalance(group, `static member ${newMemberId} rejoined with changed metadata`);
           break;
         }
         this.rebalancer.storeGroup(group);

@@ -19,6 +19,8 @@ export class KeyedTimers {
       this.handles.delete(key);
       fn();
     }, Math.max(0, delayMs));
+    // Coordinator timers never keep a process alive on their own (Node timers have unref).
+    (handle as { unref?: () => void } | null)?.unref?.();
     this.handles.set(key, handle);
   }
 

@@ -101,3 +101,16 @@ test('LeaveGroup by group.instance.id alone removes the static member', async ()
   assert.equal(d.state, 'PreparingRebalance');
   assert.ok(!d.members.some((m) => m.memberId === m2));
 });
+
+test('a restarted static member with a changed subscription triggers a rebalance', async () => {
+  const b = bench();
+  const { generationId } = await stableStaticGroup(b);
+  const rejoin = b.coordinator.joinGroup(joinParams('g', '', { groupInstanceId: 'i2', protocols: [{ name: 'range', metadata: subscription(['t', 'new-topic']) }] }));
+  assert.equal(b.coordinator.describeGroup('g').state, 'PreparingRebalance');
+  assert.ok(isPending(await peek(rejoin)), 'it waits for the other member to rejoin');
+  const others = b.coordinator.describeGroup('g').members.filter((m) => !m.memberId.startsWith('i2-'));
+  const r2 = b.coordinator.joinGroup(joinParams('g', others[0]!.memberId, { groupInstanceId: 'i1' }));
+  const [r, leaderJoin] = await Promise.all([rejoin, r2]);
+  assert.equal(r.generationId, generationId + 1);
+  assert.deepEqual(leaderJoin.members.find((m) => m.groupInstanceId === 'i2')!.metadata, subscription(['t', 'new-topic']));
+});
