@@ -8,6 +8,7 @@ import type { GroupContext } from './group-context.js';
 import type { CommittedOffset, GroupRecord } from './group-records.js';
 import { validateMember } from './join-group.js';
 import type { Rebalancer } from './rebalancer.js';
+import { CONSUMER_PROTOCOL_TYPE } from './types.js';
 import { ErrorCode } from '../../protocol/errors.js';
 
 export interface OffsetCommitParams {
@@ -132,7 +133,7 @@ export class OffsetManager {
   delete(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): OffsetDeleteResult {
     const group = this.ctx.groups.get(groupId);
     if (!group || group.is('Dead')) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, partitions: [] };
-    if (!group.is('Empty') && group.protocolType !== 'consumer') return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
+    if (!group.is('Empty') && group.protocolType !== CONSUMER_PROTOCOL_TYPE) return { errorCode: ErrorCode.NON_EMPTY_GROUP, partitions: [] };
     const records: GroupRecord[] = [];
     const results: PartitionError[] = [];
     for (const { topic, partition } of partitions) {
@@ -200,7 +201,7 @@ function fetched(partition: number, value: CommittedOffset | undefined): Fetched
 function expiryBase(group: ClassicGroup): { timestamp: (o: CommittedOffset) => number; onlyUnsubscribed: boolean } | null {
   if (group.protocolType === null) return { timestamp: (o) => o.commitTimestampMs, onlyUnsubscribed: false };
   if (group.is('Empty')) return { timestamp: () => group.stateTimestampMs, onlyUnsubscribed: false };
-  if (group.protocolType === 'consumer' && group.subscribedTopics !== null && group.is('Stable')) {
+  if (group.protocolType === CONSUMER_PROTOCOL_TYPE && group.subscribedTopics !== null && group.is('Stable')) {
     return { timestamp: (o) => o.commitTimestampMs, onlyUnsubscribed: true };
   }
   return null;
