@@ -12,7 +12,7 @@ import { runProcess } from '../helpers/proc.js';
 import { makeRecords, verifyRoundTrip } from '../helpers/records.js';
 import { startRecordingProxy } from '../helpers/recording-proxy.js';
 import { requireTool } from '../helpers/tools.js';
-import { apiVersionsV0, apiVersionsV3, encodeRequest, fetchV4, parseBatches, probeApiVersions, WireConnection, WireWriter } from '../helpers/wire.js';
+import { apiVersionsV0, apiVersionsV3, encodeRequest, fetchV4, metadataV1, parseBatches, probeApiVersions, WireConnection, WireWriter } from '../helpers/wire.js';
 
 /**
  * Protocol fuzzing against the broker process.
@@ -107,6 +107,23 @@ async function captureFrames(broker: BrokerProcess, log: (msg: string) => void):
   return frames;
 }
 
+/** Topics on the broker (Metadata v1, all topics), for failure messages. */
+async function topicSummary(broker: BrokerProcess): Promise<string> {
+  try {
+    const conn = await WireConnection.connect(broker.host, broker.port);
+    try {
+      const md = await metadataV1(conn, null);
+      return md.topics
+        .map((t) => `${JSON.stringify(t.name)}: ${t.partitions} partitions${t.errorCode ? `, error ${t.errorCode}` : ''}${t.leaderless ? `, ${t.leaderless} without leader` : ''}`)
+        .join('\n');
+    } finally {
+      conn.close();
+    }
+  } catch (err) {
+    return `(Metadata v1 failed: ${String(err)})`;
+  }
+}
+
 /** One fuzz connection: send frames one by one; stop when the broker closes the connection. */
 async function fuzzConnection(
   host: string,
@@ -189,7 +206,11 @@ test('fuzz: >= 10,000 mutated request frames do not crash or wedge the broker', 
       .join('\n  ')}\n--- broker log (tail) ---\n${broker.recentLogs()}`);
   };
 
-  const corpus = await captureFrames(broker, (m) => notes.push(m));
+  // FUZZ_EXCLUDE_API_KEYS=19,37 drops those request kinds from the corpus: for digging past a known
+  // bug by hand, never set in CI.
+  const excluded = new Set((process.env.FUZZ_EXCLUDE_API_KEYS ?? '').split(',').filter((s) => s.trim() !== '').map(Number));
+  const corpus = (await captureFrames(broker, (m) => notes.push(m))).filter((f) => !excluded.has(f.readInt16BE(4)));
+  if (excluded.size > 0) t.diagnostic(`FUZZ_EXCLUDE_API_KEYS=${[...excluded].join(',')}`);
   for (const n of notes) t.diagnostic(n);
   const keys = new Map<string, number>();
   for (const f of corpus) {
@@ -203,7 +224,6 @@ test('fuzz: >= 10,000 mutated request frames do not crash or wedge the broker', 
   const validApiVersions = encodeRequest(18, 0, 77, Buffer.alloc(0));
   const stats = { sent: 0, responses: 0, closedByBroker: 0, connectErrors: 0 };
   const started = Date.now();
-  let planned = 0;
   let nextProbeAt = 500;
   let maxRss = 0;
   let probeFailure: string | null = null;
@@ -218,17 +238,16 @@ test('fuzz: >= 10,000 mutated request frames do not crash or wedge the broker', 
       const bytes = mutate(rng, mutator, base, rng.pick(corpus));
       frames.push({ bytes, meta: { mutator, apiKey: base.readInt16BE(4), apiVersion: base.readInt16BE(6), hex: bytes.subarray(0, 512).toString('hex') } });
     }
-    planned += frames.length;
     return frames;
   };
 
   const worker = async (): Promise<void> => {
-    while (planned < FRAMES_TO_SEND && probeFailure === null && Date.now() - started < FUZZ_BUDGET_MS) {
+    while (stats.sent < FRAMES_TO_SEND && probeFailure === null && Date.now() - started < FUZZ_BUDGET_MS) {
       await fuzzConnection(broker.host, broker.port, nextConnectionFrames(), stats, recent);
     }
   };
   const prober = async (): Promise<void> => {
-    while (planned < FRAMES_TO_SEND && probeFailure === null && Date.now() - started < FUZZ_BUDGET_MS) {
+    while (stats.sent < FRAMES_TO_SEND && probeFailure === null && Date.now() - started < FUZZ_BUDGET_MS) {
       if (stats.sent >= nextProbeAt) {
         nextProbeAt += 500;
         if (!broker.alive) {
@@ -298,10 +317,10 @@ test('fuzz: >= 10,000 mutated request frames do not crash or wedge the broker', 
     const records = makeRecords({ count: 1000, withHeaders: true, baseTimestamp: Date.now() - 1000, keyPrefix: 'after' });
     await produceAll(kafka, 'fuzz-after', records, { chunk: 200 });
     const res = await consumeAll(kafka, 'fuzz-after', 'fuzz-after-group', records.length, { timeoutMs: 20_000 });
-    assert.ok(!res.timedOut, `kafkajs consumed only ${res.records.length} of ${records.length} records after fuzzing`);
+    assert.ok(!res.timedOut, `kafkajs consumed only ${res.records.length} of ${records.length} records after fuzzing; consumer crashes: ${JSON.stringify(res.crashes)}`);
     verifyRoundTrip(records, res.records, { partitions: 3, timestamps: { kind: 'exact' }, checkHeaders: true, label: 'kafkajs after fuzzing' });
   } catch (err) {
-    fail(`kafkajs could not produce and consume after fuzzing: ${String(err)}\n--- kafkajs log ---\n${logTail()}`);
+    fail(`kafkajs could not produce and consume after fuzzing: ${String(err)}\n--- topics on the broker now ---\n${await topicSummary(broker)}\n--- kafkajs log ---\n${logTail(12)}`);
   }
   assert.ok(broker.alive, 'the broker must still run at the end');
 });

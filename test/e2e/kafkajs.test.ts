@@ -8,8 +8,10 @@ import { checkStoredBatches } from '../helpers/wire.js';
 
 /**
  * kafkajs 2.2.4 against the broker process: admin CreateTopics (3 partitions), produce 10,000
- * keyed records with headers and explicit timestamps (acks=-1), consume them with a consumer group
- * and check everything survived, then read the stored batches with an independent Fetch v4 client.
+ * keyed records with headers and explicit timestamps (acks=-1), check the stored batches with an
+ * independent Fetch v4 client (codec, CRC, contiguous offsets, count; before consuming, so a
+ * produce problem is reported on its own), consume them with a consumer group and check that keys,
+ * values, headers, timestamps and per-partition order survived; finally SIGTERM must exit 0.
  */
 
 const COUNT = 10_000;
@@ -35,13 +37,13 @@ async function roundTrip(t: TestContext, label: string, compression: Compression
     const records = makeRecords({ count: COUNT, withHeaders: true, baseTimestamp: Date.now() - 3_600_000, keyPrefix: label });
     await produceAll(kafka, topic, records, { compression, chunk: 1000 });
 
+    const stored = await checkStoredBatches(broker.host, broker.port, topic, { partitions: PARTITIONS, compression: expectedCodec, expectedRecords: COUNT, label });
+    t.diagnostic(`${label}: ${stored.batches} stored batches, codecs ${JSON.stringify(stored.codecs)}`);
+
     const { records: consumed, timedOut, crashes } = await consumeAll(kafka, topic, `${label}-group`, COUNT, { timeoutMs: 40_000 });
     assert.deepEqual(crashes, [], 'the kafkajs consumer crashed');
     assert.ok(!timedOut, `consumer got only ${consumed.length} of ${COUNT} records before the timeout`);
     verifyRoundTrip(records, consumed, { partitions: PARTITIONS, timestamps: { kind: 'exact' }, checkHeaders: true, label });
-
-    const stored = await checkStoredBatches(broker.host, broker.port, topic, { partitions: PARTITIONS, compression: expectedCodec, expectedRecords: COUNT, label });
-    t.diagnostic(`${label}: ${stored.batches} stored batches, codecs ${JSON.stringify(stored.codecs)}`);
 
     const exit = await broker.stop();
     assert.deepEqual(exit, { code: 0, signal: null }, 'SIGTERM should make the broker exit 0');

@@ -90,8 +90,12 @@ export async function consumeAll(
   const crashes: string[] = [];
   let reached: () => void = () => undefined;
   const reachedCount = new Promise<void>((resolve) => (reached = resolve));
+  let crashed: () => void = () => undefined;
+  const crashedForGood = new Promise<void>((resolve) => (crashed = resolve));
   consumer.on(consumer.events.CRASH, (e) => {
-    crashes.push(String((e.payload as { error?: unknown }).error ?? JSON.stringify(e.payload)));
+    const payload = e.payload as { error?: unknown; restart?: boolean };
+    crashes.push(String(payload.error ?? JSON.stringify(payload)));
+    if (payload.restart !== true) crashed(); // kafkajs gives up: no point waiting for records
   });
   await consumer.connect();
   try {
@@ -116,10 +120,12 @@ export async function consumeAll(
     let timer: NodeJS.Timeout | undefined;
     const timedOut = await Promise.race([
       reachedCount.then(() => false),
+      crashedForGood.then(() => true),
       new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), timeoutMs))),
     ]);
     clearTimeout(timer);
     if (!timedOut) await new Promise((r) => setTimeout(r, opts.lingerMs ?? 1000));
+    // timedOut is also true when the consumer crashed for good; `crashes` says why.
     return { records: [...records], timedOut, crashes };
   } finally {
     await consumer.disconnect().catch(() => undefined);

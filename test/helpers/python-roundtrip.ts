@@ -12,7 +12,8 @@ import { checkStoredBatches } from './wire.js';
 /**
  * The shared flow of the python real-client tests: broker process, topic created through the
  * client's admin API (3 partitions), 10,000 keyed records with headers and explicit timestamps
- * produced by the client, consumed back by the same client with a consumer group, checked.
+ * produced by the client, consumed back by the same client twice (assigned partitions, and a
+ * subscribed consumer group), checked each time; then the stored batches are checked raw.
  */
 export async function pythonRoundTrip(t: TestContext, tool: ToolName, script: PythonScript, label: string): Promise<void> {
   requireTool(tool);
@@ -30,16 +31,29 @@ export async function pythonRoundTrip(t: TestContext, tool: ToolName, script: Py
     await writeRecordsJsonl(input, records);
     await runPythonChecked(script, ['produce', '--bootstrap', broker.bootstrap, '--topic', topic, '--input', input, '--acks', 'all'], 50_000, `${label} produce`);
 
-    const consumed = await runPython(
-      script,
-      ['consume', '--bootstrap', broker.bootstrap, '--topic', topic, '--count', String(COUNT), '--group', `${label}-group`, '--timeout', '40'],
-      50_000,
-    );
-    const { records: got, errors } = parseConsumed(consumed.stdout);
-    if (consumed.code !== 0 || errors.length > 0) {
-      assert.fail(`${label} consumer failed after ${got.length}/${COUNT} records; client errors: ${JSON.stringify(errors.slice(0, 10))}\n${formatRunFailure(consumed, `${label} consume`)}`);
+    // Two real consumption paths, both required: partitions assigned by hand (no group), and a
+    // subscribed consumer group. Both are run and checked so a failure report names each path.
+    const failures: string[] = [];
+    const paths: { name: string; args: string[] }[] = [
+      { name: 'assigned partitions (no group)', args: ['read-all', '--bootstrap', broker.bootstrap, '--topic', topic, '--partitions', String(PARTITIONS), '--timeout', '30'] },
+      {
+        name: 'consumer group',
+        args: ['consume', '--bootstrap', broker.bootstrap, '--topic', topic, '--count', String(COUNT), '--group', `${label}-group`, '--timeout', '30'],
+      },
+    ];
+    for (const { name, args } of paths) {
+      const consumed = await runPython(script, args, 45_000);
+      const { records: got, errors } = parseConsumed(consumed.stdout);
+      try {
+        if (consumed.code !== 0 || errors.length > 0) {
+          assert.fail(`consumer failed after ${got.length}/${COUNT} records; client errors: ${JSON.stringify(errors.slice(0, 10))}\n${formatRunFailure(consumed, `${label} ${args[0]}`)}`);
+        }
+        verifyRoundTrip(records, got, { partitions: PARTITIONS, timestamps: { kind: 'exact' }, checkHeaders: true, label: `${label} (${name})` });
+      } catch (err) {
+        failures.push(`${label} reading with ${name}: ${(err as Error).message}`);
+      }
     }
-    verifyRoundTrip(records, got, { partitions: PARTITIONS, timestamps: { kind: 'exact' }, checkHeaders: true, label });
+    if (failures.length > 0) assert.fail(failures.join('\n\n'));
 
     const stored = await checkStoredBatches(broker.host, broker.port, topic, { partitions: PARTITIONS, expectedRecords: COUNT, label });
     t.diagnostic(`${label}: ${stored.batches} stored batches, codecs ${JSON.stringify(stored.codecs)}`);

@@ -457,3 +457,52 @@ export async function checkStoredBatches(host: string, port: number, topic: stri
   }
   return { batches: totalBatches, records: totalRecords, codecs };
 }
+
+export interface TopicSummary {
+  name: string | null;
+  errorCode: number;
+  partitions: number;
+  /** Partitions whose error code is not 0 or whose leader is -1. */
+  leaderless: number;
+}
+
+/** Metadata v1 (topics null = all topics): a summary of each topic. */
+export async function metadataV1(conn: WireConnection, topics: string[] | null, timeoutMs = 10_000): Promise<{ brokers: number; controllerId: number; topics: TopicSummary[] }> {
+  const w = new WireWriter();
+  if (topics === null) w.int32(-1);
+  else {
+    w.int32(topics.length);
+    for (const t of topics) w.string(t);
+  }
+  const body = await conn.request(3, 1, w.build(), { timeoutMs });
+  const r = new WireReader(body);
+  const brokers = r.int32();
+  for (let i = 0; i < brokers; i++) {
+    r.int32();
+    r.string();
+    r.int32();
+    r.string();
+  }
+  const controllerId = r.int32();
+  const n = r.int32();
+  const out: TopicSummary[] = [];
+  for (let i = 0; i < n; i++) {
+    const errorCode = r.int16();
+    const name = r.string();
+    r.int8(); // is_internal
+    const parts = r.int32();
+    let leaderless = 0;
+    for (let p = 0; p < parts; p++) {
+      const pErr = r.int16();
+      r.int32(); // index
+      const leader = r.int32();
+      const replicas = r.int32();
+      for (let k = 0; k < replicas; k++) r.int32();
+      const isr = r.int32();
+      for (let k = 0; k < isr; k++) r.int32();
+      if (pErr !== 0 || leader < 0) leaderless += 1;
+    }
+    out.push({ name, errorCode, partitions: parts, leaderless });
+  }
+  return { brokers, controllerId, topics: out };
+}

@@ -98,7 +98,13 @@ def consume(a):
         'check.crcs': True,
         'session.timeout.ms': 10000,
     })
-    c.subscribe([a.topic])
+    assigned = []
+
+    def on_assign(consumer, partitions):
+        assigned.append([tp.partition for tp in partitions])
+        log('group', a.group, 'assigned partitions', [tp.partition for tp in partitions])
+
+    c.subscribe([a.topic], on_assign=on_assign)
     out = JsonOut()
     n = 0
     errors = 0
@@ -130,7 +136,10 @@ def consume(a):
             reached_at = time.time()
     out.flush()
     c.close()
-    log('consumed', n, 'of', a.count, 'errors', errors)
+    log('consumed', n, 'of', a.count, 'errors', errors, 'assignments', assigned)
+    if not assigned:
+        log('the consumer group never got a partition assignment (FindCoordinator/JoinGroup/SyncGroup did not complete;'
+            ' librdkafka 2.0.2 needs FindCoordinator v0 advertised to use groups at all)')
     if errors:
         return 1
     return 0 if n >= a.count else 2

@@ -10,7 +10,7 @@ import argparse
 import sys
 import time
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError
 
@@ -87,19 +87,48 @@ def consume(a):
             reached_at = time.time()
     out.flush()
     c.close()
-    log('consumed', n, 'of', a.count)
+    log('consumed', n, 'of', a.count, 'assignment', sorted(tp.partition for tp in c.assignment()) if n < a.count else 'complete')
     return 0 if n >= a.count else 2
+
+
+def read_all(a):
+    """Assign every partition (no group), seek to the beginning and read up to the end offsets."""
+    c = KafkaConsumer(bootstrap_servers=a.bootstrap, group_id=None, enable_auto_commit=False, check_crcs=True,
+                      client_id='e2e-kafka-python-reader')
+    tps = [TopicPartition(a.topic, p) for p in range(a.partitions)]
+    c.assign(tps)
+    c.seek_to_beginning(*tps)
+    end = c.end_offsets(tps)
+    log('end offsets', {tp.partition: o for tp, o in end.items()})
+    out = JsonOut()
+    n = 0
+    deadline = time.time() + a.timeout
+    while time.time() < deadline and any(c.position(tp) < end[tp] for tp in tps):
+        batch = c.poll(timeout_ms=500)
+        for tp, msgs in batch.items():
+            for m in msgs:
+                out.emit({'p': m.partition, 'o': m.offset, 'k': decode(m.key), 'v': decode(m.value),
+                          'h': headers_to_dict(m.headers), 'ts': m.timestamp, 'tt': m.timestamp_type})
+                n += 1
+        out.flush()
+    done = all(c.position(tp) >= end[tp] for tp in tps)
+    out.flush()
+    c.close()
+    log('read', n, 'records; reached end offsets:', done)
+    return 0 if done else 2
 
 
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest='cmd', required=True)
-    for name in ('create-topic', 'produce', 'consume'):
+    for name in ('create-topic', 'produce', 'consume', 'read-all'):
         s = sub.add_parser(name)
         s.add_argument('--bootstrap', required=True)
         s.add_argument('--topic', required=True)
-        if name == 'create-topic':
+        if name in ('create-topic', 'read-all'):
             s.add_argument('--partitions', type=int, required=True)
+        if name == 'read-all':
+            s.add_argument('--timeout', type=float, default=40)
         if name == 'produce':
             s.add_argument('--input', required=True)
             s.add_argument('--acks', default='all')
@@ -110,7 +139,7 @@ def main():
             s.add_argument('--linger', type=float, default=1.0)
     a = ap.parse_args()
     try:
-        return {'create-topic': create_topic, 'produce': produce, 'consume': consume}[a.cmd](a)
+        return {'create-topic': create_topic, 'produce': produce, 'consume': consume, 'read-all': read_all}[a.cmd](a)
     except KafkaError as e:
         log('KafkaError:', repr(e))
         return 1
