@@ -155,7 +155,7 @@ async function fuzzConnection(
   const connected = await new Promise<boolean>((resolve) => {
     socket.once('connect', () => resolve(true));
     socket.once('error', () => resolve(false));
-    setTimeout(() => resolve(false), 3000);
+    setTimeout(() => resolve(false), 3000).unref();
   });
   if (!connected) {
     stats.connectErrors += 1;

@@ -32,6 +32,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Like sleep, but does not keep the process alive. */
+function unrefSleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms).unref());
+}
+
 async function waitFor(what: string, cond: () => boolean, timeoutMs: number, onTimeout: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!cond()) {
@@ -161,7 +166,7 @@ test('sigkill: kafkajs acks=-1, broker SIGKILLed mid-stream, no acknowledged rec
   await broker.kill('SIGKILL');
   const acksAtKill = acks.length;
   stop = true;
-  await Promise.race([Promise.allSettled(workers), sleep(15_000)]);
+  await Promise.race([Promise.allSettled(workers), unrefSleep(15_000)]);
   t.diagnostic(`kafkajs: ${sent} sends, ${acksAtKill} acks at SIGKILL, ${acks.length} in total`);
   await producer.disconnect().catch(() => undefined);
 

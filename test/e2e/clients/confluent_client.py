@@ -8,6 +8,7 @@ Commands:
   read-all     --bootstrap B --topic T --partitions N [--timeout S]
 """
 import argparse
+import os
 import sys
 import time
 
@@ -44,9 +45,11 @@ def produce(a):
     }
     if a.compression:
         conf['compression.type'] = a.compression
+    if os.environ.get('TRIBUTARY_RDKAFKA_DEBUG'):
+        conf['debug'] = os.environ['TRIBUTARY_RDKAFKA_DEBUG']
     p = Producer(conf)
     out = JsonOut()
-    state = {'acked': 0, 'failed': 0, 'first_error': None}
+    state = {'acked': 0, 'failed': 0, 'first_error': None, 'first_ack_s': None}
 
     def on_delivery(err, msg):
         if err is not None:
@@ -55,6 +58,8 @@ def produce(a):
                 state['first_error'] = str(err)
             return
         state['acked'] += 1
+        if state['first_ack_s'] is None:
+            state['first_ack_s'] = round(time.time() - started, 3)
         if a.report:
             ts_type, ts = msg.timestamp()
             out.emit({'p': msg.partition(), 'o': msg.offset(), 'v': decode(msg.value()), 'ts': ts})
@@ -83,7 +88,7 @@ def produce(a):
     remaining = p.flush(a.flush_timeout)
     out.flush()
     log('produced', len(records), 'acked', state['acked'], 'failed', state['failed'], 'unflushed', remaining,
-        'first error', state['first_error'], 'in %.2fs' % (time.time() - started))
+        'first error', state['first_error'], 'first ack after', state['first_ack_s'], 's; in %.2fs' % (time.time() - started))
     if state['failed'] or remaining:
         return 1
     return 0
