@@ -6,6 +6,7 @@ import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { TopicAdmin } from '../cluster/topic-admin.js';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
 import type { LogConfig } from '../storage/partition-log.js';
+import type { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 
 export interface BrokerIdentity {
   readonly nodeId: number;
@@ -21,6 +22,7 @@ export interface BrokerServices {
   readonly topics: TopicRegistry;
   readonly topicAdmin: TopicAdmin;
   readonly replicas: ReplicaManager;
+  readonly groups: GroupCoordinator;
   /** The effective storage settings of a topic (its overrides over the broker defaults). */
   readonly logConfigFor: (topic: string) => LogConfig;
   /** The (key, min, max) table advertised by ApiVersions. */

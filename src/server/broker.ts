@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
 import { effectiveTopicConfig, toLogConfig } from '../cluster/config/topic-config.js';
+import { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { TopicAdmin } from '../cluster/topic-admin.js';
 import { TopicRegistry } from '../cluster/topic-registry.js';
@@ -54,10 +55,22 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
     autoCreateTopicsEnable: config.autoCreateTopicsEnable,
     deleteTopicEnable: config.deleteTopicEnable,
   });
+  const groups = new GroupCoordinator({
+    initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+    minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+    maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+    maxSize: config.groupMaxSize,
+    offsetsRetentionMs: config.offsetsRetentionMs,
+    offsetMetadataMaxBytes: config.offsetMetadataMaxBytes,
+    offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
+    clock: { now: () => Date.now() },
+    timers: { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) },
+    logger: logger.child({ component: 'group-coordinator' }),
+  });
   const router = new RequestRouter(ALL_HANDLERS);
   // Identity is completed once the port is bound (port 0 picks one).
   const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
-  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, logConfigFor, advertisedApis: () => router.advertised() };
+  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, groups, logConfigFor, advertisedApis: () => router.advertised() };
   const server = new SocketServer(router, services, logger.child({ component: 'network' }), config.socketRequestMaxBytes);
   const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
 
@@ -76,6 +89,7 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
     close: () => {
       closing ??= (async () => {
         await server.close();
+        groups.close();
         await replicas.close();
         await logs.close();
         logger.info('broker stopped');

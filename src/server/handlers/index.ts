@@ -10,6 +10,7 @@ import { fetchHandler } from './fetch.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
+import { groupHandlers } from './group/index.js';
 
 export const ALL_HANDLERS: readonly HandlerRegistration[] = [
   produceHandler,
@@ -22,4 +23,5 @@ export const ALL_HANDLERS: readonly HandlerRegistration[] = [
   createPartitionsHandler,
   describeClusterHandler,
   describeConfigsHandler,
+  ...groupHandlers,
 ];

@@ -6,7 +6,7 @@ import type { GroupCoordinator } from '../../../cluster/group/group-coordinator.
 import type { RequestContext } from '../../request-context.js';
 
 export function coordinatorOf(ctx: RequestContext): GroupCoordinator {
-  return (ctx.services as unknown as { groups: GroupCoordinator }).groups;
+  return ctx.services.groups;
 }
 
 /** Kafka prints the client address as Java's InetAddress does: "/127.0.0.1" (no port). */
