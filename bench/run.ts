@@ -1,31 +1,37 @@
 /**
- * `npm run bench [workload] [--records N] [--record-size B]` — workloads: produce (default).
- * Prints a table and one JSON line per result.
+ * `npm run bench [workload] [flags]`. Each workload is a module in bench/workloads/ exporting
+ * `description` and `run(args)`; `npm run bench list` lists them. Default: produce.
  */
-import { runProduceBench } from './produce.js';
+import { readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { benchArgs, type BenchArgs } from './bench-args.js';
 
-function flag(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+interface Workload {
+  description: string;
+  run(args: BenchArgs): Promise<void>;
+}
+
+const WORKLOAD_DIR = join(dirname(fileURLToPath(import.meta.url)), 'workloads');
+
+function available(): string[] {
+  return readdirSync(WORKLOAD_DIR).filter((f) => f.endsWith('.js')).map((f) => f.slice(0, -3)).sort();
 }
 
 async function main(): Promise<void> {
-  const workload = process.argv[2] && !process.argv[2].startsWith('--') ? process.argv[2] : 'produce';
-  if (workload !== 'produce') {
-    process.stderr.write(`unknown workload '${workload}'; available: produce\n`);
+  const first = process.argv[2];
+  const name = first && !first.startsWith('--') ? first : 'produce';
+  const names = available();
+  if (name === 'list') {
+    for (const n of names) console.log(`${n.padEnd(16)} ${((await import(join(WORKLOAD_DIR, `${n}.js`))) as Workload).description}`);
+    return;
+  }
+  if (!names.includes(name)) {
+    process.stderr.write(`unknown workload '${name}'; available: ${names.join(', ')}\n`);
     process.exit(2);
   }
-  const records = flag('--records', 200_000);
-  const recordBytes = flag('--record-size', 1024);
-  const results = await runProduceBench(records, recordBytes);
-  console.log(`produce: ${records} records of ${recordBytes} B, acks=1, 1 partition, broker as a separate process`);
-  console.log('producer                      records/s      MB/s   seconds');
-  for (const r of results) {
-    console.log(`${r.producer.padEnd(28)} ${r.recordsPerSec.toFixed(0).padStart(10)} ${r.mbPerSec.toFixed(1).padStart(9)} ${r.seconds.toFixed(2).padStart(9)}`);
-  }
-  const [a, b] = results;
-  if (a && b) console.log(`ratio (first / second): ${(a.recordsPerSec / b.recordsPerSec).toFixed(2)}x`);
-  for (const r of results) console.log(JSON.stringify({ workload, ...r }));
+  const workload = (await import(join(WORKLOAD_DIR, `${name}.js`))) as Workload;
+  await workload.run(benchArgs(process.argv.slice(3)));
 }
 
 main().catch((err: unknown) => {

@@ -4,11 +4,12 @@
  * codec (5 requests in flight, 16 KiB batches — Kafka's producer defaults) and kafkajs 2.2.4.
  */
 import { Kafka, logLevel } from 'kafkajs';
-import { BrokerConnection } from '../src/network/broker-connection.js';
-import { ProduceApi, CreateTopicsApi } from '../src/protocol/messages/index.js';
-import type { ProduceResponse } from '../src/protocol/messages/produce.js';
-import { buildRecordBatchSync } from '../src/protocol/records/index.js';
-import { startBrokerProcess } from './broker-process.js';
+import { BrokerConnection } from '../../src/network/broker-connection.js';
+import { ProduceApi, CreateTopicsApi } from '../../src/protocol/messages/index.js';
+import type { ProduceResponse } from '../../src/protocol/messages/produce.js';
+import { buildRecordBatchSync } from '../../src/protocol/records/index.js';
+import { startBrokerProcess } from '../broker-process.js';
+import { printTable, type BenchArgs } from '../bench-args.js';
 
 export interface ProduceResult {
   producer: string;
@@ -66,6 +67,19 @@ async function kafkajsProducer(bootstrap: string, topic: string, records: number
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
   await producer.disconnect();
   return seconds;
+}
+
+export const description = '1 KiB records (--record-size), acks=1, one producer: our codec-level pipelined producer vs kafkajs';
+
+export async function run(args: BenchArgs): Promise<void> {
+  const records = args.number('--records', 200_000);
+  const recordBytes = args.number('--record-size', 1024);
+  const results = await runProduceBench(records, recordBytes);
+  console.log(`produce: ${records} records of ${recordBytes} B, acks=1, 1 partition, broker as a separate process`);
+  printTable(['producer', 'records/s', 'MB/s', 'seconds'], results.map((r) => [r.producer, r.recordsPerSec.toFixed(0), r.mbPerSec.toFixed(1), r.seconds.toFixed(2)]));
+  const [a, b] = results;
+  if (a && b) console.log(`ratio (first / second): ${(a.recordsPerSec / b.recordsPerSec).toFixed(2)}x`);
+  for (const r of results) console.log(JSON.stringify({ workload: 'produce', ...r }));
 }
 
 function result(producer: string, records: number, recordBytes: number, seconds: number): ProduceResult {
