@@ -97,8 +97,10 @@ export class TopicRegistry {
 
   /** Serialises writes: each persists the state at the time it runs, in call order. */
   private persist(): Promise<void> {
-    this.writeChain = this.writeChain.then(() => this.writeNow());
-    return this.writeChain;
+    // A failed write must not poison the writes queued after it: each reports its own outcome.
+    const next = this.writeChain.catch(() => undefined).then(() => this.writeNow());
+    this.writeChain = next;
+    return next;
   }
 
   private async writeNow(): Promise<void> {
