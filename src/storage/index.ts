@@ -1,5 +1,16 @@
 /** Public surface of the storage layer. */
-export { DEFAULT_LOG_CONFIG, NEVER_FLUSH, resolveLogConfig, type LogConfig, type TimestampType } from './log-config.js';
+export {
+  DEFAULT_LOG_CONFIG,
+  NEVER,
+  NEVER_FLUSH,
+  hasCleanupPolicy,
+  resolveLogConfig,
+  timestampBounds,
+  type CleanupPolicy,
+  type LogConfig,
+  type ResolvedLogConfig,
+  type TimestampType,
+} from './log-config.js';
 export {
   validateBatches,
   type AppendOrigin,
