@@ -7,6 +7,7 @@ import type { TopicAdmin } from '../cluster/topic-admin.js';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
 import type { LogConfig } from '../storage/partition-log.js';
 import type { GroupCoordinator } from '../cluster/group/group-coordinator.js';
+import type { GroupLog } from '../cluster/group/group-log.js';
 
 export interface BrokerIdentity {
   readonly nodeId: number;
@@ -23,6 +24,8 @@ export interface BrokerServices {
   readonly topicAdmin: TopicAdmin;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;
+  /** Where groups live in `__consumer_offsets` (FindCoordinator) and how their records are written. */
+  readonly groupLog: GroupLog;
   /** The effective storage settings of a topic (its overrides over the broker defaults). */
   readonly logConfigFor: (topic: string) => LogConfig;
   /** The (key, min, max) table advertised by ApiVersions. */

@@ -7,6 +7,8 @@ import { pino, type Logger } from 'pino';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
 import { effectiveTopicConfig, toLogConfig } from '../cluster/config/topic-config.js';
 import { GroupCoordinator } from '../cluster/group/group-coordinator.js';
+import { GroupLog } from '../cluster/group/group-log.js';
+import { OffsetsTopic } from '../cluster/internal-topics.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { TopicAdmin } from '../cluster/topic-admin.js';
 import { TopicRegistry } from '../cluster/topic-registry.js';
@@ -55,6 +57,13 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
     autoCreateTopicsEnable: config.autoCreateTopicsEnable,
     deleteTopicEnable: config.deleteTopicEnable,
   });
+  const offsetsTopic = new OffsetsTopic(topics, topicAdmin, {
+    numPartitions: config.offsetsTopicNumPartitions,
+    replicationFactor: config.offsetsTopicReplicationFactor,
+    segmentBytes: config.offsetsTopicSegmentBytes,
+    liveBrokers: () => 1,
+  });
+  const groupLog = new GroupLog(replicas, offsetsTopic, { now: () => Date.now() }, logger.child({ component: 'group-log' }));
   const groups = new GroupCoordinator({
     initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
     minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
@@ -66,11 +75,15 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
     clock: { now: () => Date.now() },
     timers: { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) },
     logger: logger.child({ component: 'group-coordinator' }),
+    journal: groupLog,
   });
+  // Groups and committed offsets are back before the first request is served.
+  await groupLog.load((record) => groups.replay(record));
+  groups.completeLoad();
   const router = new RequestRouter(ALL_HANDLERS);
   // Identity is completed once the port is bound (port 0 picks one).
   const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
-  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, groups, logConfigFor, advertisedApis: () => router.advertised() };
+  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, groups, groupLog, logConfigFor, advertisedApis: () => router.advertised() };
   const server = new SocketServer(router, services, logger.child({ component: 'network' }), config.socketRequestMaxBytes);
   const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
 

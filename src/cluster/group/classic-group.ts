@@ -298,6 +298,31 @@ export class ClassicGroup {
     this.pendingSync.clear();
   }
 
+  /**
+   * Rebuild a group from its last GroupMetadata record (loading `__consumer_offsets`): Stable with
+   * its generation, leader and assignments when it had members, else Empty. As in Kafka, loaded
+   * members keep their place only if they heartbeat within their session timeout.
+   */
+  restore(stored: {
+    protocolType: string | null;
+    generationId: number;
+    protocolName: string | null;
+    leader: string | null;
+    stateTimestampMs: number;
+    members: readonly GroupMember[];
+  }, nowMs: number): void {
+    if (this.members.size > 0 || !this.is('Empty')) throw new Error(`group ${this.groupId}: restore needs a fresh group`);
+    this.protocolType = stored.protocolType;
+    this.generationId = stored.generationId;
+    for (const m of stored.members) this.add(m);
+    this.protocolName = stored.members.length > 0 ? stored.protocolName : null;
+    this.leaderId = stored.members.length > 0 ? (stored.leader ?? this.leaderId) : null;
+    this.stateValue = stored.members.length > 0 ? 'Stable' : 'Empty';
+    this.previous = 'Dead';
+    this.stateTimestampMs = stored.stateTimestampMs >= 0 ? stored.stateTimestampMs : nowMs;
+    this.subscribedTopics = this.computeSubscribedTopics();
+  }
+
   /** Topics the consumer members subscribe to; null when not a consumer group or not parseable. */
   private computeSubscribedTopics(): ReadonlySet<string> | null {
     if (this.protocolType !== CONSUMER_PROTOCOL_TYPE) return null;

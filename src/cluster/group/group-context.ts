@@ -17,8 +17,12 @@ export interface GroupContext {
   readonly offsets: OffsetStore;
   /** A fresh member id: `${prefix}-${uuid}` (prefix = client id, or group instance id for static members). */
   newMemberId(prefix: string): string;
-  /** Apply records to in-memory state and hand them to the journal. */
-  record(records: readonly GroupRecord[]): void;
+  /**
+   * Apply records to in-memory state and hand them to the journal. Resolves when the journal has
+   * them durably; rejects when it failed (state changes that need no answer may ignore it, the
+   * journal's owner logs failures).
+   */
+  record(records: readonly GroupRecord[]): Promise<void>;
 }
 
 export function createContext(parts: Omit<GroupContext, 'record'> & { journal: GroupJournal }): GroupContext {
@@ -26,9 +30,17 @@ export function createContext(parts: Omit<GroupContext, 'record'> & { journal: G
   return {
     ...rest,
     record(records) {
-      if (records.length === 0) return;
+      if (records.length === 0) return Promise.resolve();
       for (const r of records) rest.offsets.apply(r);
-      journal.append(records);
+      let written: Promise<void>;
+      try {
+        written = Promise.resolve(journal.append(records));
+      } catch (err) {
+        written = Promise.reject(err);
+      }
+      // Handled here, so callers that do not wait for durability never leave a rejection unhandled.
+      written.catch((err: unknown) => rest.logger.warn({ err: String(err), records: records.length }, 'writing group records failed'));
+      return written;
     },
   };
 }

@@ -8,12 +8,16 @@
  * Concurrency: all state lives on the event loop; every method runs to completion without awaiting,
  * so no locking is needed. Time comes only from the injected clock and timers, which is what makes
  * the unit tests deterministic.
- * Durability: none yet. Every change to offsets and group metadata is expressed as a GroupRecord and
- * handed to `journal` — the seam where writing to `__consumer_offsets` will go.
+ * Durability: every change to offsets and group metadata is expressed as a GroupRecord and handed
+ * to `journal` (in the broker, `GroupLog`, which writes `__consumer_offsets`); OffsetCommit answers
+ * once the journal has the commit. At start the broker replays the topic through `replay` and
+ * `completeLoad` before it serves any request.
  */
 import { randomUUID } from 'node:crypto';
 import { createContext, joinError, syncError, type GroupContext } from './group-context.js';
-import { NO_JOURNAL, type GroupJournal } from './group-records.js';
+import { ClassicGroup } from './classic-group.js';
+import { GroupMember } from './group-member.js';
+import { NO_JOURNAL, type GroupJournal, type GroupRecord, type StoredGroupMetadata } from './group-records.js';
 import { HeartbeatHandler } from './heartbeat.js';
 import { JoinGroupHandler } from './join-group.js';
 import { KeyedTimers } from './keyed-timers.js';
@@ -71,6 +75,9 @@ export class GroupCoordinator {
   private readonly heartbeats: HeartbeatHandler;
   private readonly leaves: LeaveGroupHandler;
   private readonly offsetManager: OffsetManager;
+  private readonly rebalancer: Rebalancer;
+  /** Group metadata read while loading (null: deleted), turned into groups by completeLoad. */
+  private loading: Map<string, StoredGroupMetadata | null> | null = new Map();
   private closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
@@ -96,6 +103,7 @@ export class GroupCoordinator {
       newMemberId: (prefix) => `${prefix}-${randomId()}`,
     });
     const rebalancer = new Rebalancer(this.ctx);
+    this.rebalancer = rebalancer;
     this.joins = new JoinGroupHandler(this.ctx, rebalancer);
     this.syncs = new SyncGroupHandler(this.ctx, rebalancer);
     this.heartbeats = new HeartbeatHandler(this.ctx, rebalancer);
@@ -207,6 +215,61 @@ export class GroupCoordinator {
       this.ctx.logger.info({ groupId }, 'group deleted');
       return { groupId, errorCode: ErrorCode.NONE };
     });
+  }
+
+  // ------------------------------------------------------------------ loading
+
+  /**
+   * Apply one record read back from `__consumer_offsets`, in log order. Offsets take effect at
+   * once; the last GroupMetadata of each group becomes a group in `completeLoad`.
+   */
+  replay(record: GroupRecord): void {
+    if (this.loading === null) throw new Error('replay after completeLoad');
+    this.ctx.offsets.apply(record);
+    if (record.type === 'group-metadata') this.loading.set(record.groupId, record.value);
+    else if (record.type === 'group-tombstone') this.loading.set(record.groupId, null);
+  }
+
+  /**
+   * Build the loaded groups: Stable with their last generation and assignments when they had
+   * members (each member must heartbeat within its session timeout or it is removed, which starts
+   * a rebalance), Empty otherwise; groups that only have offsets (manual commits) become Empty
+   * groups so their offsets expire. Returns how many groups were loaded.
+   */
+  completeLoad(): number {
+    const loaded = this.loading;
+    if (loaded === null) return 0;
+    this.loading = null;
+    const now = this.ctx.clock.now();
+    for (const groupId of this.ctx.offsets.groupIds()) if (!loaded.has(groupId)) loaded.set(groupId, null);
+    let count = 0;
+    for (const [groupId, stored] of loaded) {
+      if (this.ctx.groups.has(groupId)) continue;
+      if (stored === null && !this.ctx.offsets.hasOffsets(groupId)) continue;
+      const group = new ClassicGroup(groupId, now);
+      if (stored !== null) {
+        const protocolType = stored.protocolType ?? '';
+        const members = stored.members.map(
+          (m) =>
+            new GroupMember({
+              memberId: m.memberId,
+              groupInstanceId: m.groupInstanceId,
+              clientId: m.clientId,
+              clientHost: m.clientHost,
+              rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+              sessionTimeoutMs: m.sessionTimeoutMs,
+              protocolType,
+              protocols: stored.protocolName !== null ? [{ name: stored.protocolName, metadata: m.subscription }] : [],
+              assignment: m.assignment,
+            }),
+        );
+        group.restore({ ...stored, members }, now);
+      }
+      this.ctx.groups.set(groupId, group);
+      for (const m of group.allMembers()) this.rebalancer.scheduleHeartbeat(group, m);
+      count += 1;
+    }
+    return count;
   }
 
   // ------------------------------------------------------------------ lifecycle

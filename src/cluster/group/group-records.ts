@@ -1,8 +1,7 @@
 /**
  * The durable facts the group coordinator produces, as explicit records. They mirror what Kafka
  * writes to `__consumer_offsets` (OffsetCommit key/value, GroupMetadata key/value, and tombstones),
- * so persistence can later write them to that topic and rebuild state by replaying them.
- * Today the coordinator keeps everything in memory and hands each batch to an optional journal.
+ * and the broker's journal (`group-log.ts`) writes them to that topic and replays them at start.
  */
 
 export interface CommittedOffset {
@@ -41,9 +40,12 @@ export type GroupRecord =
   | { readonly type: 'group-metadata'; readonly groupId: string; readonly value: StoredGroupMetadata }
   | { readonly type: 'group-tombstone'; readonly groupId: string };
 
-/** Where record batches go once applied in memory (the future `__consumer_offsets` writer). */
+/**
+ * Where record batches go once applied in memory (`__consumer_offsets` in the broker). The promise
+ * settles when the records are durable; a rejection means they were not written.
+ */
 export interface GroupJournal {
-  append(records: readonly GroupRecord[]): void;
+  append(records: readonly GroupRecord[]): Promise<void> | void;
 }
 
 export const NO_JOURNAL: GroupJournal = { append: () => undefined };

@@ -9,7 +9,7 @@ import type { CommittedOffset, GroupRecord } from './group-records.js';
 import { validateMember } from './join-group.js';
 import type { Rebalancer } from './rebalancer.js';
 import { CONSUMER_PROTOCOL_TYPE } from './types.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 
 export interface OffsetCommitParams {
   readonly groupId: string;
@@ -50,7 +50,11 @@ export interface OffsetDeleteResult {
 export class OffsetManager {
   constructor(private readonly ctx: GroupContext, private readonly rebalancer: Rebalancer) {}
 
-  commit(req: OffsetCommitParams): PartitionError[] {
+  /**
+   * Validates synchronously (before any await), applies the commit in memory and resolves once the
+   * records are durable. A failed write answers Kafka's error for it and takes the commit back.
+   */
+  async commit(req: OffsetCommitParams): Promise<PartitionError[]> {
     const fail = (errorCode: number): PartitionError[] => req.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }));
     let group = this.ctx.groups.get(req.groupId);
     if (!group) {
@@ -84,7 +88,22 @@ export class OffsetManager {
       records.push({ type: 'offset-commit', groupId: req.groupId, topic: o.topic, partition: o.partition, value });
       results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE });
     }
-    this.ctx.record(records);
+    if (records.length === 0) return results;
+    const previous = records.map((r) => (r.type === 'offset-commit' ? this.ctx.offsets.get(r.groupId, r.topic, r.partition) : undefined));
+    try {
+      await this.ctx.record(records);
+    } catch (err) {
+      const errorCode = commitErrorFor(err);
+      records.forEach((r, i) => {
+        if (r.type !== 'offset-commit') return;
+        // Undo only if nothing newer replaced it meanwhile.
+        if (this.ctx.offsets.get(r.groupId, r.topic, r.partition) !== r.value) return;
+        const before = previous[i];
+        this.ctx.offsets.apply(before ? { ...r, value: before } : { type: 'offset-tombstone', groupId: r.groupId, topic: r.topic, partition: r.partition });
+      });
+      const failed = new Set(records.map((r) => (r.type === 'offset-commit' ? `${r.partition}:${r.topic}` : '')));
+      return results.map((x) => (failed.has(`${x.partition}:${x.topic}`) ? { ...x, errorCode } : x));
+    }
     return results;
   }
 
@@ -189,6 +208,27 @@ export class OffsetManager {
       .map((e) => ({ type: 'offset-tombstone', groupId: group.groupId, topic: e.topic, partition: e.partition }));
     records.push({ type: 'group-tombstone', groupId: group.groupId });
     this.ctx.record(records);
+  }
+}
+
+/** Kafka's mapping of a failed offsets-topic append to the OffsetCommit error (GroupMetadataManager). */
+export function commitErrorFor(err: unknown): number {
+  const code = err instanceof KafkaError ? err.code : ErrorCode.UNKNOWN_SERVER_ERROR;
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+    default:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
   }
 }
 

@@ -48,6 +48,7 @@ function wire(): Wire {
     identity: { nodeId: 7, clusterId: 'c', host: 'broker.local', port: 9092, rack: null },
     topics: { get: (name: string) => (name === 't' ? { name: 't', topicId: 'x', partitions: 2, configs: {} } : undefined) },
     groups: b.coordinator,
+    groupLog: { ensureTopic: async () => undefined, isLocalCoordinator: () => true, partitionFor: () => 0 },
   } as unknown as BrokerServices;
   const router = new RequestRouter(groupHandlers);
   const silent = { debug() {}, info() {}, warn() {}, error() {} } as never;

@@ -109,7 +109,7 @@ export function bench(overrides: Partial<GroupCoordinatorOptions> = {}): Bench {
     clock: time,
     timers: time,
     logger: SILENT,
-    journal: { append: (batch) => records.push(...batch) },
+    journal: { append: (batch) => void records.push(...batch) },
     randomId: () => `id${++n}`,
     ...overrides,
   });

@@ -1,7 +1,9 @@
 /**
- * FindCoordinator v0-6. This single broker coordinates every group. Transactions are not
- * implemented yet, so a transactional id has no coordinator (COORDINATOR_NOT_AVAILABLE, which
- * clients retry). v4+ batches several keys of one type.
+ * FindCoordinator v0-6. A group's coordinator is the leader of its `__consumer_offsets` partition
+ * (`abs(hashCode(groupId)) % partitions`); the topic is created on the first lookup, as Kafka does.
+ * On a single node that leader is this broker. Transactions are not implemented yet, so a
+ * transactional id has no coordinator (COORDINATOR_NOT_AVAILABLE, which clients retry). v4+
+ * batches several keys of one type.
  */
 import { FindCoordinatorApi } from '../../../protocol/messages/index.js';
 import type { Coordinator, FindCoordinatorRequest, FindCoordinatorResponse } from '../../../protocol/messages/find-coordinator.js';
@@ -11,12 +13,21 @@ import { register, type Reply, type RequestContext } from '../../request-context
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
 
-function lookup(key: string, keyType: number, ctx: RequestContext): Coordinator {
+async function lookup(key: string, keyType: number, ctx: RequestContext): Promise<Coordinator> {
   const { nodeId, host, port } = ctx.services.identity;
   const none = (errorCode: ErrorCode, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   switch (keyType) {
-    case KEY_TYPE_GROUP:
+    case KEY_TYPE_GROUP: {
+      const { groupLog } = ctx.services;
+      try {
+        await groupLog.ensureTopic();
+      } catch (err) {
+        ctx.logger.warn({ err: String(err) }, 'cannot create __consumer_offsets');
+        return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      }
+      if (!groupLog.isLocalCoordinator(key)) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
       return { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null };
+    }
     case KEY_TYPE_TRANSACTION:
       return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Transactions are not supported by this broker yet');
     default:
@@ -24,11 +35,11 @@ function lookup(key: string, keyType: number, ctx: RequestContext): Coordinator 
   }
 }
 
-export const findCoordinatorHandler = register<FindCoordinatorRequest, Reply<FindCoordinatorResponse>>(FindCoordinatorApi, 0, 6, (req, ctx) => {
+export const findCoordinatorHandler = register<FindCoordinatorRequest, Reply<FindCoordinatorResponse>>(FindCoordinatorApi, 0, 6, async (req, ctx) => {
   const keyType = ctx.apiVersion >= 1 ? req.keyType : KEY_TYPE_GROUP;
   if (ctx.apiVersion >= 4) {
-    return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((key) => lookup(key, keyType, ctx)) };
+    return { throttleTimeMs: 0, coordinators: await Promise.all(req.coordinatorKeys.map((key) => lookup(key, keyType, ctx))) };
   }
-  const c = lookup(req.key, keyType, ctx);
+  const c = await lookup(req.key, keyType, ctx);
   return { throttleTimeMs: 0, errorCode: c.errorCode, errorMessage: c.errorMessage, nodeId: c.nodeId, host: c.host, port: c.port };
 });

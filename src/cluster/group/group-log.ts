@@ -1,0 +1,144 @@
+/**
+ * The durable side of the group coordinator: writes its records to `__consumer_offsets` and
+ * replays that topic when the broker starts.
+ *
+ * Write path: records are grouped by the partition that owns their group
+ * (`offsetsPartitionFor(groupId)`), each group of records becomes one uncompressed magic-2 batch in
+ * Kafka's key/value formats, appended through the replica manager like any partition's data. The
+ * promise resolves once every batch is in its log (and the high watermark has passed it), which is
+ * when OffsetCommit may answer. Appends are issued synchronously in call order once the topic
+ * exists, so the log order is the order in which the coordinator changed its state.
+ *
+ * Load path: every partition is read from its log start to its high watermark; each record is
+ * decoded and handed to the coordinator in offset order (a tombstone deletes what its key held).
+ */
+import { buildRecordBatchSync, decodeRecordBatchesSync } from '../../protocol/records/index.js';
+import { OFFSETS_TOPIC, type OffsetsTopic } from '../internal-topics.js';
+import type { GroupJournal, GroupRecord } from './group-records.js';
+import { offsetsPartitionFor } from './partitioner.js';
+import { decodeGroupRecord, encodeGroupRecord } from './records/codec.js';
+import type { Clock, GroupLogger } from './types.js';
+
+/** What the log needs from the replica manager (a narrow seam, so tests can pass a fake). */
+export interface GroupLogReplicas {
+  append(topic: string, partition: number, records: Buffer): Promise<unknown>;
+  tryGet(topic: string, partition: number): { readonly highWatermark: number; readonly log: ReadableLog } | undefined;
+}
+
+export interface ReadableLog {
+  readonly logStartOffset: number;
+  read(fetchOffset: number, maxBytes: number, opts: { maxOffset?: number; minOneMessage?: boolean }): Promise<{ records: Buffer; nextOffset: number }>;
+}
+
+/** How much of a partition is read per step while loading. */
+const LOAD_CHUNK_BYTES = 1024 * 1024;
+
+export interface LoadSummary {
+  partitions: number;
+  records: number;
+  skipped: number;
+  durationMs: number;
+}
+
+export class GroupLog implements GroupJournal {
+  constructor(
+    private readonly replicas: GroupLogReplicas,
+    private readonly topic: OffsetsTopic,
+    private readonly clock: Clock,
+    private readonly logger: GroupLogger,
+  ) {}
+
+  /** Create `__consumer_offsets` if needed (FindCoordinator does before naming a coordinator). */
+  async ensureTopic(): Promise<void> {
+    await this.topic.ensure();
+  }
+
+  /** Whether this broker leads the partition of `groupId`, i.e. coordinates the group. */
+  isLocalCoordinator(groupId: string): boolean {
+    return this.topic.get() !== undefined && this.replicas.tryGet(OFFSETS_TOPIC, this.partitionFor(groupId)) !== undefined;
+  }
+
+  partitionFor(groupId: string): number {
+    return offsetsPartitionFor(groupId, this.topic.partitionCount());
+  }
+
+  append(records: readonly GroupRecord[]): Promise<void> {
+    if (records.length === 0) return Promise.resolve();
+    if (this.topic.get()) return this.write(records);
+    // First write ever: create the topic, then write (later calls queue behind the same creation).
+    return this.topic.ensure().then(() => this.write(records));
+  }
+
+  private write(records: readonly GroupRecord[]): Promise<void> {
+    const byPartition = new Map<number, GroupRecord[]>();
+    for (const r of records) {
+      const p = this.partitionFor(r.groupId);
+      let list = byPartition.get(p);
+      if (!list) byPartition.set(p, (list = []));
+      list.push(r);
+    }
+    const now = this.clock.now();
+    const writes: Array<Promise<unknown>> = [];
+    for (const [partition, list] of byPartition) {
+      const batch = buildRecordBatchSync({
+        records: list.map((r) => {
+          const kv = encodeGroupRecord(r);
+          return { key: kv.key, value: kv.value, timestamp: now };
+        }),
+        now,
+      });
+      writes.push(this.replicas.append(OFFSETS_TOPIC, partition, batch));
+    }
+    return Promise.all(writes).then(() => undefined);
+  }
+
+  /** Replay every partition that exists into `apply`, in offset order per partition. */
+  async load(apply: (record: GroupRecord) => void): Promise<LoadSummary> {
+    const started = this.clock.now();
+    const summary: LoadSummary = { partitions: 0, records: 0, skipped: 0, durationMs: 0 };
+    const info = this.topic.get();
+    if (!info) return summary;
+    for (let partition = 0; partition < info.partitions; partition += 1) {
+      const hosted = this.replicas.tryGet(OFFSETS_TOPIC, partition);
+      if (!hosted) continue;
+      summary.partitions += 1;
+      await this.loadPartition(partition, hosted.log, hosted.highWatermark, apply, summary);
+    }
+    summary.durationMs = this.clock.now() - started;
+    if (summary.records > 0) this.logger.info({ ...summary }, 'loaded group metadata and offsets');
+    return summary;
+  }
+
+  private async loadPartition(partition: number, log: ReadableLog, highWatermark: number, apply: (record: GroupRecord) => void, summary: LoadSummary): Promise<void> {
+    let offset = log.logStartOffset;
+    while (offset < highWatermark) {
+      const chunk = await log.read(offset, LOAD_CHUNK_BYTES, { maxOffset: highWatermark, minOneMessage: true });
+      if (chunk.records.length === 0 || chunk.nextOffset <= offset) break;
+      for (const batch of decodeRecordBatchesSync(chunk.records)) {
+        if (batch.isControl) continue;
+        for (const rec of batch.records) {
+          if (rec.offset < offset) continue; // the first batch may start before the fetch offset
+          if (rec.key === null) {
+            summary.skipped += 1;
+            continue;
+          }
+          let decoded: GroupRecord | null;
+          try {
+            decoded = decodeGroupRecord(rec.key, rec.value);
+          } catch (err) {
+            this.logger.warn({ partition, offset: rec.offset, err: String(err) }, 'skipping an undecodable __consumer_offsets record');
+            summary.skipped += 1;
+            continue;
+          }
+          if (decoded === null) {
+            summary.skipped += 1;
+            continue;
+          }
+          apply(decoded);
+          summary.records += 1;
+        }
+      }
+      offset = chunk.nextOffset;
+    }
+  }
+}

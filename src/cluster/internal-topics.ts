@@ -1,0 +1,77 @@
+/**
+ * Kafka's internal topics: `__consumer_offsets` (group metadata and committed offsets) and
+ * `__transaction_state`. They are ordinary compacted partitions whose layout the broker chooses:
+ * `offsets.topic.num.partitions` partitions, a replication factor of
+ * `offsets.topic.replication.factor` capped at the number of live brokers, `cleanup.policy=compact`
+ * and `offsets.topic.segment.bytes` segments.
+ *
+ * Created on first use (FindCoordinator for a group, or the first write) and never by a client's
+ * auto-creation. Concurrent callers share one creation.
+ */
+import type { TopicAdmin } from './topic-admin.js';
+import type { TopicInfo, TopicRegistry } from './topic-registry.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+export const TRANSACTION_STATE_TOPIC = '__transaction_state';
+
+/** Kafka's Topic.isInternal: exactly these two names, not every name starting with "__". */
+export function isInternalTopic(name: string): boolean {
+  return name === OFFSETS_TOPIC || name === TRANSACTION_STATE_TOPIC;
+}
+
+export interface OffsetsTopicSettings {
+  readonly numPartitions: number;
+  readonly replicationFactor: number;
+  readonly segmentBytes: number;
+  /** Brokers alive now; the replication factor is capped to it (a single node writes with 1). */
+  readonly liveBrokers: () => number;
+}
+
+export class OffsetsTopic {
+  private creating: Promise<TopicInfo> | null = null;
+
+  constructor(
+    private readonly topics: TopicRegistry,
+    private readonly admin: TopicAdmin,
+    private readonly settings: OffsetsTopicSettings,
+  ) {}
+
+  /** The topic if it exists and its partitions are hosted (not while this class is creating it). */
+  get(): TopicInfo | undefined {
+    if (this.creating) return undefined;
+    return this.topics.get(OFFSETS_TOPIC);
+  }
+
+  /** The partition count in use: the existing topic's, else the configured one. */
+  partitionCount(): number {
+    return this.topics.get(OFFSETS_TOPIC)?.partitions ?? this.settings.numPartitions;
+  }
+
+  /** The topic, created with Kafka's internal-topic settings if it does not exist yet. */
+  ensure(): Promise<TopicInfo> {
+    if (this.creating) return this.creating;
+    const existing = this.get();
+    if (existing) return Promise.resolve(existing);
+    this.creating = this.admin
+      .create({
+        name: OFFSETS_TOPIC,
+        numPartitions: this.settings.numPartitions,
+        replicationFactor: Math.max(1, Math.min(this.settings.replicationFactor, this.settings.liveBrokers())),
+        configs: {
+          'cleanup.policy': 'compact',
+          'compression.type': 'producer',
+          'segment.bytes': String(this.settings.segmentBytes),
+        },
+      })
+      .catch((err: unknown) => {
+        // Someone else (a CreateTopics of the same name) won the race: use theirs.
+        const created = this.topics.get(OFFSETS_TOPIC);
+        if (created) return created;
+        throw err;
+      })
+      .finally(() => {
+        this.creating = null;
+      });
+    return this.creating;
+  }
+}
