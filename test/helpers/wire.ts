@@ -417,6 +417,12 @@ export interface StoredCheckOptions {
   partitions: number;
   /** Every batch must carry this compression codec (0 none, 1 gzip, 2 snappy, 3 lz4, 4 zstd). */
   compression?: number;
+  /**
+   * Batches with fewer records than this may be uncompressed instead (librdkafka sends a batch
+   * uncompressed when compressing would not make it smaller, e.g. one short record). Larger
+   * batches must carry the codec, and at least one batch must.
+   */
+  codecMinRecords?: number;
   /** Total records expected over all partitions (from batch headers). */
   expectedRecords?: number;
   label: string;
@@ -443,11 +449,17 @@ export async function checkStoredBatches(host: string, port: number, topic: stri
       if (!b.crcOk) problems.push(`${topic}-${p} batch @${b.baseOffset}: CRC mismatch (stored ${b.storedCrc.toString(16)}, computed ${b.computedCrc.toString(16)})`);
       if (b.baseOffset !== expectedBase) problems.push(`${topic}-${p}: batch starts at offset ${b.baseOffset}, expected ${expectedBase} (gap or overlap)`);
       if (opts.compression !== undefined && b.compression !== opts.compression) {
-        problems.push(`${topic}-${p} batch @${b.baseOffset}: compression ${codec}, expected ${COMPRESSION_NAMES[opts.compression]}`);
+        const smallAndPlain = b.compression === 0 && b.recordsCount < (opts.codecMinRecords ?? 0);
+        if (!smallAndPlain) {
+          problems.push(`${topic}-${p} batch @${b.baseOffset} (${b.recordsCount} records): compression ${codec}, expected ${COMPRESSION_NAMES[opts.compression]}`);
+        }
       }
       expectedBase = b.lastOffset + 1n;
     }
     if (expectedBase !== highWatermark) problems.push(`${topic}-${p}: batches end at offset ${expectedBase}, high watermark is ${highWatermark}`);
+  }
+  if (opts.compression !== undefined && (codecs[COMPRESSION_NAMES[opts.compression] ?? ''] ?? 0) === 0) {
+    problems.push(`${topic}: no stored batch uses ${COMPRESSION_NAMES[opts.compression]}`);
   }
   if (opts.expectedRecords !== undefined && totalRecords !== opts.expectedRecords) {
     problems.push(`${topic}: batch headers count ${totalRecords} records, expected ${opts.expectedRecords}`);
