@@ -1,0 +1,92 @@
+/** Producer options with Kafka's names (camelCase) and defaults; validated once. */
+import { compressionFromName, CompressionType, type CompressionName } from '../../protocol/compression/index.js';
+import { ClientConfigError, UnsupportedFeatureError } from '../errors.js';
+import { intOption, type ClientOptions } from '../options.js';
+import type { Serializer } from '../serializers.js';
+import type { Partitioner, PartitionerFn, PartitionerName } from './partitioners.js';
+
+export type Acks = -1 | 0 | 1 | 'all';
+
+export interface ProducerOptions<K = Buffer | null, V = Buffer | null> extends ClientOptions {
+  /** -1/'all' (default): the leader waits for the ISR; 1: the leader only; 0: no response. */
+  acks?: Acks;
+  /** none (default), gzip, snappy, lz4, zstd. */
+  compression?: CompressionName;
+  /** Target batch size per partition in bytes (`batch.size`). Default 16384. */
+  batchSize?: number;
+  /** How long a non-full batch waits for more records (`linger.ms`). Default 5 (Kafka 4.0's default). */
+  lingerMs?: number;
+  /** Produce requests in flight per broker (`max.in.flight.requests.per.connection`). Default 5. */
+  maxInFlightRequestsPerConnection?: number;
+  /** Retries of a failed batch (`retries`). Default: unbounded, limited by deliveryTimeoutMs. */
+  retries?: number;
+  /** A record fails if not acknowledged this long after it was added (`delivery.timeout.ms`). Default 120000. */
+  deliveryTimeoutMs?: number;
+  /** Producer memory for records not yet acknowledged (`buffer.memory`). Default 33554432. */
+  bufferMemory?: number;
+  /** How long `send` may wait for metadata or buffer space (`max.block.ms`). Default 60000. */
+  maxBlockMs?: number;
+  /** Largest Produce request (`max.request.size`). Default 1048576. */
+  maxRequestSize?: number;
+  /** Let Metadata requests auto-create missing topics (if the broker allows). Default true. */
+  allowAutoTopicCreation?: boolean;
+  /** 'default' (murmur2 + sticky), 'murmur2_random' (librdkafka), 'round-robin', or your own. */
+  partitioner?: PartitionerName | Partitioner | PartitionerFn;
+  keySerializer?: Serializer<K>;
+  valueSerializer?: Serializer<V>;
+  /**
+   * Not supported yet: the broker does not serve InitProducerId. Passing true throws; the
+   * producer is built to switch it on later (batches carry producer id, epoch and sequence).
+   */
+  idempotent?: boolean;
+}
+
+export interface ResolvedProducerOptions {
+  acks: -1 | 0 | 1;
+  compression: CompressionType;
+  batchSize: number;
+  lingerMs: number;
+  maxInFlight: number;
+  retries: number;
+  deliveryTimeoutMs: number;
+  bufferMemory: number;
+  maxBlockMs: number;
+  maxRequestSize: number;
+  allowAutoTopicCreation: boolean;
+  requestTimeoutMs: number;
+}
+
+export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): ResolvedProducerOptions {
+  if (o.idempotent) {
+    throw new UnsupportedFeatureError('idempotent producer', 'it needs InitProducerId, which the broker does not serve yet; leave idempotent unset');
+  }
+  const acks = o.acks === undefined || o.acks === 'all' ? -1 : o.acks;
+  if (acks !== -1 && acks !== 0 && acks !== 1) throw new ClientConfigError(`acks must be -1, 'all', 0 or 1, got ${String(o.acks)}`);
+  let compression: CompressionType;
+  try {
+    compression = compressionFromName(o.compression ?? 'none');
+  } catch {
+    throw new ClientConfigError(`compression must be none, gzip, snappy, lz4 or zstd, got '${String(o.compression)}'`);
+  }
+  const lingerMs = intOption('lingerMs', o.lingerMs, 5);
+  const requestTimeoutMs = intOption('requestTimeoutMs', o.requestTimeoutMs, 30_000, 1);
+  const deliveryTimeoutMs = intOption('deliveryTimeoutMs', o.deliveryTimeoutMs, 120_000, 1);
+  if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
+    throw new ClientConfigError(`deliveryTimeoutMs (${deliveryTimeoutMs}) must be at least lingerMs + requestTimeoutMs (${lingerMs + requestTimeoutMs})`);
+  }
+  const retries = o.retries === undefined ? Number.POSITIVE_INFINITY : intOption('retries', o.retries, 0);
+  return {
+    acks,
+    compression,
+    batchSize: intOption('batchSize', o.batchSize, 16_384, 1),
+    lingerMs,
+    maxInFlight: intOption('maxInFlightRequestsPerConnection', o.maxInFlightRequestsPerConnection, 5, 1),
+    retries,
+    deliveryTimeoutMs,
+    bufferMemory: intOption('bufferMemory', o.bufferMemory, 33_554_432, 1024),
+    maxBlockMs: intOption('maxBlockMs', o.maxBlockMs, 60_000),
+    maxRequestSize: intOption('maxRequestSize', o.maxRequestSize, 1_048_576, 1024),
+    allowAutoTopicCreation: o.allowAutoTopicCreation ?? true,
+    requestTimeoutMs,
+  };
+}

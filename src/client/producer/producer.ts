@@ -1,0 +1,181 @@
+/**
+ * The producer: `send` partitions and serializes records, waits for buffer space (backpressure),
+ * appends them to per-partition batches, and resolves with each record's partition and offset
+ * once the broker acknowledges it. See docs/client.md.
+ */
+import type { Logger } from 'pino';
+import type { RecordHeaderInput } from '../../protocol/records/types.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { Cluster } from '../cluster/cluster.js';
+import { bufferSerializer, type Serializer } from '../serializers.js';
+import { Accumulator } from './accumulator.js';
+import { SendOp, type RecordMetadata } from './batch.js';
+import { BufferPool } from './buffer-pool.js';
+import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
+import { createPartitioner, type Partitioner } from './partitioners.js';
+import { estimateRecordBytes } from './record-size.js';
+import { Sender } from './sender.js';
+
+export type HeaderValue = Buffer | string | null;
+
+export interface ProducerMessage<K, V> {
+  key?: K;
+  value: V;
+  /** A list keeps order and allows repeated names; an object is the shorthand. */
+  headers?: ReadonlyArray<{ key: string; value: HeaderValue }> | Readonly<Record<string, HeaderValue>>;
+  /** Send to this partition instead of asking the partitioner. */
+  partition?: number;
+  /** CreateTime in ms since the epoch. Default: when `send` was called. */
+  timestamp?: number;
+}
+
+export interface ProducerRecord<K, V> {
+  topic: string;
+  messages: ReadonlyArray<ProducerMessage<K, V>>;
+}
+
+export type { RecordMetadata } from './batch.js';
+
+export class Producer<K = Buffer | null, V = Buffer | null> {
+  readonly cluster: Cluster;
+  private readonly opts: ResolvedProducerOptions;
+  private readonly pool: BufferPool;
+  private readonly acc: Accumulator;
+  private readonly sender: Sender;
+  private readonly partitioner: Partitioner;
+  private readonly keySerializer: Serializer<K>;
+  private readonly valueSerializer: Serializer<V>;
+  private readonly log: Logger;
+  private readonly pendingOps = new Set<Promise<RecordMetadata[]>>();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: ProducerOptions<K, V>) {
+    this.opts = resolveProducerOptions(options as ProducerOptions<unknown, unknown>);
+    this.cluster = new Cluster(options, 'producer');
+    this.log = this.cluster.logger;
+    this.pool = new BufferPool(this.opts.bufferMemory);
+    this.acc = new Accumulator(this.opts.batchSize, this.opts.deliveryTimeoutMs);
+    this.partitioner = createPartitioner(options.partitioner);
+    this.keySerializer = options.keySerializer ?? (bufferSerializer as Serializer<K>);
+    this.valueSerializer = options.valueSerializer ?? (bufferSerializer as Serializer<V>);
+    this.sender = new Sender(this.cluster, this.acc, this.pool, this.opts, this.partitioner, this.log);
+  }
+
+  /** Reads cluster metadata. Optional: `send` connects on first use. */
+  async connect(): Promise<void> {
+    await this.cluster.connect();
+  }
+
+  /** Bytes of bufferMemory taken by records not yet acknowledged. */
+  get bufferedBytes(): number {
+    return this.pool.used;
+  }
+
+  /**
+   * Sends records to one topic. Resolves, in message order, with each record's partition, offset
+   * and timestamp once all are acknowledged; rejects with a KafkaError if any fails.
+   * Waits (up to maxBlockMs) for topic metadata and for bufferMemory space.
+   */
+  async send(record: ProducerRecord<K, V>): Promise<RecordMetadata[]> {
+    if (this.closing) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
+    const { topic, messages } = record;
+    const op = new SendOp(messages.length);
+    if (messages.length === 0) return op.promise;
+    const tracked = op.promise;
+    this.pendingOps.add(tracked);
+    const untrack = (): void => void this.pendingOps.delete(tracked);
+    tracked.then(untrack, untrack);
+    try {
+      await this.appendAll(topic, messages, op);
+    } catch (err) {
+      op.fail(err as Error);
+    }
+    return op.promise;
+  }
+
+  private async appendAll(topic: string, messages: ReadonlyArray<ProducerMessage<K, V>>, op: SendOp): Promise<void> {
+    let info = this.cluster.metadata.topic(topic);
+    if (!info || info.partitions.length === 0) {
+      await this.cluster.connect();
+      info = await this.cluster.waitForTopic(topic, { timeoutMs: this.opts.maxBlockMs, allowAutoTopicCreation: this.opts.allowAutoTopicCreation });
+    }
+    const partitionCount = info.partitions.length;
+    let available: number[] | null = null;
+    const now = Date.now();
+    for (let i = 0; i < messages.length; i++) {
+      if (op.isSettled) return;
+      const m = messages[i]!;
+      const key = m.key === undefined ? null : this.keySerializer.serialize(m.key, topic);
+      const value = this.valueSerializer.serialize(m.value, topic);
+      const headers = m.headers === undefined ? undefined : toHeaderList(m.headers);
+      let partition = m.partition;
+      if (partition === undefined) {
+        available ??= info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
+        partition = this.partitioner.partition({ topic, key, value, partitionCount, availablePartitions: available });
+      }
+      if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
+        throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${partition} of '${topic}' does not exist (it has ${partitionCount})`);
+      }
+      const size = estimateRecordBytes(key, value, headers);
+      if (size > this.opts.maxRequestSize) {
+        throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `record ${i} is about ${size} bytes, more than maxRequestSize ${this.opts.maxRequestSize}`);
+      }
+      if (!this.pool.tryReserve(size)) {
+        this.sender.wake(); // let queued batches go while we wait for room
+        await this.pool.reserve(size, this.opts.maxBlockMs);
+        if (this.closing && this.sender.flushing === 0) {
+          this.pool.release(size);
+          throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
+        }
+      }
+      const timestamp = m.timestamp ?? now;
+      const r = this.acc.append(topic, partition, { key, value, headers, timestamp }, size, op, i, Date.now());
+      if (r.closedPrevious || r.batchFull) this.partitioner.onBatchClosed?.(topic, partition);
+    }
+    this.sender.wake();
+  }
+
+  /** Sends every buffered record now and resolves when all sent so far are settled. */
+  async flush(): Promise<void> {
+    this.sender.flushing++;
+    try {
+      this.sender.wake();
+      while (this.pendingOps.size > 0) await Promise.allSettled([...this.pendingOps]);
+    } finally {
+      this.sender.flushing--;
+    }
+  }
+
+  /**
+   * Flushes (unless `timeoutMs` passes first — remaining records then fail) and closes the
+   * connections. Further `send` calls fail.
+   */
+  close(opts: { timeoutMs?: number } = {}): Promise<void> {
+    this.closing ??= (async () => {
+      const timeoutMs = opts.timeoutMs ?? this.opts.deliveryTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = await Promise.race([
+        this.flush().then(() => true),
+        new Promise<boolean>((r) => (timer = setTimeout(() => r(false), timeoutMs))),
+      ]);
+      clearTimeout(timer);
+      const err = new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer closed before these records were sent');
+      if (!flushed) this.sender.failQueued(err);
+      this.pool.rejectAll(err);
+      this.sender.stop();
+      this.cluster.close();
+    })();
+    return this.closing;
+  }
+}
+
+function toHeaderList(h: NonNullable<ProducerMessage<unknown, unknown>['headers']>): RecordHeaderInput[] {
+  if (Array.isArray(h)) return h as RecordHeaderInput[];
+  const out: RecordHeaderInput[] = [];
+  const map = h as Readonly<Record<string, HeaderValue>>;
+  for (const k of Object.keys(map)) {
+    const v = map[k];
+    if (v !== undefined) out.push({ key: k, value: v });
+  }
+  return out;
+}

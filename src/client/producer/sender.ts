@@ -1,0 +1,264 @@
+/**
+ * Moves ready batches from the accumulator to partition leaders: one Produce request per broker
+ * holding at most one batch per partition, at most maxInFlight requests per broker, requests
+ * written in the order they were formed. Handles responses: acknowledged batches resolve their
+ * records; retriable failures (stale leader, network, timeouts) go back into their partition
+ * queue in send order after a backoff, with a metadata refresh when the leader may have moved;
+ * everything else fails the batch's records.
+ *
+ * Ordering: batches of a partition are sent in order and a retried batch goes back before every
+ * later batch still queued. As in Kafka without idempotence, with maxInFlight > 1 a later batch
+ * already in flight can land before an earlier one that is retried; set
+ * maxInFlightRequestsPerConnection to 1 for strict order (idempotence will lift this).
+ */
+import type { Logger } from 'pino';
+import { ProduceApi } from '../../protocol/messages/index.js';
+import type { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
+import { CompressionType } from '../../protocol/compression/types.js';
+import { buildRecordBatch, buildRecordBatchSync } from '../../protocol/records/index.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { backoffMs } from '../backoff.js';
+import type { Cluster } from '../cluster/cluster.js';
+import { responseError, timeoutError } from '../errors.js';
+import type { Accumulator, PartitionQueue } from './accumulator.js';
+import type { ProducerBatch } from './batch.js';
+import type { BufferPool } from './buffer-pool.js';
+import type { ResolvedProducerOptions } from './options.js';
+import type { Partitioner } from './partitioners.js';
+
+/** Errors after which the partition's leader may have moved: refresh metadata before retrying. */
+const STALE_METADATA = new Set<number>([
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.LEADER_NOT_AVAILABLE,
+  ErrorCode.FENCED_LEADER_EPOCH,
+  ErrorCode.UNKNOWN_LEADER_EPOCH,
+  ErrorCode.NETWORK_EXCEPTION,
+  ErrorCode.REQUEST_TIMED_OUT,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+]);
+
+/** Producer identity for idempotence (KIP-98); -1s until InitProducerId is supported. */
+export interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
+
+export class Sender {
+  private drainScheduled = false;
+  private wakeTimer: NodeJS.Timeout | null = null;
+  private wakeAtMs = Number.POSITIVE_INFINITY;
+  private readonly inFlightByNode = new Map<number, number>();
+  /** Per broker, the promise of the last request written: requests go out in the order formed. */
+  private readonly writeChain = new Map<number, Promise<void>>();
+  /** While > 0 every batch is ready regardless of lingerMs (flush / close). */
+  flushing = 0;
+  private readonly identity: ProducerIdentity = { producerId: -1, producerEpoch: -1 };
+
+  constructor(
+    private readonly cluster: Cluster,
+    private readonly acc: Accumulator,
+    private readonly pool: BufferPool,
+    private readonly opts: ResolvedProducerOptions,
+    private readonly partitioner: Partitioner,
+    private readonly log: Logger,
+  ) {}
+
+  /** Runs a drain pass soon (coalesced within the current tick). */
+  wake(): void {
+    if (this.drainScheduled) return;
+    this.drainScheduled = true;
+    setImmediate(() => {
+      this.drainScheduled = false;
+      this.drain();
+    });
+  }
+
+  /** Stop timers (producer closed). */
+  stop(): void {
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = null;
+    this.wakeAtMs = Number.POSITIVE_INFINITY;
+  }
+
+  private wakeAt(atMs: number): void {
+    if (atMs >= this.wakeAtMs) return;
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeAtMs = atMs;
+    this.wakeTimer = setTimeout(() => {
+      this.wakeTimer = null;
+      this.wakeAtMs = Number.POSITIVE_INFINITY;
+      this.drain();
+    }, Math.max(0, atMs - Date.now()));
+  }
+
+  /** When the head batch of `q` may be sent (Infinity: never by time alone; <= now: ready). */
+  private readyAt(q: PartitionQueue): number {
+    const head = q.batches[0]!;
+    const lingerDone = head.closed || q.batches.length > 1 || this.flushing > 0 ? head.retryAtMs : Math.max(head.retryAtMs, head.createdMs + this.opts.lingerMs);
+    return lingerDone;
+  }
+
+  private drain(): void {
+    const now = Date.now();
+    let next = Number.POSITIVE_INFINITY;
+    const byNode = new Map<number, PartitionQueue[]>();
+    for (const q of [...this.acc.nonEmpty]) {
+      this.expire(q, now);
+      if (q.batches.length === 0) continue;
+      const head = q.batches[0]!;
+      next = Math.min(next, head.deadlineMs);
+      const at = this.readyAt(q);
+      if (at > now) {
+        next = Math.min(next, at);
+        continue;
+      }
+      const leader = this.cluster.metadata.leaderOf(q.topic, q.partition);
+      if (leader < 0 || !this.cluster.metadata.broker(leader)) {
+        this.cluster.requestMetadataRefresh(`no leader for ${q.topic}-${q.partition}`);
+        next = Math.min(next, now + this.cluster.options.retryBackoffMs);
+        continue;
+      }
+      let list = byNode.get(leader);
+      if (!list) byNode.set(leader, (list = []));
+      list.push(q);
+    }
+    for (const [node, queues] of byNode) this.drainNode(node, queues, now);
+    if (next !== Number.POSITIVE_INFINITY) this.wakeAt(next);
+  }
+
+  private drainNode(node: number, queues: PartitionQueue[], now: number): void {
+    while ((this.inFlightByNode.get(node) ?? 0) < this.opts.maxInFlight) {
+      const batches: ProducerBatch[] = [];
+      let size = 0;
+      for (const q of queues) {
+        if (q.batches.length === 0 || this.readyAt(q) > now) continue;
+        const head = q.batches[0]!;
+        if (batches.length > 0 && size + head.sizeBytes > this.opts.maxRequestSize) continue;
+        const wasOpen = !head.closed;
+        batches.push(this.acc.takeHead(q));
+        size += head.sizeBytes;
+        if (wasOpen) this.partitioner.onBatchClosed?.(q.topic, q.partition);
+      }
+      if (batches.length === 0) return;
+      this.send(node, batches);
+    }
+  }
+
+  /** Fails head batches past their delivery deadline (they are not in flight). */
+  private expire(q: PartitionQueue, now: number): void {
+    while (q.batches.length > 0 && q.batches[0]!.deadlineMs <= now) {
+      const b = this.acc.dropHead(q);
+      this.finish(b, timeoutError(`${b.records.length} record(s) for ${b.topic}-${b.partition} expired: not acknowledged within deliveryTimeoutMs ${this.opts.deliveryTimeoutMs}`));
+    }
+  }
+
+  private build(b: ProducerBatch): Buffer | Promise<Buffer> {
+    if (b.bytes) return b.bytes;
+    const opts = {
+      records: b.records,
+      compression: this.opts.compression,
+      producerId: this.identity.producerId,
+      producerEpoch: this.identity.producerEpoch,
+    };
+    if (this.opts.compression === CompressionType.None) return (b.bytes = buildRecordBatchSync(opts));
+    return buildRecordBatch(opts).then((bytes) => (b.bytes = bytes));
+  }
+
+  private send(node: number, batches: ProducerBatch[]): void {
+    this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 0) + 1);
+    for (const b of batches) b.attempts++;
+    const built = batches.map((b) => this.build(b));
+    const link = this.cluster.link(node);
+    const prev = this.writeChain.get(node);
+    const allSync = built.every((x) => Buffer.isBuffer(x));
+    let written: Promise<ProduceResponse | null>;
+    if (allSync && !prev) {
+      written = this.write(link, batches, built as Buffer[]);
+    } else {
+      const ready = (prev ?? Promise.resolve()).then(() => Promise.all(built));
+      written = ready.then((bufs) => this.write(link, batches, bufs));
+      const chained = ready.then(
+        () => undefined,
+        () => undefined,
+      );
+      this.writeChain.set(node, chained);
+      void chained.then(() => {
+        if (this.writeChain.get(node) === chained) this.writeChain.delete(node);
+      });
+    }
+    written.then(
+      (res) => this.onResponse(node, batches, res, null),
+      (err: unknown) => this.onResponse(node, batches, null, err instanceof Error ? err : new Error(String(err))),
+    );
+  }
+
+  private write(link: ReturnType<Cluster['link']>, batches: ProducerBatch[], bufs: Buffer[]): Promise<ProduceResponse | null> {
+    const topics = new Map<string, Array<{ index: number; records: Buffer }>>();
+    batches.forEach((b, i) => {
+      let parts = topics.get(b.topic);
+      if (!parts) topics.set(b.topic, (parts = []));
+      parts.push({ index: b.partition, records: bufs[i]! });
+    });
+    const body: ProduceRequest = {
+      transactionalId: null,
+      acks: this.opts.acks,
+      timeoutMs: this.opts.requestTimeoutMs,
+      topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })),
+    };
+    if (this.opts.acks === 0) return link.sendNoResponse(ProduceApi, body).then(() => null);
+    return link.request<ProduceResponse>(ProduceApi, body, { timeoutMs: this.opts.requestTimeoutMs + 5_000 });
+  }
+
+  private onResponse(node: number, batches: ProducerBatch[], res: ProduceResponse | null, err: Error | null): void {
+    this.inFlightByNode.set(node, (this.inFlightByNode.get(node) ?? 1) - 1);
+    if (err) {
+      this.log.debug({ node, err: err.message, batches: batches.length }, 'produce request failed');
+      for (const b of batches) this.retryOrFail(b, err);
+    } else if (res === null) {
+      for (const b of batches) this.complete(b, -1, -1);
+    } else {
+      const byKey = new Map<string, ProduceResponse['responses'][number]['partitionResponses'][number]>();
+      for (const t of res.responses) for (const p of t.partitionResponses) byKey.set(`${t.name}\0${p.index}`, p);
+      for (const b of batches) {
+        const p = byKey.get(`${b.topic}\0${b.partition}`);
+        if (!p) this.retryOrFail(b, new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `Produce response has no entry for ${b.topic}-${b.partition}`));
+        else if (p.errorCode === ErrorCode.NONE) this.complete(b, p.baseOffset, p.logAppendTimeMs);
+        else this.retryOrFail(b, responseError(p.errorCode, `produce to ${b.topic}-${b.partition}`, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage));
+      }
+    }
+    this.drain();
+  }
+
+  private complete(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
+    this.acc.finishInFlight(b);
+    this.pool.release(b.memoryBytes);
+    b.complete(baseOffset, logAppendTimeMs);
+  }
+
+  private finish(b: ProducerBatch, err: Error): void {
+    this.pool.release(b.memoryBytes);
+    b.fail(err);
+  }
+
+  private retryOrFail(b: ProducerBatch, err: Error): void {
+    const now = Date.now();
+    const retriable = err instanceof KafkaError && err.retriable;
+    const wait = backoffMs(b.attempts - 1, this.cluster.options.retryBackoffMs, this.cluster.options.retryBackoffMaxMs);
+    if (err instanceof KafkaError && STALE_METADATA.has(err.code)) this.cluster.requestMetadataRefresh(`${ErrorCode[err.code]} from ${b.topic}-${b.partition}`);
+    if (retriable && b.attempts <= this.opts.retries && now + wait < b.deadlineMs && !this.cluster.isClosed) {
+      this.log.debug({ topic: b.topic, partition: b.partition, attempt: b.attempts, wait, err: err.message }, 'retrying batch');
+      b.retryAtMs = now + wait;
+      this.acc.requeue(b);
+      return;
+    }
+    this.acc.finishInFlight(b);
+    this.finish(b, err);
+  }
+
+  /** Fails every queued batch (close without flush). */
+  failQueued(err: Error): void {
+    for (const b of [...this.acc.queued()]) this.finish(b, err);
+    this.acc.clearQueued();
+  }
+}
