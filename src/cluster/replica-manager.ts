@@ -6,8 +6,10 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { CompressionType } from '../protocol/compression/types.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { LogConfig, PartitionLog } from '../storage/partition-log.js';
+import { recompressBatches } from './recompress.js';
 
 export interface HostedPartition {
   readonly topic: string;
@@ -28,8 +30,21 @@ function key(topic: string, partition: number): string {
   return `${topic}\u0000${partition}`;
 }
 
+export interface ReplicaManagerOptions {
+  /** The codec a topic stores batches in (its compression.type); null or absent = as the producer sent them. */
+  topicCodec?: (topic: string) => CompressionType | null;
+}
+
+/** Appends of one partition waiting for their batches to be recompressed, kept in call order. */
+interface AppendQueue {
+  /** Settles once the last queued append has been handed to the log (offsets assigned). */
+  tail: Promise<void>;
+  pending: number;
+}
+
 export class ReplicaManager {
   private readonly partitions = new Map<string, HostedPartition>();
+  private readonly appendQueues = new Map<string, AppendQueue>();
   /** Emits `key(topic, partition)` whenever that partition's high watermark moves. */
   readonly hwEvents = new EventEmitter();
 
@@ -37,6 +52,7 @@ export class ReplicaManager {
     private readonly logs: LogManager,
     private readonly logConfigFor: (topic: string) => LogConfig,
     private readonly logger: Logger,
+    private readonly options: ReplicaManagerOptions = {},
   ) {
     this.hwEvents.setMaxListeners(0);
   }
@@ -71,15 +87,74 @@ export class ReplicaManager {
     return this.partitions.get(key(topic, partition));
   }
 
-  /** Appends client batches; the log validates them (sizes, CRC, magic) before assigning offsets. */
+  /**
+   * Appends client batches; the log validates them (sizes, CRC, magic) before assigning offsets.
+   * On a topic whose compression.type names a codec, batches in another codec are rebuilt with it
+   * first (recompress.ts); appends to one partition still reach the log in call order.
+   */
   async append(topic: string, partition: number, records: Buffer): Promise<AppendInfo> {
     const hosted = this.get(topic, partition);
-    const result = await hosted.log.append(records, { leaderEpoch: hosted.leaderEpoch });
+    const k = key(topic, partition);
+    const codec = this.options.topicCodec?.(topic) ?? null;
+    const queue = this.appendQueues.get(k);
+    const result =
+      codec === null && queue === undefined
+        ? await hosted.log.append(records, { leaderEpoch: hosted.leaderEpoch })
+        : await this.appendInOrder(k, hosted, codec === null ? Promise.resolve(records) : recompressBatches(records, codec, hosted.log.config.maxMessageBytes));
     if (result.lastOffset + 1 > hosted.highWatermark) {
       hosted.highWatermark = result.lastOffset + 1;
-      this.hwEvents.emit(key(topic, partition));
+      this.hwEvents.emit(k);
     }
     return result;
+  }
+
+  /** Hands `prepared` to the log once every append queued before it on the partition has been handed over. */
+  private async appendInOrder(k: string, hosted: HostedPartition, prepared: Promise<Buffer>): Promise<AppendInfo> {
+    let queue = this.appendQueues.get(k);
+    if (queue === undefined) {
+      queue = { tail: Promise.resolve(), pending: 0 };
+      this.appendQueues.set(k, queue);
+    }
+    const previous = queue.tail;
+    let handedOver!: () => void;
+    queue.tail = new Promise<void>((resolve) => (handedOver = resolve));
+    queue.pending++;
+    const q = queue;
+    let written: Promise<AppendInfo>;
+    try {
+      const batches = await prepared.finally(() => previous);
+      await previous;
+      written = hosted.log.append(batches, { leaderEpoch: hosted.leaderEpoch });
+    } finally {
+      handedOver();
+      if (--q.pending === 0 && this.appendQueues.get(k) === q) this.appendQueues.delete(k);
+    }
+    return written;
+  }
+
+  /**
+   * DeleteRecords on the leader: moves the log start offset up to `offset` (-1 = the high
+   * watermark) and returns the new low watermark. Kafka's rules: OFFSET_OUT_OF_RANGE beyond the
+   * high watermark; POLICY_VIOLATION on a topic whose cleanup.policy lacks `delete`; an offset at
+   * or below the current log start changes nothing.
+   */
+  async deleteRecords(topic: string, partition: number, offset: number): Promise<number> {
+    const hosted = this.get(topic, partition);
+    const policy = this.logConfigFor(topic).cleanupPolicy ?? ['delete'];
+    if (!policy.includes('delete')) {
+      throw new KafkaError(ErrorCode.POLICY_VIOLATION, `Records of partition ${topic}-${partition} can not be deleted due to the configured policy (cleanup.policy=${policy.join(',')})`);
+    }
+    const target = offset === -1 ? hosted.highWatermark : offset;
+    if (target < 0 || target > hosted.highWatermark) {
+      throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Cannot delete records of partition ${topic}-${partition} before offset ${offset}: it is outside [0, ${hosted.highWatermark}] (the high watermark)`);
+    }
+    // TODO(storage): call hosted.log.deleteRecordsBefore directly once PartitionLog has it.
+    const log = hosted.log as PartitionLog & { deleteRecordsBefore?: (offset: number) => Promise<unknown> };
+    if (typeof log.deleteRecordsBefore !== 'function') {
+      throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'DeleteRecords is not available: the storage layer cannot move the log start offset yet');
+    }
+    if (target > hosted.log.logStartOffset) await log.deleteRecordsBefore(target);
+    return hosted.log.logStartOffset;
   }
 
   async close(): Promise<void> {

@@ -86,6 +86,27 @@ export class TopicRegistry {
     await this.persist();
   }
 
+  /**
+   * Replaces the topic's config overrides as a whole (AlterConfigs / IncrementalAlterConfigs): the
+   * new object is installed in memory and the registry document is rewritten atomically. Readers
+   * holding the previous `configs` object keep a consistent snapshot (it is never mutated).
+   */
+  async setConfigs(name: string, configs: Readonly<Record<string, string>>): Promise<TopicInfo> {
+    const t = this.topics.get(name);
+    if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
+    const previous = t.configs;
+    const next = { ...configs };
+    t.configs = next;
+    try {
+      await this.persist();
+    } catch (err) {
+      // Not on disk: put the old overrides back unless a later change has replaced ours meanwhile.
+      if (t.configs === next) t.configs = previous;
+      throw err;
+    }
+    return t;
+  }
+
   async delete(name: string): Promise<TopicInfo> {
     const t = this.topics.get(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);

@@ -7,6 +7,7 @@ import type { TopicAdmin } from '../cluster/topic-admin.js';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
 import type { LogConfig } from '../storage/partition-log.js';
 import type { GroupCoordinator } from '../cluster/group/group-coordinator.js';
+import type { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import type { GroupLog } from '../cluster/group/group-log.js';
 
 export interface BrokerIdentity {
@@ -26,6 +27,8 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** Where groups live in `__consumer_offsets` (FindCoordinator) and how their records are written. */
   readonly groupLog: GroupLog;
+  /** Effective topic configs (cached) and AlterConfigs / IncrementalAlterConfigs. */
+  readonly topicConfigs: TopicConfigManager;
   /** The effective storage settings of a topic (its overrides over the broker defaults). */
   readonly logConfigFor: (topic: string) => LogConfig;
   /** The (key, min, max) table advertised by ApiVersions. */

@@ -5,7 +5,8 @@
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
-import { effectiveTopicConfig, toLogConfig } from '../cluster/config/topic-config.js';
+import { topicCodec } from '../cluster/recompress.js';
+import { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import { GroupLog } from '../cluster/group/group-log.js';
 import { OffsetsTopic } from '../cluster/internal-topics.js';
@@ -42,10 +43,14 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
   const logger = options.logger ?? defaultLogger();
   const clusterId = await ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
   const topics = await TopicRegistry.load(config.metadataLogDir);
-  const logConfigFor = (topic: string): LogConfig => toLogConfig(effectiveTopicConfig(topics.get(topic)?.configs ?? {}, config));
+  const topicConfigs = new TopicConfigManager(topics, config);
+  const logConfigFor = (topic: string): LogConfig => topicConfigs.logConfigFor(topic);
   const logs = new LogManager(config.logDirs, logger.child({ component: 'log-manager' }));
   await logs.open((topic) => logConfigFor(topic));
-  const replicas = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }));
+  const replicas = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }), {
+    topicCodec: (topic) => topicCodec(topicConfigs.configFor(topic).compressionType),
+  });
+  topicConfigs.attachReplicas(replicas);
   for (const t of topics.list()) await replicas.hostPartitions(t.name, t.partitions, t.topicId);
 
   const listener = config.listeners[0];
@@ -83,7 +88,7 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
   const router = new RequestRouter(ALL_HANDLERS);
   // Identity is completed once the port is bound (port 0 picks one).
   const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
-  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, groups, groupLog, logConfigFor, advertisedApis: () => router.advertised() };
+  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
   const server = new SocketServer(router, services, logger.child({ component: 'network' }), config.socketRequestMaxBytes);
   const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
 

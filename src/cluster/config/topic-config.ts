@@ -361,5 +361,37 @@ export function toLogConfig(effective: TopicConfig): LogConfig {
     flushMs: effective.flushMs,
     maxMessageBytes: effective.maxMessageBytes,
     messageTimestampType: effective.messageTimestampType,
+    retentionMs: effective.retentionMs,
+    retentionBytes: effective.retentionBytes,
+    cleanupPolicy: effective.cleanupPolicy,
+    deleteRetentionMs: effective.deleteRetentionMs,
+    minCompactionLagMs: effective.minCompactionLagMs,
+    maxCompactionLagMs: effective.maxCompactionLagMs,
+    minCleanableDirtyRatio: effective.minCleanableDirtyRatio,
+    fileDeleteDelayMs: effective.fileDeleteDelayMs,
+    messageTimestampDifferenceMaxMs: effective.messageTimestampDifferenceMaxMs,
+    // Already resolved against message.timestamp.difference.max.ms (Kafka's rule) in effectiveTopicConfig.
+    messageTimestampBeforeMaxMs: effective.messageTimestampBeforeMaxMs,
+    messageTimestampAfterMaxMs: effective.messageTimestampAfterMaxMs,
+    preallocate: effective.preallocate,
   };
+}
+
+/** Whether the topic config is of Kafka's LIST type (IncrementalAlterConfigs APPEND/SUBTRACT need one). */
+export function isListTopicConfig(name: string): boolean {
+  return DEFINITIONS_BY_NAME.get(name)?.type === 'list';
+}
+
+/**
+ * Parses one override value with the topic config's rules: for IncrementalAlterConfigs, which must
+ * merge list values. Throws {@link ConfigError} for an unknown name or a bad value.
+ */
+export function parseTopicConfigValue(name: string, raw: string): ConfigValue {
+  return parseConfigValue(definitionOrThrow(name), raw, KIND);
+}
+
+/** The topic's effective value of one config, rendered as Kafka shows it (overrides over broker defaults). */
+export function effectiveTopicConfigValue(overrides: Readonly<Record<string, string>>, broker: BrokerConfig, name: string): string | null {
+  const def = definitionOrThrow(name);
+  return renderConfigValue(def.type, effectiveValues(overrides, broker).get(name) ?? null);
 }

@@ -1,6 +1,8 @@
 import { CreateTopicsApi } from '../../protocol/messages/index.js';
 import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
 import { ErrorCode } from '../../protocol/errors.js';
+import { DESCRIBE_CONFIG_SOURCE_CODES } from '../../cluster/config/config-def.js';
+import { describeTopicConfig } from '../../cluster/config/topic-config.js';
 import { errorOf, register, type Reply } from '../request-context.js';
 
 export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTopicsResponse>>(CreateTopicsApi, 0, 7, async (req, ctx) => {
@@ -27,7 +29,15 @@ export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTop
       }
       const resolved = topicAdmin.validateCreate(spec);
       const info = req.validateOnly ? null : await topicAdmin.create(spec);
-      results.push({ name: t.name, topicId: info?.topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: resolved.partitions, replicationFactor: resolved.replicationFactor, configs: [] });
+      // v5+ (KIP-525): the configs the topic ends up with, each with its source, as DescribeConfigs shows them.
+      const resulting = describeTopicConfig(configs, ctx.services.config).map((e) => ({
+        name: e.name,
+        value: e.value,
+        readOnly: e.readOnly,
+        configSource: DESCRIBE_CONFIG_SOURCE_CODES[e.source],
+        isSensitive: e.sensitive,
+      }));
+      results.push({ name: t.name, topicId: info?.topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: resolved.partitions, replicationFactor: resolved.replicationFactor, configs: resulting });
     } catch (err) {
       const e = errorOf(err);
       results.push({ name: t.name, errorCode: e.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? ErrorCode.INVALID_REPLICA_ASSIGNMENT : e.errorCode, errorMessage: e.errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });

@@ -26,14 +26,13 @@ function checkRecordsShape(records: Buffer | null, apiVersion: number): Buffer {
 async function appendPartition(ctx: RequestContext, topic: string, partition: number, records: Buffer | null): Promise<Reply<PartitionProduceResponse>> {
   try {
     const batch = checkRecordsShape(records, ctx.apiVersion);
-    const { replicas } = ctx.services;
-    const logConfig = ctx.services.logConfigFor(topic);
-    const info = await replicas.append(topic, partition, batch);
+    const info = await ctx.services.replicas.append(topic, partition, batch);
     return {
       index: partition,
       errorCode: ErrorCode.NONE,
       baseOffset: info.baseOffset,
-      logAppendTimeMs: logConfig.messageTimestampType === 'LogAppendTime' ? info.logAppendTime : -1,
+      // The time stamped on the batch for LogAppendTime topics; -1 for CreateTime (as Kafka answers).
+      logAppendTimeMs: info.logAppendTime,
       logStartOffset: info.logStartOffset,
     };
   } catch (err) {
