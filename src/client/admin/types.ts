@@ -1,0 +1,141 @@
+/** Public shapes of the admin client's arguments and results. */
+
+export interface NewTopic {
+  name: string;
+  /** Default: the broker's num.partitions (-1). */
+  numPartitions?: number;
+  /** Default: the broker's default.replication.factor (-1). */
+  replicationFactor?: number;
+  /** Explicit replica assignment: partition → broker ids (then leave numPartitions/replicationFactor unset). */
+  assignments?: Record<number, number[]>;
+  /** Topic configs by Kafka name, e.g. `{ 'cleanup.policy': 'compact' }`. */
+  configs?: Record<string, string>;
+}
+
+export interface CreatedTopic {
+  name: string;
+  topicId: string;
+  numPartitions: number;
+  replicationFactor: number;
+}
+
+export interface PartitionDescription {
+  partition: number;
+  leader: number;
+  leaderEpoch: number;
+  replicas: number[];
+  isr: number[];
+  offlineReplicas: number[];
+}
+
+export interface TopicDescription {
+  name: string;
+  topicId: string;
+  isInternal: boolean;
+  partitions: PartitionDescription[];
+}
+
+export interface ClusterDescription {
+  clusterId: string | null;
+  controllerId: number;
+  brokers: Array<{ nodeId: number; host: string; port: number; rack: string | null }>;
+}
+
+export type ConfigResourceType = 'topic' | 'broker' | 'broker-logger';
+
+export interface ConfigResource {
+  type: ConfigResourceType;
+  /** Topic name, or broker id as a string ('' for the cluster-wide broker default). */
+  name: string;
+  /** Only these keys (default: all). */
+  keys?: string[];
+}
+
+export type ConfigSource =
+  | 'unknown'
+  | 'topic'
+  | 'dynamic-broker'
+  | 'dynamic-default-broker'
+  | 'static-broker'
+  | 'default'
+  | 'dynamic-broker-logger'
+  | 'client-metrics'
+  | 'group';
+
+export interface ConfigEntry {
+  name: string;
+  value: string | null;
+  readOnly: boolean;
+  isDefault: boolean;
+  isSensitive: boolean;
+  source: ConfigSource;
+  synonyms: Array<{ name: string; value: string | null; source: ConfigSource }>;
+}
+
+export interface ResourceConfigs {
+  type: ConfigResourceType;
+  name: string;
+  configs: ConfigEntry[];
+}
+
+export type AlterConfigOp =
+  | { op: 'set'; name: string; value: string }
+  | { op: 'delete'; name: string }
+  | { op: 'append'; name: string; value: string }
+  | { op: 'subtract'; name: string; value: string };
+
+export interface AlterConfigsResource {
+  type: ConfigResourceType;
+  name: string;
+  ops: AlterConfigOp[];
+}
+
+export interface TopicPartitionOffset {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+export interface DeletedRecords {
+  topic: string;
+  partition: number;
+  /** The partition's new log start offset. */
+  lowWatermark: number;
+}
+
+export interface GroupListing {
+  groupId: string;
+  protocolType: string;
+  state: string;
+  type: string;
+}
+
+export interface GroupMemberDescription {
+  memberId: string;
+  groupInstanceId: string | null;
+  clientId: string;
+  clientHost: string;
+  /** Raw protocol bytes (for consumers: ConsumerProtocolSubscription / Assignment). */
+  memberMetadata: Buffer;
+  memberAssignment: Buffer;
+}
+
+export interface GroupDescription {
+  groupId: string;
+  state: string;
+  protocolType: string;
+  protocol: string;
+  members: GroupMemberDescription[];
+}
+
+export interface CommittedOffset {
+  topic: string;
+  partition: number;
+  /** -1 when the group has no committed offset for the partition. */
+  offset: number;
+  leaderEpoch: number;
+  metadata: string | null;
+}
+
+/** Where `listOffsets` / `resetOffsets` look: the log start, the end, or the first offset at/after a timestamp. */
+export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
