@@ -50,3 +50,6 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     throw err;
   }
 }
+
+// The client: producer, admin, serializers, partitioners (docs/client.md).
+export * from './client/index.js';
