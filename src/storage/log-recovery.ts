@@ -9,10 +9,16 @@
  *   segments are fsynced, so the new recovery point is the log end.
  * The marker is removed (and the directory fsynced) before the log accepts writes, so a crash after this
  * open is never mistaken for a clean shutdown.
+ *
+ * Before any of that, leftovers of an interrupted compaction swap are settled with Kafka's rules: `.cleaned`
+ * files were never committed and are removed (the originals are intact); a `<base>.log.swap` was committed
+ * (it was fsynced before the rename), so the swap is completed: every live segment inside its offset range
+ * is deleted and the `.swap` becomes the segment, its indexes rebuilt. `.deleted` files are removed.
  */
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { LogConfig } from './log-config.js';
+import { BatchHeaderReader } from './batch-reader.js';
+import type { ResolvedLogConfig } from './log-config.js';
 import { LogSegment } from './log-segment.js';
 import type { StorageLogger } from './logger.js';
 import {
@@ -21,6 +27,7 @@ import {
   LOG_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
   fsyncDir,
+  offsetFileName,
   parseOffsetFileName,
   unlinkIfExists,
 } from './fs-util.js';
@@ -43,10 +50,61 @@ export interface LoadedLog {
 
 /** Suffixes of temporary files a crash may leave behind (ours and Kafka's); they are removed at load. */
 const LEFTOVER_SUFFIXES = ['.tmp', '.deleted', '.cleaned', '.swap'];
+const SWAP_LOG_SUFFIX = LOG_FILE_SUFFIX + '.swap';
 
-export async function loadLog(dir: string, config: LogConfig, opts: LoadOptions): Promise<LoadedLog> {
+/**
+ * Completes committed compaction swaps (see the module comment). Returns the base offsets of the segments
+ * that came out of a swap: their indexes must be rebuilt whatever the shutdown marker says.
+ */
+async function completeSwaps(dir: string, names: string[], logger: StorageLogger): Promise<Set<number>> {
+  const swapped = new Set<number>();
+  const swaps = names
+    .map((n) => parseOffsetFileName(n, SWAP_LOG_SUFFIX))
+    .filter((b): b is number => b !== null)
+    .sort((a, b) => a - b);
+  if (swaps.length === 0) return swapped;
+  const live = names.map((n) => parseOffsetFileName(n, LOG_FILE_SUFFIX)).filter((b): b is number => b !== null);
+  for (const base of swaps) {
+    const swapFile = path.join(dir, offsetFileName(base, SWAP_LOG_SUFFIX));
+    const end = await nextOffsetOfFile(swapFile, base);
+    for (const old of live) {
+      if (old < base || old >= end) continue;
+      logger.warn({ dir, segment: old, swap: base }, 'completing compaction swap: deleting replaced segment');
+      for (const suffix of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
+        await unlinkIfExists(path.join(dir, offsetFileName(old, suffix)));
+      }
+    }
+    for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
+      await unlinkIfExists(path.join(dir, offsetFileName(base, suffix) + '.swap'));
+    }
+    await rename(swapFile, path.join(dir, offsetFileName(base, LOG_FILE_SUFFIX)));
+    swapped.add(base);
+  }
+  await fsyncDir(dir);
+  return swapped;
+}
+
+/** Offset after the last whole batch of a segment file (a header walk; the cleaner fsynced the file). */
+async function nextOffsetOfFile(file: string, baseOffset: number): Promise<number> {
+  const fh = await open(file, 'r');
+  try {
+    const reader = new BatchHeaderReader(fh, 0, (await fh.stat()).size);
+    let next = baseOffset;
+    try {
+      for (let b = await reader.next(); b !== null; b = await reader.next()) next = b.lastOffset + 1;
+    } catch {
+      // A corrupt header ends the walk; recovery of the segment truncates there.
+    }
+    return next;
+  } finally {
+    await fh.close();
+  }
+}
+
+export async function loadLog(dir: string, config: ResolvedLogConfig, opts: LoadOptions): Promise<LoadedLog> {
   const { logger } = opts;
   await mkdir(dir, { recursive: true });
+  const swapped = await completeSwaps(dir, await readdir(dir), logger);
   const names = await readdir(dir);
   const clean = names.includes(CLEAN_SHUTDOWN_FILE);
   const bases = new Set<number>();
@@ -63,7 +121,11 @@ export async function loadLog(dir: string, config: LogConfig, opts: LoadOptions)
     }
   }
   const sorted = [...bases].sort((a, b) => a - b);
-  const segConfig = { indexIntervalBytes: config.indexIntervalBytes, segmentIndexBytes: config.segmentIndexBytes };
+  const segConfig = {
+    indexIntervalBytes: config.indexIntervalBytes,
+    segmentIndexBytes: config.segmentIndexBytes,
+    preallocateBytes: config.preallocate ? config.segmentBytes : 0,
+  };
   const segments: LogSegment[] = [];
   try {
     for (const base of sorted) segments.push(await LogSegment.open(dir, base, segConfig, opts.nowMs));
@@ -77,6 +139,10 @@ export async function loadLog(dir: string, config: LogConfig, opts: LoadOptions)
       await segments[segments.length - 1]!.ensureLoaded();
     } else {
       truncatedBytes = await recoverSegments(dir, segments, opts);
+    }
+    for (const seg of segments) {
+      // A segment that came out of a swap has no trustworthy indexes; recovery above may have rebuilt it already.
+      if (swapped.has(seg.baseOffset) && !seg.isLoaded) await seg.recover(seg.baseOffset);
     }
     if (clean) {
       await unlinkIfExists(path.join(dir, CLEAN_SHUTDOWN_FILE));

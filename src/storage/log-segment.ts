@@ -3,7 +3,7 @@
  * A segment never decodes records; it appends whole batches, keeps its indexes, and finds byte positions by
  * offset or timestamp. Only the owning PartitionLog calls it, and never two writes at once.
  */
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
 import {
@@ -37,6 +37,21 @@ const SIZE_AND_LAST_OFFSET_BYTES = LAST_OFFSET_DELTA + 4;
 export interface SegmentConfig {
   indexIntervalBytes: number;
   segmentIndexBytes: number;
+  /** preallocate: size the new .log at this many bytes up front (0 = no); trimmed when the segment rolls. */
+  preallocateBytes?: number;
+}
+
+/**
+ * Suffix after `.log` / `.index` / `.timeindex`: '' for a live segment; compaction writes `.cleaned`, renames
+ * to `.swap` (committed) and back to ''; deletion renames to `.deleted` (Kafka's names).
+ */
+export type SegmentFileSuffix = '' | '.cleaned' | '.swap' | '.deleted';
+
+/** Thrown by `retain` on a segment that was closed after deletion or replacement; readers retry. */
+export class SegmentGoneError extends Error {
+  constructor(baseOffset: number) {
+    super(`segment ${baseOffset} was removed`);
+  }
 }
 
 /** A batch about to be appended: its size, last offset and max timestamp (already final). */
@@ -80,6 +95,13 @@ export class LogSegment {
   readonly timeIndex: TimeIndex;
   private bytesSinceLastIndexEntry = 0;
   private loading: Promise<void> | null = null;
+  /** True while the .log file is longer than `sizeBytes` because it was preallocated. */
+  private preallocated = false;
+  private suffix: SegmentFileSuffix;
+  /** Reads in progress (see `retain`); a removed segment closes its file when the last one ends. */
+  private refs = 0;
+  private closed = false;
+  private idleWaiters: Array<() => void> = [];
 
   private constructor(
     readonly dir: string,
@@ -88,34 +110,65 @@ export class LogSegment {
     sizeBytes: number,
     private readonly config: SegmentConfig,
     nowMs: number,
+    suffix: SegmentFileSuffix,
   ) {
     this.sizeBytes = sizeBytes;
     this.nextOffset = baseOffset;
     this.createdMs = nowMs;
+    this.suffix = suffix;
     this.offsetIndex = new OffsetIndex(this.indexFile, baseOffset, config.segmentIndexBytes);
     this.timeIndex = new TimeIndex(this.timeIndexFile, baseOffset, config.segmentIndexBytes);
   }
 
+  private fileName(kind: string): string {
+    return path.join(this.dir, offsetFileName(this.baseOffset, kind) + this.suffix);
+  }
+
   get logFile(): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, LOG_FILE_SUFFIX));
+    return this.fileName(LOG_FILE_SUFFIX);
   }
 
   get indexFile(): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, INDEX_FILE_SUFFIX));
+    return this.fileName(INDEX_FILE_SUFFIX);
   }
 
   get timeIndexFile(): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, TIME_INDEX_FILE_SUFFIX));
+    return this.fileName(TIME_INDEX_FILE_SUFFIX);
   }
 
-  /** Creates a new, empty segment (any leftover files with its name are replaced). */
-  static async create(dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
-    const file = path.join(dir, offsetFileName(baseOffset, LOG_FILE_SUFFIX));
+  get fileSuffix(): SegmentFileSuffix {
+    return this.suffix;
+  }
+
+  /**
+   * Creates a new, empty segment (any leftover files with its name are replaced). `suffix` '.cleaned' is how
+   * the cleaner writes a replacement segment beside the live ones.
+   */
+  static async create(
+    dir: string,
+    baseOffset: number,
+    config: SegmentConfig,
+    nowMs: number,
+    suffix: SegmentFileSuffix = '',
+  ): Promise<LogSegment> {
+    const file = path.join(dir, offsetFileName(baseOffset, LOG_FILE_SUFFIX) + suffix);
     const fh = await open(file, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
-    const seg = new LogSegment(dir, baseOffset, fh, 0, config, nowMs);
+    const seg = new LogSegment(dir, baseOffset, fh, 0, config, nowMs, suffix);
     seg.loading = Promise.resolve();
-    await seg.offsetIndex.persist(false);
-    await seg.timeIndex.persist(false);
+    try {
+      const prealloc = config.preallocateBytes ?? 0;
+      if (prealloc > 0) {
+        // Kafka's preallocate: the file gets its final size now (sparse on most file systems); `sizeBytes`
+        // tracks the data, recovery stops at the zeros, and roll/close trim the rest.
+        await fh.truncate(prealloc);
+        seg.preallocated = true;
+      }
+      await seg.offsetIndex.persist(false);
+      await seg.timeIndex.persist(false);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
     return seg;
   }
 
@@ -125,7 +178,7 @@ export class LogSegment {
     const fh = await open(file, constants.O_RDWR);
     try {
       const { size } = await fh.stat();
-      return new LogSegment(dir, baseOffset, fh, size, config, nowMs);
+      return new LogSegment(dir, baseOffset, fh, size, config, nowMs, '');
     } catch (err) {
       await fh.close();
       throw err;
@@ -263,6 +316,7 @@ export class LogSegment {
       await this.fh.truncate(pos);
       await this.fh.sync();
     }
+    this.preallocated = false;
     await this.offsetIndex.persist(true);
     await this.timeIndex.persist(true);
     this.loading ??= Promise.resolve();
@@ -356,6 +410,7 @@ export class LogSegment {
     this.timeIndex.truncateTo(cut.baseOffset);
     this.sizeBytes = cut.position;
     await this.fh.truncate(cut.position);
+    this.preallocated = false;
     this.unsynced = true;
     if (!(await this.scanTail())) {
       await this.recover(this.baseOffset);
@@ -444,18 +499,20 @@ export class LogSegment {
    * Exact for uncompressed and LogAppendTime batches; for a compressed CreateTime batch it answers the batch's
    * base offset and maxTimestamp (Kafka decompresses to find the exact record).
    */
-  async findByTimestamp(timestamp: number, limit: number, maxOffset: number): Promise<RecordTimestamp | null> {
+  async findByTimestamp(timestamp: number, limit: number, maxOffset: number, minOffset = 0): Promise<RecordTimestamp | null> {
     await this.ensureLoaded();
     if (this.maxTimestamp < timestamp) return null;
-    const fromOffset = this.timeIndex.lookup(timestamp).offset;
+    const fromOffset = Math.max(this.timeIndex.lookup(timestamp).offset, minOffset);
     const start = this.offsetIndex.lookup(fromOffset).position;
     const reader = new BatchHeaderReader(this.fh, Math.min(start, limit), limit);
     let b: StoredBatch | null;
     while ((b = await reader.next()) !== null) {
       if (b.lastOffset >= maxOffset) return null;
+      if (b.lastOffset < minOffset) continue;
       if (b.maxTimestamp >= timestamp) {
-        const exact = findRecord(b, await this.readBatch(b), (t) => t >= timestamp);
-        return exact ?? { offset: b.baseOffset, timestamp: b.maxTimestamp };
+        const exact = findRecord(b, await this.readBatch(b), (t) => t >= timestamp, minOffset);
+        if (exact === null) continue;
+        return exact ?? { offset: Math.max(b.baseOffset, minOffset), timestamp: b.maxTimestamp };
       }
     }
     return null;
@@ -477,13 +534,74 @@ export class LogSegment {
 
   // ---------------------------------------------------------------- lifecycle
 
+  /** Cuts a preallocated .log back to its data (on roll and close, as Kafka trims on roll). */
+  async trim(): Promise<void> {
+    if (!this.preallocated) return;
+    await this.fh.truncate(this.sizeBytes);
+    this.preallocated = false;
+    this.unsynced = true;
+  }
+
+  /** mtime of the .log: Kafka's fallback for retention when a segment has no timestamps. */
+  async lastModifiedMs(): Promise<number> {
+    return (await stat(this.logFile)).mtimeMs;
+  }
+
+  /**
+   * Renames the segment's three files to carry `suffix` (missing index files are skipped: they are rebuilt
+   * from the .log). The .log goes last, so whoever sees `<base>.log<suffix>` sees a finished rename; the
+   * caller fsyncs the directory. The open file handle keeps working across renames.
+   */
+  async changeSuffix(suffix: SegmentFileSuffix): Promise<void> {
+    if (suffix === this.suffix) return;
+    const from = [this.indexFile, this.timeIndexFile, this.logFile];
+    this.suffix = suffix;
+    const to = [this.indexFile, this.timeIndexFile, this.logFile];
+    for (let i = 0; i < from.length; i++) {
+      try {
+        await rename(from[i]!, to[i]!);
+      } catch (err) {
+        if (i === from.length - 1 || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
+    }
+    this.offsetIndex.file = this.indexFile;
+    this.timeIndex.file = this.timeIndexFile;
+  }
+
+  /** Stops index files from ever being written again (the segment is leaving the log). */
+  detach(): void {
+    this.offsetIndex.detached = true;
+    this.timeIndex.detached = true;
+  }
+
+  /** Pins the segment for a read; false once it has been closed (the reader must look again). */
+  retain(): boolean {
+    if (this.closed) return false;
+    this.refs++;
+    return true;
+  }
+
+  release(): void {
+    this.refs--;
+    if (this.refs === 0) for (const w of this.idleWaiters.splice(0)) w();
+  }
+
+  /** Closes the file once no read holds the segment. */
+  async closeWhenIdle(): Promise<void> {
+    while (this.refs > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    await this.close();
+  }
+
   async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
     await this.fh.close();
   }
 
   /** Closes the file and removes the segment's three files. */
   async deleteFiles(): Promise<void> {
-    await this.fh.close().catch(() => undefined);
+    this.detach();
+    await this.close().catch(() => undefined);
     await unlinkIfExists(this.logFile);
     await unlinkIfExists(this.indexFile);
     await unlinkIfExists(this.timeIndexFile);

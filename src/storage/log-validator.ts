@@ -18,8 +18,11 @@ import {
   RECORDS_COUNT,
   RECORD_BATCH_OVERHEAD,
   batchCrcMatches,
+  BASE_OFFSET,
+  BASE_TIMESTAMP,
   readInt64,
 } from '../protocol/records/batch-header.js';
+import { findRecord } from './record-timestamps.js';
 
 /** Who produced the bytes. Clients must send fresh batches; replicas and coordinators may not. */
 export type AppendOrigin = 'client' | 'replication' | 'coordinator';
@@ -29,6 +32,11 @@ export interface ValidateOptions {
   maxMessageBytes: number;
   /** Default 'client': lastOffsetDelta must equal recordsCount-1, no control batches. */
   origin?: AppendOrigin;
+  /**
+   * KIP-937 bounds for CreateTime topics: a batch with a timestamp before `nowMs - beforeMaxMs` or after
+   * `nowMs + afterMaxMs` is refused with INVALID_TIMESTAMP. Omit for LogAppendTime topics.
+   */
+  timestamps?: { nowMs: number; beforeMaxMs: number; afterMaxMs: number };
 }
 
 /** What the log needs to know about one batch; positions are relative to the validated buffer. */
@@ -115,6 +123,7 @@ export function validateBatches(buf: Buffer, opts: ValidateOptions): ValidationR
       }
     }
     const maxTimestamp = readInt64(buf, pos + MAX_TIMESTAMP);
+    if (opts.timestamps !== undefined) checkTimestamps(buf, pos, size, attributes, recordsCount, maxTimestamp, opts.timestamps);
     if (maxTimestamp > result.maxTimestamp) result.maxTimestamp = maxTimestamp;
     result.batches++;
     result.records += recordsCount;
@@ -123,4 +132,47 @@ export function validateBatches(buf: Buffer, opts: ValidateOptions): ValidationR
     pos += size;
   }
   return result;
+}
+
+/**
+ * KIP-937 check (Kafka checks every record). The batch header gives the largest timestamp (exact for the upper
+ * bound) and the first record's; an uncompressed batch is walked record by record (timestamps only) for the
+ * lower bound, a compressed one is judged by its first and largest timestamps, since decompressing on the
+ * produce path is what this layer avoids.
+ */
+function checkTimestamps(
+  buf: Buffer,
+  pos: number,
+  size: number,
+  attributes: number,
+  recordsCount: number,
+  maxTimestamp: number,
+  bounds: { nowMs: number; beforeMaxMs: number; afterMaxMs: number },
+): void {
+  const lo = bounds.nowMs - bounds.beforeMaxMs;
+  const hi = bounds.nowMs + bounds.afterMaxMs;
+  const baseTimestamp = readInt64(buf, pos + BASE_TIMESTAMP);
+  const bad = (t: number): boolean => t < lo || t > hi;
+  let culprit: number | null = bad(maxTimestamp) ? maxTimestamp : bad(baseTimestamp) ? baseTimestamp : null;
+  if (culprit === null && bounds.beforeMaxMs < Number.MAX_SAFE_INTEGER && (attributes & ATTR_COMPRESSION_MASK) === 0) {
+    const batch = {
+      position: 0,
+      sizeBytes: size,
+      baseOffset: readInt64(buf, pos + BASE_OFFSET),
+      lastOffset: 0,
+      magic: 2,
+      attributes,
+      baseTimestamp,
+      maxTimestamp,
+      recordsCount,
+    };
+    culprit = findRecord(batch, buf.subarray(pos, pos + size), (t) => bad(t))?.timestamp ?? null;
+  }
+  if (culprit !== null) {
+    fail(
+      ErrorCode.INVALID_TIMESTAMP,
+      pos,
+      `timestamp ${culprit} is outside [now - message.timestamp.before.max.ms, now + message.timestamp.after.max.ms] = [${lo}, ${hi}]`,
+    );
+  }
 }

@@ -5,6 +5,8 @@
  *   queues the bytes; one writer drains the queue, coalescing queued appends into one writev per segment.
  * - `read` returns stored bytes, never past what has been written (`writtenEndOffset`).
  * - Flushing follows Kafka's flush.messages / flush.ms; by default the OS page cache decides.
+ * - Retention, DeleteRecords and the cleaner's swap also run in the write queue; segments leaving the log are
+ *   renamed `*.deleted` and closed/removed after file.delete.delay.ms, once no read holds them.
  */
 import { randomUUID } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
@@ -20,10 +22,18 @@ import {
   computeBatchCrc,
   writeInt64,
 } from '../protocol/records/batch-header.js';
-import { CLEAN_SHUTDOWN_FILE, atomicWriteFile, fsyncDir } from './fs-util.js';
-import { NEVER_FLUSH, resolveLogConfig, type LogConfig } from './log-config.js';
+import { CLEAN_SHUTDOWN_FILE, atomicWriteFile, fsyncDir, unlinkIfExists } from './fs-util.js';
+import {
+  NEVER,
+  NEVER_FLUSH,
+  hasCleanupPolicy,
+  resolveLogConfig,
+  timestampBounds,
+  type LogConfig,
+  type ResolvedLogConfig,
+} from './log-config.js';
 import { loadLog } from './log-recovery.js';
-import { LogSegment, type AppendedBatch } from './log-segment.js';
+import { LogSegment, SegmentGoneError, type AppendedBatch, type SegmentConfig } from './log-segment.js';
 import { validateBatches, type AppendOrigin, type ValidationResult } from './log-validator.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import type { RecordTimestamp } from './record-timestamps.js';
@@ -39,7 +49,22 @@ export interface PartitionLogOptions {
   recoveryPoint?: number;
   /** Wall clock in ms (LogAppendTime, segment.ms fallback, flush.ms). Default Date.now. */
   clock?: () => number;
+  /** From the log dir's log-start-offset-checkpoint; the first segment's base offset when absent or lower. */
+  logStartOffset?: number;
+  /**
+   * Called (and awaited) after retention or DeleteRecords moved the log start offset, so that the owner can
+   * checkpoint it before DeleteRecords is answered (LogManager writes log-start-offset-checkpoint).
+   */
+  onLogStartOffsetChange?: (log: PartitionLog) => Promise<void> | void;
 }
+
+export interface RetentionOptions {
+  /** Segments reaching this offset are never deleted (Kafka's high-watermark bound). Default: the written end. */
+  highWatermark?: number;
+}
+
+/** Steps of the compaction swap, in order; a test hook may stop at any of them (see `swapSegments`). */
+export type SwapStep = 'renamed-to-swap' | 'old-renamed-deleted' | 'swap-renamed-live';
 
 export interface AppendOptions {
   /** LogAppendTime topics: the broker time to stamp (default: the clock). Ignored for CreateTime. */
@@ -93,8 +118,8 @@ interface PendingAppend {
 
 interface PendingTask {
   kind: 'task';
-  run: () => Promise<void>;
-  resolve: () => void;
+  run: () => Promise<unknown>;
+  resolve: (v: unknown) => void;
   reject: (e: unknown) => void;
 }
 
@@ -126,21 +151,31 @@ export class PartitionLog {
   private inflightReads = 0;
   private readsDrained: Array<() => void> = [];
   private flushes = 0;
-  private cfg: LogConfig;
+  private cfg: ResolvedLogConfig;
+  private logStart: number;
+  /** Bumped whenever segments are removed or rewritten (not on roll): the cleaner's optimistic check. */
+  private version = 0;
+  /** Segments renamed `.deleted`, waiting for file.delete.delay.ms. */
+  private readonly pendingDeletes = new Map<LogSegment, NodeJS.Timeout | null>();
+  private readonly onLogStartOffsetChange: ((log: PartitionLog) => Promise<void> | void) | undefined;
 
   private constructor(
     readonly dir: string,
-    config: LogConfig,
+    config: ResolvedLogConfig,
     private readonly logger: StorageLogger,
-    private readonly clock: () => number,
+    readonly clock: () => number,
     segments: LogSegment[],
     recoveryPoint: number,
+    options: PartitionLogOptions,
   ) {
     this.cfg = config;
     this.segments = segments;
     this.nextOffset = segments[segments.length - 1]!.nextOffset;
     this.writtenEnd = this.nextOffset;
     this.recoveryPointOffset = recoveryPoint;
+    // Kafka: max(checkpointed log start, first segment base), never past the log end.
+    this.logStart = Math.min(Math.max(options.logStartOffset ?? 0, segments[0]!.baseOffset), this.nextOffset);
+    this.onLogStartOffsetChange = options.onLogStartOffsetChange;
   }
 
   /**
@@ -156,7 +191,7 @@ export class PartitionLog {
     const cfg = resolveLogConfig(config);
     const clock = options.clock ?? Date.now;
     const loaded = await loadLog(dir, cfg, { logger, recoveryPoint: options.recoveryPoint, nowMs: clock() });
-    const log = new PartitionLog(dir, cfg, logger, clock, loaded.segments, loaded.recoveryPoint);
+    const log = new PartitionLog(dir, cfg, logger, clock, loaded.segments, loaded.recoveryPoint, options);
     logger.debug(
       { dir, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, recovered: loaded.recovered },
       'opened partition log',
@@ -166,13 +201,13 @@ export class PartitionLog {
 
   // ---------------------------------------------------------------- state
 
-  get config(): Readonly<LogConfig> {
+  get config(): Readonly<ResolvedLogConfig> {
     return this.cfg;
   }
 
-  /** First offset in the log. */
+  /** First offset in the log (Kafka's log start offset): retention and DeleteRecords move it forward. */
   get logStartOffset(): number {
-    return this.segments[0]!.baseOffset;
+    return this.logStart;
   }
 
   /** Next offset to assign (Kafka's LEO); includes appends not yet written. */
@@ -226,6 +261,15 @@ export class PartitionLog {
     }
   }
 
+  /** Segment settings for new segments. */
+  private segmentConfig(): SegmentConfig {
+    return {
+      indexIntervalBytes: this.cfg.indexIntervalBytes,
+      segmentIndexBytes: this.cfg.segmentIndexBytes,
+      preallocateBytes: this.cfg.preallocate ? this.cfg.segmentBytes : 0,
+    };
+  }
+
   private get active(): LogSegment {
     return this.segments[this.segments.length - 1]!;
   }
@@ -264,7 +308,7 @@ export class PartitionLog {
    */
   async append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
     this.ensureWritable();
-    const v = opts.validated ?? validateBatches(batches, { maxMessageBytes: this.cfg.maxMessageBytes, origin: opts.origin });
+    const v = opts.validated ?? validateBatches(batches, this.validateOptions(opts));
     if (v.sizeBytes !== batches.length) throw new Error('opts.validated does not describe this buffer');
     if (v.batches === 0) return { baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset };
     if (batches.length > this.cfg.segmentBytes) {
@@ -315,10 +359,22 @@ export class PartitionLog {
     });
   }
 
+  /** Validation rules for an append: size, origin, and KIP-937 timestamp bounds on CreateTime topics. */
+  private validateOptions(opts: AppendOptions): Parameters<typeof validateBatches>[1] {
+    const { beforeMaxMs, afterMaxMs } = timestampBounds(this.cfg);
+    const checkTimestamps =
+      this.cfg.messageTimestampType === 'CreateTime' && (beforeMaxMs < NEVER || afterMaxMs < NEVER);
+    return {
+      maxMessageBytes: this.cfg.maxMessageBytes,
+      origin: opts.origin,
+      timestamps: checkTimestamps && opts.origin !== 'replication' ? { nowMs: this.clock(), beforeMaxMs, afterMaxMs } : undefined,
+    };
+  }
+
   /** Runs `run` in the write queue, after every append queued before it. */
-  private enqueueTask(run: () => Promise<void>): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      this.queue.push({ kind: 'task', run, resolve, reject });
+  private enqueueTask<T>(run: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ kind: 'task', run, resolve: resolve as (v: unknown) => void, reject });
       this.kick();
     });
   }
@@ -338,8 +394,7 @@ export class PartitionLog {
       if (head.kind === 'task') {
         this.queue.shift();
         try {
-          await head.run();
-          head.resolve();
+          head.resolve(await head.run());
         } catch (err) {
           head.reject(err);
         }
@@ -420,17 +475,13 @@ export class PartitionLog {
   private async roll(baseOffset: number): Promise<void> {
     const old = this.active;
     old.onBecomeInactive();
-    const seg = await LogSegment.create(
-      this.dir,
-      baseOffset,
-      { indexIntervalBytes: this.cfg.indexIntervalBytes, segmentIndexBytes: this.cfg.segmentIndexBytes },
-      this.clock(),
-    );
+    const seg = await LogSegment.create(this.dir, baseOffset, this.segmentConfig(), this.clock());
     this.segments = [...this.segments, seg];
     this.logger.info({ dir: this.dir, baseOffset, previous: old.baseOffset }, 'rolled log segment');
     this.rollFlush = this.rollFlush.then(async () => {
       if (this.failure !== null) return;
       try {
+        await old.trim();
         await old.flushAll();
         await fsyncDir(this.dir);
         if (baseOffset > this.recoveryPointOffset) this.recoveryPointOffset = baseOffset;
@@ -500,6 +551,10 @@ export class PartitionLog {
    */
   async read(fetchOffset: number, maxBytes: number, opts: ReadOptions = {}): Promise<ReadResult> {
     this.ensureReadable();
+    return this.trackRead(() => this.retrying(() => this.readOnce(fetchOffset, maxBytes, opts)));
+  }
+
+  private async readOnce(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<ReadResult> {
     if (!Number.isSafeInteger(fetchOffset) || fetchOffset < this.logStartOffset || fetchOffset > this.nextOffset) {
       throw new KafkaError(
         ErrorCode.OFFSET_OUT_OF_RANGE,
@@ -509,7 +564,7 @@ export class PartitionLog {
     const upper = Math.min(opts.maxOffset ?? Number.MAX_SAFE_INTEGER, this.writtenEnd);
     const empty: ReadResult = { records: Buffer.alloc(0), batches: 0, nextOffset: fetchOffset };
     if (fetchOffset >= upper) return empty;
-    return this.trackRead(async () => {
+    {
       const segs = this.segments;
       const chunks: Buffer[] = [];
       let total = 0;
@@ -521,12 +576,13 @@ export class PartitionLog {
         const limit = seg.sizeBytes;
         let position = 0;
         if (!started) {
-          const b = await seg.findBatch(fetchOffset, limit);
+          const b = await pinned(seg, () => seg.findBatch(fetchOffset, limit));
           if (b === null) continue;
           position = b.position;
           started = true;
         }
-        const r = await seg.readFrom(position, limit, maxBytes - total, upper, opts.minOneMessage === true && total === 0);
+        const minOne = opts.minOneMessage === true && total === 0;
+        const r = await pinned(seg, () => seg.readFrom(position, limit, maxBytes - total, upper, minOne));
         if (r.batches > 0) {
           chunks.push(r.records);
           total += r.records.length;
@@ -537,7 +593,21 @@ export class PartitionLog {
       }
       const records = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total);
       return { records, batches, nextOffset };
-    });
+    }
+  }
+
+  /**
+   * Runs a read again when one of its segments was closed under it (replaced by the cleaner or deleted with
+   * file.delete.delay.ms = 0); the retry sees the current segments (or OFFSET_OUT_OF_RANGE after retention).
+   */
+  private async retrying<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof SegmentGoneError) || attempt >= 8) throw err;
+      }
+    }
   }
 
   /**
@@ -549,16 +619,21 @@ export class PartitionLog {
   async offsetForTimestamp(timestamp: number, opts: { maxOffset?: number } = {}): Promise<RecordTimestamp | null> {
     this.ensureReadable();
     const upper = Math.min(opts.maxOffset ?? Number.MAX_SAFE_INTEGER, this.writtenEnd);
-    return this.trackRead(async () => {
-      for (const seg of this.segments) {
-        await seg.ensureLoaded();
-        if (seg.maxTimestamp < timestamp) continue;
-        if (seg.baseOffset >= upper) return null;
-        const found = await seg.findByTimestamp(timestamp, seg.sizeBytes, upper);
-        if (found !== null) return found;
-      }
-      return null;
-    });
+    return this.trackRead(() =>
+      this.retrying(async () => {
+        const minOffset = this.logStart;
+        for (const seg of this.segments) {
+          const found = await pinned(seg, async () => {
+            await seg.ensureLoaded();
+            if (seg.maxTimestamp < timestamp || seg.nextOffset <= minOffset) return undefined;
+            if (seg.baseOffset >= upper) return null;
+            return (await seg.findByTimestamp(timestamp, seg.sizeBytes, upper, minOffset)) ?? undefined;
+          });
+          if (found !== undefined) return found;
+        }
+        return null;
+      }),
+    );
   }
 
   /**
@@ -568,14 +643,20 @@ export class PartitionLog {
    */
   async maxTimestampOffset(): Promise<RecordTimestamp | null> {
     this.ensureReadable();
-    return this.trackRead(async () => {
-      let best: LogSegment | null = null;
-      for (const seg of this.segments) {
-        await seg.ensureLoaded();
-        if (seg.sizeBytes > 0 && seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.maxTimestamp)) best = seg;
-      }
-      return best === null ? null : best.findMaxTimestamp(best.sizeBytes);
-    });
+    return this.trackRead(() =>
+      this.retrying(async () => {
+        let best: LogSegment | null = null;
+        for (const seg of this.segments) {
+          await pinned(seg, () => seg.ensureLoaded());
+          if (seg.sizeBytes > 0 && seg.maxTimestamp >= 0 && (best === null || seg.maxTimestamp > best.maxTimestamp)) best = seg;
+        }
+        if (best === null) return null;
+        const b = best;
+        const found = await pinned(b, () => b.findMaxTimestamp(b.sizeBytes));
+        // Below the log start only when DeleteRecords cut into the segment: report the first readable offset.
+        return found === null ? null : { offset: Math.max(found.offset, this.logStart), timestamp: found.timestamp };
+      }),
+    );
   }
 
   /** Counts a read so that close/delete wait for it; maps unexpected I/O errors to KAFKA_STORAGE_ERROR. */
@@ -597,6 +678,191 @@ export class PartitionLog {
     return new Promise((resolve) => this.readsDrained.push(resolve));
   }
 
+  // ---------------------------------------------------------------- retention and DeleteRecords
+
+  /**
+   * Kafka's deleteOldSegments: deletes whole segments from the oldest while each one breaches a limit —
+   * its successor starts at or below the log start offset (always); with 'delete' in cleanup.policy, its
+   * largest timestamp (the file's mtime when it has none) is more than retention.ms before `nowMs`, or the
+   * log is larger than retention.bytes by at least its size. A segment reaching past `highWatermark` is
+   * never deleted. When every segment goes, including a non-empty active one, a new active segment is rolled
+   * first (Kafka does the same), so the log end offset is kept. The log start offset moves to the first
+   * remaining segment's base. Returns the number of segments deleted; they are renamed `*.deleted` and removed
+   * after file.delete.delay.ms.
+   */
+  async applyRetention(nowMs: number = this.clock(), opts: RetentionOptions = {}): Promise<number> {
+    if (this.failure !== null || this.state !== 'open') return 0;
+    const deleted = await this.enqueueTask(async () => {
+      if (this.failure !== null || this.state !== 'open') return 0;
+      const doomed = await this.retentionBreaches(nowMs, Math.min(opts.highWatermark ?? this.writtenEnd, this.writtenEnd));
+      if (doomed.length === 0) return 0;
+      await this.rollFlush;
+      if (doomed.length === this.segments.length) await this.roll(this.writtenEnd);
+      const reason = doomed.map((d) => d.baseOffset);
+      this.removeSegments(doomed);
+      await this.retireSegments(doomed);
+      this.logger.info({ dir: this.dir, segments: reason, logStartOffset: this.logStart }, 'deleted segments by retention');
+      return doomed.length;
+    });
+    if (deleted > 0) await this.onLogStartOffsetChange?.(this);
+    return deleted;
+  }
+
+  /** The leading segments `applyRetention` may delete (see there). Runs in the write queue. */
+  private async retentionBreaches(nowMs: number, highWatermark: number): Promise<LogSegment[]> {
+    const cfg = this.cfg;
+    const byPolicy = hasCleanupPolicy(cfg, 'delete');
+    let excessBytes = byPolicy && cfg.retentionBytes >= 0 ? this.sizeBytes - cfg.retentionBytes : 0;
+    const doomed: LogSegment[] = [];
+    const segs = this.segments;
+    for (let i = 0; i < segs.length; i++) {
+      const seg = segs[i]!;
+      const next = segs[i + 1];
+      const upperBound = next?.baseOffset ?? this.writtenEnd;
+      if (highWatermark < upperBound || (next === undefined && seg.sizeBytes === 0)) break;
+      let breach = next !== undefined && next.baseOffset <= this.logStart;
+      if (!breach && byPolicy && excessBytes > 0 && excessBytes >= seg.sizeBytes) breach = true;
+      if (!breach && byPolicy && cfg.retentionMs >= 0) {
+        await seg.ensureLoaded();
+        const largest = seg.maxTimestamp >= 0 ? seg.maxTimestamp : await seg.lastModifiedMs();
+        breach = nowMs - largest > cfg.retentionMs;
+      }
+      if (!breach) break;
+      excessBytes -= seg.sizeBytes;
+      doomed.push(seg);
+    }
+    return doomed;
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (-1 = the high watermark) and deletes the segments
+   * wholly below it. Resolves to the new log start offset (the partition's low watermark); never moves it
+   * back. Throws KafkaError(OFFSET_OUT_OF_RANGE) when `offset` is above the high watermark (the caller's bound
+   * in `opts`, else the written end).
+   */
+  async deleteRecordsBefore(offset: number, opts: RetentionOptions = {}): Promise<number> {
+    this.ensureWritable();
+    const start = await this.enqueueTask(async () => {
+      if (this.failure !== null) throw this.storageError();
+      const hw = Math.min(opts.highWatermark ?? this.writtenEnd, this.writtenEnd);
+      const target = offset === -1 ? hw : offset;
+      if (!Number.isSafeInteger(target) || target < 0 || target > hw) {
+        throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `cannot delete records before ${offset}: high watermark is ${hw}`);
+      }
+      if (target <= this.logStart) return -1;
+      this.logStart = target;
+      const segs = this.segments;
+      const doomed: LogSegment[] = [];
+      for (let i = 0; i + 1 < segs.length && segs[i + 1]!.baseOffset <= target; i++) doomed.push(segs[i]!);
+      if (doomed.length > 0) {
+        await this.rollFlush;
+        this.removeSegments(doomed);
+        await this.retireSegments(doomed);
+      }
+      this.logger.info({ dir: this.dir, logStartOffset: target, segmentsDeleted: doomed.length }, 'deleted records');
+      return target;
+    });
+    if (start >= 0) await this.onLogStartOffsetChange?.(this);
+    return this.logStart;
+  }
+
+  /** Drops `doomed` (leading segments) from the segment list; the log start never falls behind the first base. */
+  private removeSegments(doomed: readonly LogSegment[]): void {
+    const gone = new Set(doomed);
+    this.segments = this.segments.filter((s) => !gone.has(s));
+    if (this.segments[0]!.baseOffset > this.logStart) this.logStart = this.segments[0]!.baseOffset;
+    this.version++;
+  }
+
+  /**
+   * Kafka's asynchronous delete: the segments' files are renamed `*.deleted` now (so a restart removes them
+   * whatever happens next) and closed and unlinked after file.delete.delay.ms, once no read holds them.
+   */
+  private async retireSegments(doomed: readonly LogSegment[]): Promise<void> {
+    for (const seg of doomed) {
+      seg.detach();
+      if (seg.fileSuffix !== '.deleted') await seg.changeSuffix('.deleted');
+    }
+    await fsyncDir(this.dir);
+    for (const seg of doomed) this.scheduleRemoval(seg);
+  }
+
+  private scheduleRemoval(seg: LogSegment): void {
+    const timer = setTimeout(() => {
+      this.removeRetired(seg).catch((err: unknown) => this.logger.warn({ dir: this.dir, err }, 'removing deleted segment failed'));
+    }, Math.min(this.cfg.fileDeleteDelayMs, MAX_TIMER_MS));
+    timer.unref();
+    this.pendingDeletes.set(seg, timer);
+  }
+
+  private async removeRetired(seg: LogSegment): Promise<void> {
+    const timer = this.pendingDeletes.get(seg);
+    if (timer === undefined) return;
+    if (timer !== null) clearTimeout(timer);
+    this.pendingDeletes.set(seg, null);
+    await seg.closeWhenIdle();
+    for (const f of [seg.logFile, seg.indexFile, seg.timeIndexFile]) await unlinkIfExists(f);
+    this.pendingDeletes.delete(seg);
+  }
+
+  /** Removes every segment still waiting for its delete delay (close and delete do not wait for it). */
+  private async removeAllRetired(): Promise<void> {
+    await Promise.all([...this.pendingDeletes.keys()].map((seg) => this.removeRetired(seg).catch(() => undefined)));
+  }
+
+  // ---------------------------------------------------------------- compaction support (used by cleaner/)
+
+  /** @internal The current segments (oldest first) and the version `swapSegments` checks. */
+  cleanerView(): { segments: readonly LogSegment[]; version: number; writtenEnd: number; segmentConfig: SegmentConfig } {
+    return { segments: this.segments, version: this.version, writtenEnd: this.writtenEnd, segmentConfig: this.segmentConfig() };
+  }
+
+  /**
+   * @internal Atomically replaces the contiguous, inactive segments `old` with `replacement` (written by the
+   * cleaner as `<base>.log.cleaned`, fsynced, base = old[0].baseOffset, same offset range). Kafka's protocol:
+   * rename the replacement to `.swap` (the commit point: recovery completes a swap it finds), rename the old
+   * segments to `.deleted`, rename `.swap` to the live name; each step fsyncs the directory. Returns false
+   * without touching anything when the log changed since `version` (the cleaner then drops its work).
+   * `hook` runs after each step (tests inject crashes there); an error at any step takes the log offline, as
+   * an I/O error would, and the next open settles the files.
+   */
+  async swapSegments(
+    replacement: LogSegment,
+    old: readonly LogSegment[],
+    version: number,
+    hook?: (step: SwapStep) => Promise<void> | void,
+  ): Promise<boolean> {
+    this.ensureWritable();
+    return this.enqueueTask(async () => {
+      if (this.failure !== null) throw this.storageError();
+      const at = this.segments.indexOf(old[0]!);
+      const contiguous = at >= 0 && old.every((s, i) => this.segments[at + i] === s);
+      if (version !== this.version || !contiguous || at + old.length >= this.segments.length) return false;
+      await this.rollFlush;
+      try {
+        await replacement.changeSuffix('.swap');
+        await fsyncDir(this.dir);
+        await hook?.('renamed-to-swap');
+        for (const seg of old) {
+          seg.detach();
+          await seg.changeSuffix('.deleted');
+        }
+        await fsyncDir(this.dir);
+        await hook?.('old-renamed-deleted');
+        await replacement.changeSuffix('');
+        await fsyncDir(this.dir);
+        await hook?.('swap-renamed-live');
+      } catch (err) {
+        this.fail(err);
+        throw this.storageError();
+      }
+      this.segments = [...this.segments.slice(0, at), replacement, ...this.segments.slice(at + old.length)];
+      this.version++;
+      for (const seg of old) this.scheduleRemoval(seg);
+      return true;
+    });
+  }
+
   // ---------------------------------------------------------------- truncation (followers)
 
   /**
@@ -615,21 +881,17 @@ export class PartitionLog {
         const segs = this.segments;
         let keep = segs.filter((s) => s.baseOffset <= offset);
         const drop = segs.filter((s) => s.baseOffset > offset);
-        if (keep.length === 0 || offset <= keep[0]!.baseOffset) {
+        const emptied = keep.length === 0 || offset <= keep[0]!.baseOffset || offset < this.logStart;
+        if (emptied) {
           drop.push(...keep);
           keep = [];
         }
         for (const s of drop) await s.deleteFiles();
-        if (keep.length === 0) {
-          const seg = await LogSegment.create(
-            this.dir,
-            offset,
-            { indexIntervalBytes: this.cfg.indexIntervalBytes, segmentIndexBytes: this.cfg.segmentIndexBytes },
-            this.clock(),
-          );
-          keep = [seg];
-        }
+        if (keep.length === 0) keep = [await LogSegment.create(this.dir, offset, this.segmentConfig(), this.clock())];
         this.segments = keep;
+        this.version++;
+        // Kafka's truncateFullyAndStartAt: an emptied log starts at the truncation offset.
+        if (emptied) this.logStart = offset;
         const end = await this.active.truncateTo(offset);
         await fsyncDir(this.dir);
         this.nextOffset = end;
@@ -664,6 +926,7 @@ export class PartitionLog {
       const active = this.active;
       active.onBecomeInactive();
       try {
+        await active.trim();
         await active.flushAll();
         this.recoveryPointOffset = this.writtenEnd;
         await atomicWriteFile(path.join(this.dir, CLEAN_SHUTDOWN_FILE), '');
@@ -673,6 +936,7 @@ export class PartitionLog {
     });
     this.state = 'closed';
     await this.readsIdle();
+    await this.removeAllRetired();
     for (const seg of this.segments) await seg.close().catch(() => undefined);
     this.logger.debug({ dir: this.dir, logEndOffset: this.nextOffset, clean: this.failure === null }, 'closed log');
   }
@@ -701,6 +965,7 @@ export class PartitionLog {
       while (this.draining !== null) await this.draining;
       await this.rollFlush;
       await this.readsIdle();
+      await this.removeAllRetired();
       for (const seg of this.segments) await seg.close().catch(() => undefined);
     }
     this.state = 'deleted';
@@ -709,6 +974,16 @@ export class PartitionLog {
     await fsyncDir(path.dirname(this.dir));
     await rm(doomed, { recursive: true, force: true });
     this.logger.info({ dir: this.dir }, 'deleted log');
+  }
+}
+
+/** Runs `fn` with `seg` pinned open; SegmentGoneError when it was closed (the caller retries). */
+async function pinned<T>(seg: LogSegment, fn: () => Promise<T>): Promise<T> {
+  if (!seg.retain()) throw new SegmentGoneError(seg.baseOffset);
+  try {
+    return await fn();
+  } finally {
+    seg.release();
   }
 }
 

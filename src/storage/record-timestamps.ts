@@ -16,7 +16,7 @@ export interface RecordTimestamp {
 }
 
 /**
- * The first record of `batch` (whose bytes are `bytes`) satisfying `pred`, or null when none does.
+ * The first record of `batch` (whose bytes are `bytes`) at or after `minOffset` satisfying `pred`, or null.
  * Returns undefined when the records cannot be inspected without decompression (compressed batch) or are
  * malformed; callers then fall back to batch-level answers.
  * LogAppendTime batches: every record's timestamp is the batch maxTimestamp, so the first record matches.
@@ -24,10 +24,12 @@ export interface RecordTimestamp {
 export function findRecord(
   batch: StoredBatch,
   bytes: Buffer,
-  pred: (timestamp: number) => boolean,
+  pred: (timestamp: number, offset: number) => boolean,
+  minOffset = 0,
 ): RecordTimestamp | null | undefined {
   if ((batch.attributes & ATTR_TIMESTAMP_TYPE) !== 0) {
-    return pred(batch.maxTimestamp) ? { offset: batch.baseOffset, timestamp: batch.maxTimestamp } : null;
+    const offset = Math.max(batch.baseOffset, minOffset);
+    return pred(batch.maxTimestamp, offset) ? { offset, timestamp: batch.maxTimestamp } : null;
   }
   if ((batch.attributes & ATTR_COMPRESSION_MASK) !== 0) return undefined;
   try {
@@ -38,7 +40,7 @@ export function findRecord(
       r.int8(); // attributes
       const timestamp = batch.baseTimestamp + r.varlong();
       const offset = batch.baseOffset + r.varint();
-      if (pred(timestamp)) return { offset, timestamp };
+      if (offset >= minOffset && pred(timestamp, offset)) return { offset, timestamp };
       if (length < 0 || start + length > batch.sizeBytes) return undefined;
       r.pos = start + length;
     }

@@ -18,8 +18,12 @@ export abstract class SparseIndex {
   private fileTooLong = true;
   readonly maxEntries: number;
 
+  /** Detached indexes (of segments being deleted) never write their file again. */
+  detached = false;
+
   protected constructor(
-    readonly file: string,
+    /** Mutable: a segment's files change suffix (.cleaned, .swap, .deleted) during compaction and deletion. */
+    public file: string,
     readonly baseOffset: number,
     readonly entryBytes: number,
     maxIndexBytes: number,
@@ -87,6 +91,7 @@ export abstract class SparseIndex {
 
   /** Writes the entries not yet in the file (cutting the file first if entries were removed); fsync if asked. */
   async persist(sync: boolean): Promise<void> {
+    if (this.detached) return;
     if (!this.fileTooLong && this.persistedCount === this.count && !sync) return;
     const fh = await open(this.file, constants.O_WRONLY | constants.O_CREAT, 0o644);
     try {
