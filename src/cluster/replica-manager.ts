@@ -148,13 +148,8 @@ export class ReplicaManager {
     if (target < 0 || target > hosted.highWatermark) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Cannot delete records of partition ${topic}-${partition} before offset ${offset}: it is outside [0, ${hosted.highWatermark}] (the high watermark)`);
     }
-    // TODO(storage): call hosted.log.deleteRecordsBefore directly once PartitionLog has it.
-    const log = hosted.log as PartitionLog & { deleteRecordsBefore?: (offset: number) => Promise<unknown> };
-    if (typeof log.deleteRecordsBefore !== 'function') {
-      throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, 'DeleteRecords is not available: the storage layer cannot move the log start offset yet');
-    }
-    if (target > hosted.log.logStartOffset) await log.deleteRecordsBefore(target);
-    return hosted.log.logStartOffset;
+    if (target <= hosted.log.logStartOffset) return hosted.log.logStartOffset;
+    return hosted.log.deleteRecordsBefore(target, { highWatermark: hosted.highWatermark });
   }
 
   async close(): Promise<void> {
