@@ -6,7 +6,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { CompressionTypes } from 'kafkajs';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { MUTATORS, mutate, Rng, type MutatorName } from '../helpers/fuzz.js';
+import { adversarialFrames, MUTATORS, mutate, Rng, type MutatorName } from '../helpers/fuzz.js';
 import { consumeAll, makeKafka, produceAll, redirectingSocketFactory } from '../helpers/kafkajs.js';
 import { runProcess } from '../helpers/proc.js';
 import { makeRecords, verifyRoundTrip } from '../helpers/records.js';
@@ -35,7 +35,8 @@ const FUZZ_BUDGET_MS = 30_000;
 const RSS_LIMIT_BYTES = 1024 * 1024 * 1024;
 
 interface SentFrame {
-  mutator: MutatorName;
+  mutator: MutatorName | 'adversarial';
+  name?: string;
   apiKey: number;
   apiVersion: number;
   hex: string;
@@ -202,7 +203,7 @@ test('fuzz: >= 10,000 mutated request frames do not crash or wedge the broker', 
     }
     assert.fail(`${message}\nFUZZ_SEED=${seed}; the last ${recent.length} frames sent are in ${file}\nlast frames: ${recent
       .slice(-8)
-      .map((f) => `${f.mutator} key=${f.apiKey} v=${f.apiVersion} ${f.hex.slice(0, 120)}`)
+      .map((f) => `${f.mutator}${f.name ? ` (${f.name})` : ''} key=${f.apiKey} v=${f.apiVersion} ${f.hex.slice(0, 120)}`)
       .join('\n  ')}\n--- broker log (tail) ---\n${broker.recentLogs()}`);
   };
 
@@ -241,6 +242,30 @@ test('fuzz: >= 10,000 mutated request frames do not crash or wedge the broker', 
     return frames;
   };
 
+  // Stage 1: the hand-made hostile requests, one at a time, each on its own connection; after each
+  // one the broker must still answer ApiVersions and a Metadata request for all topics (what
+  // kafkajs sends when it connects) within 5 s, so a failure names the request that caused it.
+  let correlation = 5000;
+  const hostile = adversarialFrames((apiKey, apiVersion, body) => encodeRequest(apiKey, apiVersion, correlation++, body));
+  for (const f of hostile) {
+    await fuzzConnection(broker.host, broker.port, [{ bytes: f.bytes, meta: { mutator: 'adversarial', name: f.name, apiKey: f.bytes.readInt16BE(4), apiVersion: f.bytes.readInt16BE(6), hex: f.bytes.subarray(0, 512).toString('hex') } }], stats, recent);
+    await sleep(50);
+    try {
+      await probeApiVersions(broker.host, broker.port, 5000);
+      const conn = await WireConnection.connect(broker.host, broker.port);
+      try {
+        await metadataV1(conn, null, 5000);
+      } finally {
+        conn.close();
+      }
+    } catch (err) {
+      const rss = rssBytes(broker.pid);
+      fail(`after the hostile request "${f.name}" the broker is no longer healthy (ApiVersions v0, then Metadata v1 for all topics, 5 s each): ${String(err)}; process alive: ${broker.alive}; RSS ${rss === null ? '?' : `${(rss / 1048576).toFixed(0)} MiB`}`);
+    }
+  }
+  t.diagnostic(`${hostile.length} hand-made hostile requests answered or refused without harm: ${hostile.map((f) => f.name).join('; ')}`);
+
+  // Stage 2: random mutations of the captured frames.
   const worker = async (): Promise<void> => {
     while (stats.sent < FRAMES_TO_SEND && probeFailure === null && Date.now() - started < FUZZ_BUDGET_MS) {
       await fuzzConnection(broker.host, broker.port, nextConnectionFrames(), stats, recent);

@@ -191,3 +191,74 @@ export function mutate(rng: Rng, name: MutatorName, frame: Buffer, other: Buffer
     }
   }
 }
+
+/**
+ * Hand-made hostile requests that random mutation reaches only by luck: absurd counts and sizes
+ * in otherwise well-formed requests (partition counts, byte limits, array lengths, record sizes).
+ * A broker must answer them with an error, or at least not let one 60-byte request disable it.
+ */
+export function adversarialFrames(encode: (apiKey: number, apiVersion: number, body: Buffer) => Buffer): { name: string; bytes: Buffer }[] {
+  const frames: { name: string; bytes: Buffer }[] = [];
+  const str = (s: string): Buffer => {
+    const b = Buffer.from(s, 'utf8');
+    const out = Buffer.alloc(2 + b.length);
+    out.writeInt16BE(b.length, 0);
+    b.copy(out, 2);
+    return out;
+  };
+  const i8 = (v: number): Buffer => Buffer.from([v & 0xff]);
+  const i16 = (v: number): Buffer => {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(v, 0);
+    return b;
+  };
+  const i32 = (v: number): Buffer => {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(v | 0, 0);
+    return b;
+  };
+  const i64 = (v: bigint): Buffer => {
+    const b = Buffer.alloc(8);
+    b.writeBigInt64BE(v, 0);
+    return b;
+  };
+  const cat = (...parts: Buffer[]): Buffer => Buffer.concat(parts);
+
+  // CreateTopics v3: [name, num_partitions, replication_factor, assignments[], configs[]], timeout, validate_only
+  const createTopic = (name: string, partitions: number, replication: number): Buffer =>
+    encode(19, 3, cat(i32(1), str(name), i32(partitions), i16(replication), i32(0), i32(0), i32(5000), i8(0)));
+  for (const [n, partitions] of [2147483647, 16777215, 1000000, 100000].entries()) frames.push({ name: `CreateTopics v3 num_partitions=${partitions}`, bytes: createTopic(`fuzz-huge-${n}`, partitions, 1) });
+  frames.push({ name: 'CreateTopics v3 num_partitions=-7', bytes: createTopic('fuzz-negative', -7, 1) });
+  frames.push({ name: 'CreateTopics v3 replication_factor=32767', bytes: createTopic('fuzz-replicas', 3, 32767) });
+  frames.push({ name: 'CreateTopics v3 topics count=2147483647', bytes: encode(19, 3, cat(i32(2147483647), str('x'), i32(1), i16(1))) });
+  // CreatePartitions v1: [name, count, assignments (null)], timeout, validate_only
+  for (const count of [2147483647, 1000000]) {
+    frames.push({ name: `CreatePartitions v1 count=${count}`, bytes: encode(37, 1, cat(i32(1), str('fuzz-captured'), i32(count), i32(-1), i32(5000), i8(0))) });
+  }
+  // Fetch v4 with every limit at its maximum.
+  frames.push({
+    name: 'Fetch v4 max_wait/min_bytes/max_bytes=2^31-1',
+    bytes: encode(1, 4, cat(i32(-1), i32(2147483647), i32(2147483647), i32(2147483647), i8(0), i32(1), str('fuzz-captured'), i32(1), i32(0), i64(0n), i32(2147483647))),
+  });
+  frames.push({ name: 'Fetch v4 fetch_offset=2^63-1', bytes: encode(1, 4, cat(i32(-1), i32(10), i32(1), i32(1048576), i8(0), i32(1), str('fuzz-captured'), i32(1), i32(0), i64(0x7fffffffffffffffn), i32(1048576))) });
+  frames.push({ name: 'Fetch v4 partition=2^31-1', bytes: encode(1, 4, cat(i32(-1), i32(10), i32(1), i32(1048576), i8(0), i32(1), str('fuzz-captured'), i32(1), i32(2147483647), i64(0n), i32(1048576))) });
+  // Arrays that claim far more elements than the frame holds.
+  frames.push({ name: 'Metadata v1 topics count=2147483647', bytes: encode(3, 1, i32(2147483647)) });
+  frames.push({ name: 'Metadata v4 topics count=1000000 (each missing)', bytes: encode(3, 4, cat(i32(1000000), i8(1))) });
+  frames.push({ name: 'ListOffsets v1 partitions count=2147483647', bytes: encode(2, 1, cat(i32(-1), i32(1), str('fuzz-captured'), i32(2147483647))) });
+  // Produce v3 whose records claim 2 GiB, and one with a batch length far past the records.
+  frames.push({ name: 'Produce v3 records length=2^31-1', bytes: encode(0, 3, cat(i16(-1), i16(1), i32(5000), i32(1), str('fuzz-captured'), i32(1), i32(0), i32(2147483647))) });
+  const batch = Buffer.alloc(61);
+  batch.writeInt32BE(2147483000, 8); // batchLength
+  batch.writeInt8(2, 16); // magic
+  batch.writeInt32BE(1000000, 57); // recordsCount
+  frames.push({ name: 'Produce v3 batchLength=2147483000 recordsCount=1000000', bytes: encode(0, 3, cat(i16(-1), i16(-1), i32(5000), i32(1), str('fuzz-captured'), i32(1), i32(0), i32(batch.length), batch)) });
+  // Produce v7 with acks=-1 and a timeout of 2^31-1 ms, with an empty record set.
+  frames.push({ name: 'Produce v7 acks=-1 timeout=2^31-1 empty records', bytes: encode(0, 7, cat(i16(-1), i16(-1), i32(2147483647), i32(1), str('fuzz-captured'), i32(1), i32(0), i32(0))) });
+  // Group APIs with absurd timeouts.
+  frames.push({
+    name: 'JoinGroup v2 session/rebalance timeout=2^31-1',
+    bytes: encode(11, 2, cat(str('fuzz-group'), i32(2147483647), i32(2147483647), str(''), str('consumer'), i32(1), str('range'), i32(0))),
+  });
+  return frames;
+}
