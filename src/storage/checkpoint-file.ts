@@ -6,6 +6,8 @@ import { readFile } from 'node:fs/promises';
 import { atomicWriteFile, isNotFound } from './fs-util.js';
 
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
+export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
+export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
 
 export interface TopicPartitionOffset {
   topic: string;

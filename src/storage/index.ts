@@ -26,6 +26,8 @@ export {
   type ReadOptions,
   type ReadResult,
   type RecordTimestamp,
+  type RetentionOptions,
+  type SwapStep,
 } from './partition-log.js';
 export {
   LogManager,
@@ -37,5 +39,18 @@ export {
 } from './log-manager.js';
 export { readMetaProperties, writeMetaProperties, META_PROPERTIES_FILE } from './meta-properties.js';
 export { readPartitionMetadata, writePartitionMetadata, PARTITION_METADATA_FILE } from './partition-metadata.js';
-export { RECOVERY_POINT_CHECKPOINT_FILE } from './checkpoint-file.js';
+export {
+  CLEANER_OFFSET_CHECKPOINT_FILE,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
+  RECOVERY_POINT_CHECKPOINT_FILE,
+} from './checkpoint-file.js';
+export {
+  cleanLog,
+  cleanableStats,
+  type CleanableStats,
+  type CleanOptions,
+  type CleanResult,
+  type CleanStep,
+} from './cleaner/log-cleaner.js';
+export { OffsetMap, OFFSET_MAP_SLOT_BYTES } from './cleaner/offset-map.js';
 export { SILENT_LOGGER, type StorageLogger } from './logger.js';

@@ -1,19 +1,26 @@
 /**
  * The partition logs of one broker across its `log.dirs`. Discovers `<topic>-<partition>` directories at
  * open, places new partitions in the dir holding the fewest, keeps each dir's
- * `recovery-point-offset-checkpoint` (so an unclean restart recovers only what was not fsynced) and each
- * partition's `partition.metadata` (topic id).
+ * `recovery-point-offset-checkpoint` (so an unclean restart recovers only what was not fsynced),
+ * `log-start-offset-checkpoint` (DeleteRecords survives restarts) and `cleaner-offset-checkpoint` (where each
+ * compacted log's dirty section starts), and each partition's `partition.metadata` (topic id).
+ * Two background tasks: retention every log.retention.check.interval.ms, and the cleaner every
+ * log.cleaner.backoff.ms for logs with `compact` in cleanup.policy. Each runs one log at a time.
  */
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import {
+  CLEANER_OFFSET_CHECKPOINT_FILE,
+  LOG_START_OFFSET_CHECKPOINT_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
   type TopicPartitionOffset,
 } from './checkpoint-file.js';
-import type { LogConfig } from './log-config.js';
+import { cleanLog } from './cleaner/log-cleaner.js';
+import { OffsetMap, OFFSET_MAP_SLOT_BYTES } from './cleaner/offset-map.js';
+import { hasCleanupPolicy, type LogConfig } from './log-config.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import { readMetaProperties, writeMetaProperties } from './meta-properties.js';
 import { PartitionLog } from './partition-log.js';
@@ -27,6 +34,18 @@ export interface LogManagerOptions {
   /** Directory names under a log dir that are not partition logs of this manager. */
   ignoredDirNames?: readonly string[];
   clock?: () => number;
+  /** log.retention.check.interval.ms (default 300000); 0 = no background retention (call `runRetention`). */
+  retentionCheckIntervalMs?: number;
+  /** log.cleaner.enable (default true). */
+  cleanerEnable?: boolean;
+  /** log.cleaner.backoff.ms: pause between cleaner rounds (default 15000). */
+  cleanerBackoffMs?: number;
+  /** log.cleaner.dedupe.buffer.size: memory for the cleaner's key → offset map (default 128 MiB, allocated per clean, sized to the dirty bytes). */
+  cleanerDedupeBufferBytes?: number;
+  /** log.cleaner.io.buffer.load.factor (default 0.9). */
+  cleanerLoadFactor?: number;
+  /** The partition's high watermark: retention and the cleaner never go past it. Default: the log's written end. */
+  highWatermarkFor?: (topic: string, partition: number) => number | undefined;
 }
 
 export interface HostedLog {
@@ -44,6 +63,12 @@ export interface HostedLog {
 export type LogConfigResolver = (topic: string) => Partial<LogConfig>;
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 60000;
+const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300000;
+const DEFAULT_CLEANER_BACKOFF_MS = 15000;
+const DEFAULT_DEDUPE_BUFFER_BYTES = 128 * 1024 * 1024;
+/** A record takes at least ~8 bytes of a batch, so a map of dirtyBytes/8 entries never needs a second pass. */
+const MIN_RECORD_BYTES = 8;
+const MIN_MAP_BYTES = 64 * 1024;
 const DEFAULT_OPEN_CONCURRENCY = 8;
 /** The KRaft metadata log lives in a log dir but is owned by the Raft layer, as in Kafka. */
 const DEFAULT_IGNORED_DIRS = ['__cluster_metadata-0'];
@@ -81,9 +106,16 @@ export class LogManager {
   readonly logDirs: readonly string[];
   private readonly logs = new Map<string, HostedLog>();
   private readonly creating = new Map<string, Promise<PartitionLog>>();
-  private readonly opts: Required<Omit<LogManagerOptions, 'clock'>> & Pick<LogManagerOptions, 'clock'>;
+  private readonly opts: Required<Omit<LogManagerOptions, 'clock' | 'highWatermarkFor'>> &
+    Pick<LogManagerOptions, 'clock' | 'highWatermarkFor'>;
   private checkpointTimer: NodeJS.Timeout | null = null;
+  private retentionTimer: NodeJS.Timeout | null = null;
+  private cleanerTimer: NodeJS.Timeout | null = null;
   private checkpointing: Promise<void> = Promise.resolve();
+  private retentionRun: Promise<void> | null = null;
+  private cleanerRun: Promise<void> | null = null;
+  /** Cleaner state per partition: checkpoint (first dirty offset) and the earliest pending delete horizon. */
+  private readonly cleanerState = new Map<string, { firstDirtyOffset: number; earliestDeleteHorizonMs: number }>();
   private state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(logDirs: readonly string[], private readonly logger: StorageLogger = SILENT_LOGGER, options: LogManagerOptions = {}) {
@@ -97,6 +129,12 @@ export class LogManager {
       openConcurrency: Math.max(1, options.openConcurrency ?? DEFAULT_OPEN_CONCURRENCY),
       ignoredDirNames: options.ignoredDirNames ?? DEFAULT_IGNORED_DIRS,
       clock: options.clock,
+      retentionCheckIntervalMs: options.retentionCheckIntervalMs ?? DEFAULT_RETENTION_CHECK_INTERVAL_MS,
+      cleanerEnable: options.cleanerEnable ?? true,
+      cleanerBackoffMs: options.cleanerBackoffMs ?? DEFAULT_CLEANER_BACKOFF_MS,
+      cleanerDedupeBufferBytes: options.cleanerDedupeBufferBytes ?? DEFAULT_DEDUPE_BUFFER_BYTES,
+      cleanerLoadFactor: options.cleanerLoadFactor ?? 0.9,
+      highWatermarkFor: options.highWatermarkFor,
     };
   }
 
@@ -111,7 +149,9 @@ export class LogManager {
     const seen = new Map<string, string>();
     for (const logDir of this.logDirs) {
       await mkdir(logDir, { recursive: true });
-      const recoveryPoints = await this.readRecoveryPoints(logDir);
+      const recoveryPoints = await this.readCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT_FILE);
+      const logStartOffsets = await this.readCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT_FILE);
+      const cleanerOffsets = await this.readCheckpoint(logDir, CLEANER_OFFSET_CHECKPOINT_FILE);
       for (const entry of await readdir(logDir, { withFileTypes: true })) {
         if (!entry.isDirectory()) continue;
         const dir = path.join(logDir, entry.name);
@@ -135,8 +175,13 @@ export class LogManager {
         jobs.push(async () => {
           const log = await PartitionLog.open(dir, configFor(tp.topic), this.logger, {
             recoveryPoint: recoveryPoints.get(k),
+            logStartOffset: logStartOffsets.get(k),
             clock: this.opts.clock,
+            onLogStartOffsetChange: () => this.checkpointLogStartOffsets(logDir),
           });
+          const cleaned = cleanerOffsets.get(k);
+          // After a restart the delete horizons of cleaned tombstones are unknown: one clean finds them again.
+          if (cleaned !== undefined) this.cleanerState.set(k, { firstDirtyOffset: cleaned, earliestDeleteHorizonMs: 0 });
           let topicId: string | undefined;
           try {
             topicId = (await readPartitionMetadata(dir)) ?? undefined;
@@ -164,19 +209,131 @@ export class LogManager {
       }, this.opts.recoveryCheckpointIntervalMs);
       this.checkpointTimer.unref();
     }
+    if (this.opts.retentionCheckIntervalMs > 0) {
+      this.retentionTimer = setInterval(() => {
+        this.runRetention().catch((err: unknown) => this.logger.error({ err }, 'retention check failed'));
+      }, this.opts.retentionCheckIntervalMs);
+      this.retentionTimer.unref();
+    }
+    if (this.opts.cleanerEnable) this.scheduleCleaner();
   }
 
-  private async readRecoveryPoints(logDir: string): Promise<Map<string, number>> {
+  /**
+   * Reads one of a log dir's offset checkpoints. An unreadable one is ignored: without recovery points every
+   * unclean log is recovered from its first segment (slower, never wrong); without log start offsets a
+   * DeleteRecords inside a segment is forgotten; without cleaner offsets the next clean starts at the log start.
+   */
+  private async readCheckpoint(logDir: string, file: string): Promise<Map<string, number>> {
     const points = new Map<string, number>();
     try {
-      for (const e of await readOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT_FILE))) {
-        points.set(key(e.topic, e.partition), e.offset);
-      }
+      for (const e of await readOffsetCheckpoint(path.join(logDir, file))) points.set(key(e.topic, e.partition), e.offset);
     } catch (err) {
-      // Without recovery points every unclean log is recovered from its first segment: slower, never wrong.
-      this.logger.warn({ logDir, err }, 'ignoring unreadable recovery-point checkpoint');
+      this.logger.warn({ logDir, file, err }, 'ignoring unreadable checkpoint');
     }
     return points;
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /**
+   * One retention round (what the timer runs): `applyRetention` on every log, in turn; logs without 'delete' in
+   * cleanup.policy only lose segments below their log start offset. Resolves to the number of segments deleted.
+   */
+  async runRetention(nowMs?: number): Promise<number> {
+    while (this.retentionRun !== null) await this.retentionRun.catch(() => undefined);
+    let deleted = 0;
+    const run = (async () => {
+      for (const h of [...this.logs.values()]) {
+        if (this.state !== 'open') return;
+        try {
+          deleted += await h.log.applyRetention(nowMs ?? this.now(), { highWatermark: this.highWatermark(h) });
+        } catch (err) {
+          this.logger.warn({ dir: h.dir, err }, 'retention of a log failed');
+        }
+      }
+    })();
+    this.retentionRun = run;
+    try {
+      await run;
+    } finally {
+      this.retentionRun = null;
+    }
+    return deleted;
+  }
+
+  private now(): number {
+    return (this.opts.clock ?? Date.now)();
+  }
+
+  private highWatermark(h: HostedLog): number | undefined {
+    return this.opts.highWatermarkFor?.(h.topic, h.partition);
+  }
+
+  // ---------------------------------------------------------------- cleaner
+
+  private scheduleCleaner(): void {
+    if (this.state !== 'open' || !this.opts.cleanerEnable) return;
+    this.cleanerTimer = setTimeout(() => {
+      this.cleanerTimer = null;
+      this.runCleaner()
+        .catch((err: unknown) => this.logger.error({ err }, 'log cleaner round failed'))
+        .finally(() => this.scheduleCleaner());
+    }, this.opts.cleanerBackoffMs);
+    this.cleanerTimer.unref();
+  }
+
+  /**
+   * One cleaner round (what the timer runs): cleans, one at a time, every log with 'compact' in cleanup.policy
+   * that is eligible (dirty ratio, max.compaction.lag.ms, a due delete horizon), then writes the
+   * cleaner-offset-checkpoint. `force` ignores the dirty ratio. Resolves to the number of logs cleaned.
+   */
+  async runCleaner(opts: { nowMs?: number; force?: boolean } = {}): Promise<number> {
+    while (this.cleanerRun !== null) await this.cleanerRun.catch(() => undefined);
+    let cleaned = 0;
+    const run = (async () => {
+      for (const h of [...this.logs.values()]) {
+        if (this.state !== 'open') return;
+        if (!hasCleanupPolicy(h.log.config, 'compact')) continue;
+        const k = key(h.topic, h.partition);
+        const prior = this.cleanerState.get(k);
+        try {
+          const result = await cleanLog(h.log, {
+            offsetMap: this.offsetMapFor(h.log),
+            nowMs: opts.nowMs ?? this.now(),
+            firstDirtyOffset: prior?.firstDirtyOffset,
+            earliestDeleteHorizonMs: prior?.earliestDeleteHorizonMs,
+            highWatermark: this.highWatermark(h),
+            force: opts.force,
+            shouldStop: () => this.state !== 'open',
+            logger: this.logger,
+          });
+          this.cleanerState.set(k, {
+            firstDirtyOffset: result.firstDirtyOffset,
+            earliestDeleteHorizonMs: result.cleaned ? result.earliestDeleteHorizonMs : (prior?.earliestDeleteHorizonMs ?? Infinity),
+          });
+          if (result.cleaned) cleaned++;
+        } catch (err) {
+          if (this.state === 'open' && this.logs.get(k) === h) this.logger.warn({ dir: h.dir, err }, 'cleaning a log failed');
+        }
+      }
+    })();
+    this.cleanerRun = run;
+    try {
+      await run;
+    } finally {
+      this.cleanerRun = null;
+    }
+    if (cleaned > 0 && this.state === 'open') await this.checkpointCleanerOffsets();
+    return cleaned;
+  }
+
+  /** A map sized for the log's inactive bytes (never more than log.cleaner.dedupe.buffer.size). */
+  private offsetMapFor(log: PartitionLog): OffsetMap {
+    const bytes = Math.min(
+      this.opts.cleanerDedupeBufferBytes,
+      Math.max(MIN_MAP_BYTES, Math.ceil((log.sizeBytes / MIN_RECORD_BYTES) * OFFSET_MAP_SLOT_BYTES)),
+    );
+    return new OffsetMap(bytes, this.opts.cleanerLoadFactor);
   }
 
   private ensureOpen(): void {
@@ -224,7 +381,10 @@ export class LogManager {
     const job = (async () => {
       const logDir = this.nextLogDir();
       const dir = path.join(logDir, k);
-      const log = await PartitionLog.open(dir, config, this.logger, { clock: this.opts.clock });
+      const log = await PartitionLog.open(dir, config, this.logger, {
+        clock: this.opts.clock,
+        onLogStartOffsetChange: () => this.checkpointLogStartOffsets(logDir),
+      });
       const hosted: HostedLog = { topic, partition, logDir, dir, topicId: undefined, log };
       try {
         const stored = await readPartitionMetadata(dir);
@@ -274,23 +434,64 @@ export class LogManager {
     const hosted = this.logs.get(k);
     if (hosted === undefined) return false;
     this.logs.delete(k);
+    this.cleanerState.delete(k);
     await hosted.log.delete();
     return true;
   }
 
-  /** Writes each log dir's recovery-point-offset-checkpoint from the logs' current recovery points. */
+  /**
+   * Writes each log dir's recovery-point-offset-checkpoint from the logs' current recovery points, and the
+   * log-start-offset-checkpoint with it.
+   */
   checkpointRecoveryPoints(): Promise<void> {
-    this.checkpointing = this.checkpointing
-      .catch(() => undefined)
-      .then(async () => {
-        for (const logDir of this.logDirs) {
-          const entries: TopicPartitionOffset[] = [];
-          for (const h of this.logs.values()) {
-            if (h.logDir === logDir) entries.push({ topic: h.topic, partition: h.partition, offset: h.log.recoveryPoint });
-          }
-          await writeOffsetCheckpoint(path.join(logDir, RECOVERY_POINT_CHECKPOINT_FILE), entries);
-        }
-      });
+    return this.serialized(async () => {
+      for (const logDir of this.logDirs) {
+        await this.writeCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT_FILE, (h) => h.log.recoveryPoint);
+        await this.writeLogStartOffsets(logDir);
+      }
+    });
+  }
+
+  /**
+   * Writes the log-start-offset-checkpoint of `logDir` (all dirs when omitted). Kafka lists only logs whose
+   * start offset is past their first segment's base (a DeleteRecords inside a segment): the others' start
+   * offset is read from their files.
+   */
+  checkpointLogStartOffsets(logDir?: string): Promise<void> {
+    return this.serialized(async () => {
+      for (const d of logDir === undefined ? this.logDirs : [logDir]) await this.writeLogStartOffsets(d);
+    });
+  }
+
+  private writeLogStartOffsets(logDir: string): Promise<void> {
+    return this.writeCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT_FILE, (h) =>
+      h.log.logStartOffset > h.log.segmentBaseOffsets[0]! ? h.log.logStartOffset : null,
+    );
+  }
+
+  /** Writes each log dir's cleaner-offset-checkpoint (first dirty offset of every compacted log cleaned so far). */
+  checkpointCleanerOffsets(): Promise<void> {
+    return this.serialized(async () => {
+      for (const logDir of this.logDirs) {
+        await this.writeCheckpoint(logDir, CLEANER_OFFSET_CHECKPOINT_FILE, (h) => {
+          return this.cleanerState.get(key(h.topic, h.partition))?.firstDirtyOffset ?? null;
+        });
+      }
+    });
+  }
+
+  private async writeCheckpoint(logDir: string, file: string, offsetOf: (h: HostedLog) => number | null): Promise<void> {
+    const entries: TopicPartitionOffset[] = [];
+    for (const h of this.logs.values()) {
+      const offset = h.logDir === logDir ? offsetOf(h) : null;
+      if (offset !== null) entries.push({ topic: h.topic, partition: h.partition, offset });
+    }
+    await writeOffsetCheckpoint(path.join(logDir, file), entries);
+  }
+
+  /** Checkpoint writes run one at a time (they replace the same files). */
+  private serialized(fn: () => Promise<void>): Promise<void> {
+    this.checkpointing = this.checkpointing.catch(() => undefined).then(fn);
     return this.checkpointing;
   }
 
@@ -318,10 +519,18 @@ export class LogManager {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     if (this.checkpointTimer !== null) clearInterval(this.checkpointTimer);
-    this.checkpointTimer = null;
+    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
+    if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
+    this.checkpointTimer = this.retentionTimer = this.cleanerTimer = null;
     await Promise.all([...this.creating.values()].map((p) => p.catch(() => undefined)));
+    // The cleaner checks the state between segments; retention finishes its current log.
+    await this.cleanerRun?.catch(() => undefined);
+    await this.retentionRun?.catch(() => undefined);
     const results = await Promise.allSettled([...this.logs.values()].map((h) => h.log.close()));
-    if (wasOpen) await this.checkpointRecoveryPoints();
+    if (wasOpen) {
+      await this.checkpointRecoveryPoints();
+      await this.checkpointCleanerOffsets();
+    }
     this.logs.clear();
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed !== undefined) throw failed.reason;

@@ -489,6 +489,25 @@ export class LogSegment {
     return { records: buf.subarray(0, p), batches, lastOffset, stopped };
   }
 
+  /**
+   * Every whole batch below `limit` with its bytes, oldest first, read through a 1 MiB window (the cleaner's
+   * sequential pass). Stops at the first header that is not a plausible batch.
+   */
+  async *batches(limit = this.sizeBytes): AsyncGenerator<{ batch: StoredBatch; bytes: Buffer }> {
+    const window = new FileWindow(this.fh, limit, RECOVERY_CHUNK_BYTES);
+    let pos = 0;
+    while (pos < limit) {
+      const head = await window.get(pos, RECORD_BATCH_OVERHEAD);
+      if (head === null) return;
+      const batch = parseBatchHeader(head.buf, head.at, pos);
+      if (batch.sizeBytes < RECORD_BATCH_OVERHEAD) throw new Error(`corrupt batch header at byte ${pos} of ${this.logFile}`);
+      const whole = await window.get(pos, batch.sizeBytes);
+      if (whole === null) return;
+      yield { batch, bytes: whole.buf.subarray(whole.at, whole.at + batch.sizeBytes) };
+      pos += batch.sizeBytes;
+    }
+  }
+
   /** The whole bytes of a batch found by a header scan. */
   readBatch(batch: StoredBatch): Promise<Buffer> {
     return readAt(this.fh, batch.position, batch.sizeBytes);

@@ -821,8 +821,9 @@ export class PartitionLog {
    * @internal Atomically replaces the contiguous, inactive segments `old` with `replacement` (written by the
    * cleaner as `<base>.log.cleaned`, fsynced, base = old[0].baseOffset, same offset range). Kafka's protocol:
    * rename the replacement to `.swap` (the commit point: recovery completes a swap it finds), rename the old
-   * segments to `.deleted`, rename `.swap` to the live name; each step fsyncs the directory. Returns false
-   * without touching anything when the log changed since `version` (the cleaner then drops its work).
+   * segments to `.deleted`, rename `.swap` to the live name; each step fsyncs the directory. Resolves to the
+   * log's new version, or null without touching anything when the log changed since `version` (the cleaner
+   * then drops its work).
    * `hook` runs after each step (tests inject crashes there); an error at any step takes the log offline, as
    * an I/O error would, and the next open settles the files.
    */
@@ -831,13 +832,13 @@ export class PartitionLog {
     old: readonly LogSegment[],
     version: number,
     hook?: (step: SwapStep) => Promise<void> | void,
-  ): Promise<boolean> {
+  ): Promise<number | null> {
     this.ensureWritable();
     return this.enqueueTask(async () => {
       if (this.failure !== null) throw this.storageError();
       const at = this.segments.indexOf(old[0]!);
       const contiguous = at >= 0 && old.every((s, i) => this.segments[at + i] === s);
-      if (version !== this.version || !contiguous || at + old.length >= this.segments.length) return false;
+      if (version !== this.version || !contiguous || at + old.length >= this.segments.length) return null;
       await this.rollFlush;
       try {
         await replacement.changeSuffix('.swap');
@@ -859,7 +860,7 @@ export class PartitionLog {
       this.segments = [...this.segments.slice(0, at), replacement, ...this.segments.slice(at + old.length)];
       this.version++;
       for (const seg of old) this.scheduleRemoval(seg);
-      return true;
+      return this.version;
     });
   }
 
