@@ -49,7 +49,7 @@ async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext
     const base = { partitionIndex: t.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
     if (t.error !== undefined) {
       errors = true;
-      parts.push({ ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+      parts.push({ ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) });
       continue;
     }
     try {
@@ -70,7 +70,7 @@ async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext
       });
     } catch (err) {
       errors = true;
-      parts.push({ ...base, errorCode: errorOf(err).errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: null });
+      parts.push({ ...base, errorCode: errorOf(err).errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) });
     }
   }
   return { parts, bytes, errors };
