@@ -45,9 +45,18 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
   const topics = await TopicRegistry.load(config.metadataLogDir);
   const topicConfigs = new TopicConfigManager(topics, config);
   const logConfigFor = (topic: string): LogConfig => topicConfigs.logConfigFor(topic);
-  const logs = new LogManager(config.logDirs, logger.child({ component: 'log-manager' }));
+  // Retention and the cleaner run in the log manager; they never go past a partition's high watermark.
+  let replicas: ReplicaManager | null = null;
+  const logs = new LogManager(config.logDirs, logger.child({ component: 'log-manager' }), {
+    recoveryCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
+    retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+    cleanerEnable: config.logCleanerEnable,
+    cleanerBackoffMs: config.logCleanerBackoffMs,
+    cleanerDedupeBufferBytes: config.logCleanerDedupeBufferSizeBytes,
+    highWatermarkFor: (topic, partition) => replicas?.tryGet(topic, partition)?.highWatermark,
+  });
   await logs.open((topic) => logConfigFor(topic));
-  const replicas = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }), {
+  replicas = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }), {
     topicCodec: (topic) => topicCodec(topicConfigs.configFor(topic).compressionType),
   });
   topicConfigs.attachReplicas(replicas);

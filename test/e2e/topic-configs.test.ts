@@ -493,3 +493,40 @@ test('compression.type recompresses batches whose codec differs, keeping keys, v
   const infos = Array.from(iterateBatchHeaders(await storedBatches(conn, 'zstd-topic', 0)));
   assert.deepEqual(infos.map((i) => CODEC_NAMES[i.compression]), ['zstd', 'zstd', 'zstd', 'zstd', 'zstd', 'lz4']);
 });
+
+test('message.timestamp.type=LogAppendTime and message.timestamp.difference.max.ms act on produced batches', async (t) => {
+  const broker = await withBroker(t);
+  const { kafka } = makeKafka(broker.bootstrap, 'timestamps');
+  const admin = await adminOf(t, broker, 'timestamps-admin');
+  const conn = await connect(t, broker);
+  await admin.createTopics({
+    topics: [
+      { topic: 'log-append-time', configEntries: [{ name: 'message.timestamp.type', value: 'LogAppendTime' }, { name: 'compression.type', value: 'gzip' }] },
+      { topic: 'bounded-time', configEntries: [{ name: 'message.timestamp.difference.max.ms', value: '60000' }] },
+    ],
+  });
+  const producer = kafka.producer({ allowAutoTopicCreation: false, retry: { retries: 0 } });
+  await producer.connect();
+  t.after(() => producer.disconnect());
+  const before = Date.now();
+  const [meta] = await producer.send({ topic: 'log-append-time', acks: -1, messages: [{ key: 'a', value: 'old', timestamp: '1000' }] });
+  const after = Date.now();
+  const appendTime = Number(meta!.logAppendTime);
+  assert.ok(appendTime >= before && appendTime <= after, `the produce response carries the broker's append time (${appendTime})`);
+  const [batch] = await decodeRecordBatches(await storedBatches(conn, 'log-append-time', 0));
+  assert.equal(batch!.timestampType, 'log-append');
+  assert.equal(CODEC_NAMES[batch!.compression], 'gzip', 'recompressed, then stamped');
+  assert.equal(batch!.records[0]!.timestamp, appendTime);
+
+  const old = String(Date.now() - 3_600_000);
+  const refused = await producer.send({ topic: 'bounded-time', acks: -1, messages: [{ value: 'an hour old', timestamp: old }] }).then(
+    () => null,
+    (err: unknown) => protocolError(err),
+  );
+  assert.equal(refused?.type, 'INVALID_TIMESTAMP');
+  await producer.send({ topic: 'bounded-time', acks: -1, messages: [{ value: 'fresh' }] });
+  // Lifting the bound through IncrementalAlterConfigs lets the old record in.
+  const r = await incremental(conn, 1, 'bounded-time', [{ name: 'message.timestamp.difference.max.ms', configOperation: DELETE, value: null }]);
+  assert.equal(r.errorCode, 0);
+  await producer.send({ topic: 'bounded-time', acks: -1, messages: [{ value: 'an hour old', timestamp: old }] });
+});
