@@ -824,7 +824,8 @@ export class PartitionLog {
    * segments to `.deleted`, rename `.swap` to the live name; each step fsyncs the directory. Resolves to the
    * log's new version, or null without touching anything when the log changed since `version` (the cleaner
    * then drops its work).
-   * `hook` runs after each step (tests inject crashes there); an error at any step takes the log offline, as
+   * `hook` runs after each step, and after each old segment's rename (tests inject crashes there; a throw
+   * leaves the files as a crash at that point would); an error at any step takes the log offline, as
    * an I/O error would, and the next open settles the files.
    */
   async swapSegments(
@@ -847,9 +848,9 @@ export class PartitionLog {
         for (const seg of old) {
           seg.detach();
           await seg.changeSuffix('.deleted');
+          await hook?.('old-renamed-deleted');
         }
         await fsyncDir(this.dir);
-        await hook?.('old-renamed-deleted');
         await replacement.changeSuffix('');
         await fsyncDir(this.dir);
         await hook?.('swap-renamed-live');
