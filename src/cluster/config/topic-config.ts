@@ -103,10 +103,12 @@ const validThrottledReplicas = custom(
 
 export const TOPIC_CONFIG_DEFINITIONS: readonly TopicConfigDefinition[] = [
   t('cleanup.policy', 'list', 'delete', 'delete discards old segments by time/size; compact keeps the latest value per key; both may be listed.', {
+    ...HONOURED,
     validator: listOf(CLEANUP_POLICIES),
     fromBroker: (b) => b.logCleanupPolicy,
   }),
   t('compression.type', 'string', 'producer', 'Compression of stored batches: producer keeps what the producer sent.', {
+    ...HONOURED,
     validator: oneOf(COMPRESSION_TYPES),
     fromBroker: (b) => b.compressionType,
   }),
@@ -120,10 +122,12 @@ export const TOPIC_CONFIG_DEFINITIONS: readonly TopicConfigDefinition[] = [
     fromBroker: (b) => b.compressionZstdLevel,
   }),
   t('delete.retention.ms', 'long', '86400000', 'How long tombstones are kept on a compacted topic.', {
+    ...HONOURED,
     validator: atLeast(0),
     fromBroker: (b) => b.logCleanerDeleteRetentionMs,
   }),
   t('file.delete.delay.ms', 'long', '60000', 'Delay before a deleted segment file is removed from disk.', {
+    ...HONOURED,
     validator: atLeast(0),
     fromBroker: (b) => b.logSegmentDeleteDelayMs,
   }),
@@ -147,6 +151,7 @@ export const TOPIC_CONFIG_DEFINITIONS: readonly TopicConfigDefinition[] = [
   t('local.retention.bytes', 'long', '-2', 'Tiered storage: local size limit (-2 = retention.bytes).', { validator: atLeast(-2), fromBroker: (b) => b.logLocalRetentionBytes }),
   t('local.retention.ms', 'long', '-2', 'Tiered storage: local time limit (-2 = retention.ms).', { validator: atLeast(-2), fromBroker: (b) => b.logLocalRetentionMs }),
   t('max.compaction.lag.ms', 'long', LONG_MAX, 'Oldest an uncompacted record may get before compaction is forced.', {
+    ...HONOURED,
     validator: atLeast(1),
     fromBroker: (b) => b.logCleanerMaxCompactionLagMs,
   }),
@@ -167,22 +172,27 @@ export const TOPIC_CONFIG_DEFINITIONS: readonly TopicConfigDefinition[] = [
     fromBroker: (b) => b.logMessageTimestampType,
   }),
   t('message.timestamp.difference.max.ms', 'long', LONG_MAX, 'Deprecated: largest gap between a CreateTime timestamp and broker time.', {
+    ...HONOURED,
     validator: atLeast(0),
     fromBroker: (b) => b.logMessageTimestampDifferenceMaxMs,
   }),
   t('message.timestamp.before.max.ms', 'long', LONG_MAX, 'Most a CreateTime timestamp may lie in the past.', {
+    ...HONOURED,
     validator: atLeast(0),
     fromBroker: (b) => b.logMessageTimestampBeforeMaxMs,
   }),
   t('message.timestamp.after.max.ms', 'long', LONG_MAX, 'Most a CreateTime timestamp may lie in the future.', {
+    ...HONOURED,
     validator: atLeast(0),
     fromBroker: (b) => b.logMessageTimestampAfterMaxMs,
   }),
   t('min.cleanable.dirty.ratio', 'double', '0.5', 'Dirty/total ratio above which the log is compacted.', {
+    ...HONOURED,
     validator: between(0, 1),
     fromBroker: (b) => b.logCleanerMinCleanableRatio,
   }),
   t('min.compaction.lag.ms', 'long', '0', 'Youngest a record may be and still be compacted.', {
+    ...HONOURED,
     validator: atLeast(0),
     fromBroker: (b) => b.logCleanerMinCompactionLagMs,
   }),
@@ -190,14 +200,15 @@ export const TOPIC_CONFIG_DEFINITIONS: readonly TopicConfigDefinition[] = [
     validator: atLeast(1),
     fromBroker: (b) => b.minInsyncReplicas,
   }),
-  t('preallocate', 'boolean', 'false', 'Preallocate segment files on creation.', { fromBroker: (b) => b.logPreallocate }),
+  t('preallocate', 'boolean', 'false', 'Preallocate segment files on creation.', { ...HONOURED, fromBroker: (b) => b.logPreallocate }),
   t('remote.storage.enable', 'boolean', 'false', 'Tiered storage; Tributary has none, so only false is accepted.', {
     validator: custom((v) => v === false, 'false (Tributary has no tiered storage)'),
   }),
   t('retention.bytes', 'long', '-1', 'Largest size of a partition before old segments are deleted; -1 = no limit.', {
+    ...HONOURED,
     fromBroker: (b) => b.logRetentionBytes,
   }),
-  t('retention.ms', 'long', '604800000', 'How long records are kept; -1 = forever.', { validator: atLeast(-1), fromBroker: (b) => b.logRetentionMs }),
+  t('retention.ms', 'long', '604800000', 'How long records are kept; -1 = forever.', { ...HONOURED, validator: atLeast(-1), fromBroker: (b) => b.logRetentionMs }),
   t('segment.bytes', 'int', '1073741824', 'Size at which a new segment is started.', {
     ...HONOURED,
     validator: atLeast(14),
