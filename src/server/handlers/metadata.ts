@@ -3,6 +3,7 @@ import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '.
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { TopicInfo } from '../../cluster/topic-registry.js';
+import { isInternalTopic } from '../../cluster/internal-topics.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
 function describeTopic(info: TopicInfo, ctx: RequestContext): Reply<MetadataResponseTopic> {
@@ -20,7 +21,7 @@ function describeTopic(info: TopicInfo, ctx: RequestContext): Reply<MetadataResp
       offlineReplicas: [],
     });
   }
-  return { errorCode: ErrorCode.NONE, name: info.name, topicId: info.topicId, isInternal: info.name.startsWith('__'), partitions, topicAuthorizedOperations: -2147483648 };
+  return { errorCode: ErrorCode.NONE, name: info.name, topicId: info.topicId, isInternal: isInternalTopic(info.name), partitions, topicAuthorizedOperations: -2147483648 };
 }
 
 /**

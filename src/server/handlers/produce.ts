@@ -3,6 +3,7 @@ import type { PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicPr
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
 import { MAGIC, MAGIC_PROBE_BYTES, batchSize } from '../../protocol/records/batch-header.js';
+import { isInternalTopic } from '../../cluster/internal-topics.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
 /**
@@ -25,6 +26,8 @@ function checkRecordsShape(records: Buffer | null, apiVersion: number): Buffer {
 
 async function appendPartition(ctx: RequestContext, topic: string, partition: number, records: Buffer | null): Promise<Reply<PartitionProduceResponse>> {
   try {
+    // Internal topics are written by their coordinators only (Kafka's ReplicaManager rule).
+    if (isInternalTopic(topic)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     const batch = checkRecordsShape(records, ctx.apiVersion);
     const info = await ctx.services.replicas.append(topic, partition, batch);
     return {
