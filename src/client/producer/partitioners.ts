@@ -30,6 +30,7 @@ function randomOf(input: PartitionerInput, random: () => number, exclude = -1): 
   const avail = input.availablePartitions.length > 0 ? input.availablePartitions : null;
   const n = avail ? avail.length : input.partitionCount;
   if (n === 1) return avail ? avail[0]! : 0;
+  if (n === 0) return 0;
   for (;;) {
     const i = Math.floor(random() * n);
     const p = avail ? avail[i]! : i;
@@ -40,19 +41,23 @@ function randomOf(input: PartitionerInput, random: () => number, exclude = -1): 
 /** Java's default: murmur2 for keys, sticky (KIP-480) for keyless records. */
 export class DefaultPartitioner implements Partitioner {
   private readonly sticky = new Map<string, number>();
+  /** The partition a topic just left: the next sticky choice avoids it (KIP-480). */
+  private readonly previous = new Map<string, number>();
   constructor(private readonly random: () => number = Math.random) {}
 
   partition(input: PartitionerInput): number {
     if (input.key !== null) return murmur2Partition(input.key, input.partitionCount);
     const current = this.sticky.get(input.topic);
     if (current !== undefined && current < input.partitionCount) return current;
-    const p = randomOf(input, this.random);
+    const p = randomOf(input, this.random, this.previous.get(input.topic) ?? -1);
     this.sticky.set(input.topic, p);
     return p;
   }
 
   onBatchClosed(topic: string, partition: number): void {
-    if (this.sticky.get(topic) === partition) this.sticky.delete(topic);
+    if (this.sticky.get(topic) !== partition) return;
+    this.sticky.delete(topic);
+    this.previous.set(topic, partition);
   }
 }
 

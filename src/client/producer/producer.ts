@@ -4,7 +4,7 @@
  * once the broker acknowledges it. See docs/client.md.
  */
 import type { Logger } from 'pino';
-import type { RecordHeaderInput } from '../../protocol/records/types.js';
+import type { RecordHeaderInput, RecordInput } from '../../protocol/records/types.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { Cluster } from '../cluster/cluster.js';
 import { bufferSerializer, type Serializer } from '../serializers.js';
@@ -36,6 +36,13 @@ export interface ProducerRecord<K, V> {
 
 export type { RecordMetadata } from './batch.js';
 
+interface PreparedRecord {
+  index: number;
+  partition: number;
+  size: number;
+  record: RecordInput;
+}
+
 export class Producer<K = Buffer | null, V = Buffer | null> {
   readonly cluster: Cluster;
   private readonly opts: ResolvedProducerOptions;
@@ -48,6 +55,8 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
   private readonly log: Logger;
   private readonly pendingOps = new Set<Promise<RecordMetadata[]>>();
   private closing: Promise<void> | null = null;
+  /** The last append that had to wait; later sends queue behind it. */
+  private appendTail: Promise<void> | null = null;
 
   constructor(options: ProducerOptions<K, V>) {
     this.opts = resolveProducerOptions(options as ProducerOptions<unknown, unknown>);
@@ -85,15 +94,23 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     this.pendingOps.add(tracked);
     const untrack = (): void => void this.pendingOps.delete(tracked);
     tracked.then(untrack, untrack);
-    try {
-      await this.appendAll(topic, messages, op);
-    } catch (err) {
-      op.fail(err as Error);
+    // Appends run synchronously unless they must wait (metadata, bufferMemory); a waiting append
+    // holds back later sends so records keep the order of send() calls.
+    const state = { finished: false };
+    const run = (): Promise<void> => this.appendRecords(topic, messages, op, state).catch((err: unknown) => op.fail(err as Error));
+    const p = this.appendTail ? this.appendTail.then(run) : run();
+    if (this.appendTail || !state.finished) {
+      this.appendTail = p;
+      void p.then(() => {
+        if (this.appendTail === p) this.appendTail = null;
+      });
     }
+    await p;
     return op.promise;
   }
 
-  private async appendAll(topic: string, messages: ReadonlyArray<ProducerMessage<K, V>>, op: SendOp): Promise<void> {
+  /** Runs synchronously to the end unless it has to wait (no `await` on the fast path). */
+  private async appendRecords(topic: string, messages: ReadonlyArray<ProducerMessage<K, V>>, op: SendOp, state: { finished: boolean }): Promise<void> {
     let info = this.cluster.metadata.topic(topic);
     if (!info || info.partitions.length === 0) {
       await this.cluster.connect();
@@ -102,6 +119,10 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     const partitionCount = info.partitions.length;
     let available: number[] | null = null;
     const now = Date.now();
+    // Records are prepared in slices of about batchSize bytes; memory is reserved per slice, so a
+    // producer blocked on bufferMemory waits once per slice rather than once per record.
+    const slice: PreparedRecord[] = [];
+    let sliceBytes = 0;
     for (let i = 0; i < messages.length; i++) {
       if (op.isSettled) return;
       const m = messages[i]!;
@@ -112,6 +133,15 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
       if (partition === undefined) {
         available ??= info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
         partition = this.partitioner.partition({ topic, key, value, partitionCount, availablePartitions: available });
+        // The sticky partitioner moves on when a batch closes: place the slice so far first.
+        if (key === null && slice.length > 0 && slice[slice.length - 1]!.partition !== partition) {
+          const wait = this.appendSlice(topic, slice, sliceBytes, op);
+          if (wait) await wait;
+          slice.length = 0;
+          sliceBytes = 0;
+          if (op.isSettled) return;
+          partition = this.partitioner.partition({ topic, key, value, partitionCount, availablePartitions: available });
+        }
       }
       if (!Number.isInteger(partition) || partition < 0 || partition >= partitionCount) {
         throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `partition ${partition} of '${topic}' does not exist (it has ${partitionCount})`);
@@ -120,17 +150,47 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
       if (size > this.opts.maxRequestSize) {
         throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `record ${i} is about ${size} bytes, more than maxRequestSize ${this.opts.maxRequestSize}`);
       }
-      if (!this.pool.tryReserve(size)) {
-        this.sender.wake(); // let queued batches go while we wait for room
-        await this.pool.reserve(size, this.opts.maxBlockMs);
-        if (this.closing && this.sender.flushing === 0) {
-          this.pool.release(size);
-          throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
-        }
+      if (slice.length > 0 && sliceBytes + size > this.opts.batchSize) {
+        const wait = this.appendSlice(topic, slice, sliceBytes, op);
+        if (wait) await wait;
+        slice.length = 0;
+        sliceBytes = 0;
+        if (op.isSettled) return;
       }
-      const timestamp = m.timestamp ?? now;
-      const r = this.acc.append(topic, partition, { key, value, headers, timestamp }, size, op, i, Date.now());
-      if (r.closedPrevious || r.batchFull) this.partitioner.onBatchClosed?.(topic, partition);
+      slice.push({ index: i, partition, size, record: { key, value, headers, timestamp: m.timestamp ?? now } });
+      sliceBytes += size;
+    }
+    if (slice.length > 0) {
+      const wait = this.appendSlice(topic, slice, sliceBytes, op);
+      if (wait) await wait;
+    }
+    this.sender.wake();
+    state.finished = true;
+  }
+
+  /** Reserves memory for the slice and appends it: synchronously (null) when memory is free. */
+  private appendSlice(topic: string, slice: readonly PreparedRecord[], bytes: number, op: SendOp): Promise<void> | null {
+    if (this.pool.tryReserve(bytes)) {
+      this.placeSlice(topic, slice, op);
+      return null;
+    }
+    this.sender.wake(); // let queued batches go while we wait for room
+    const records = [...slice];
+    return this.pool.reserve(bytes, this.opts.maxBlockMs).then(() => {
+      if ((this.closing && this.sender.flushing === 0) || op.isSettled) {
+        this.pool.release(bytes);
+        if (!op.isSettled) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
+        return;
+      }
+      this.placeSlice(topic, records, op);
+    });
+  }
+
+  private placeSlice(topic: string, slice: readonly PreparedRecord[], op: SendOp): void {
+    const now = Date.now();
+    for (const r of slice) {
+      const res = this.acc.append(topic, r.partition, r.record, r.size, op, r.index, now);
+      if (res.closedPrevious || res.batchFull) this.partitioner.onBatchClosed?.(topic, r.partition);
     }
     this.sender.wake();
   }
