@@ -151,10 +151,10 @@ test('a map too small for the dirty keys cleans in several passes, to the same r
     const results: Stored[][] = [];
     for (const [name, map] of [
       ['big', new OffsetMap(1 << 20)],
-      ['small', new OffsetMap(24 * 12)],
+      ['small', new OffsetMap(24 * 24)],
     ] as const) {
       const log = await PartitionLog.open(path.join(dir, name), CONFIG);
-      const model = await fill(log, 7, 150, 40);
+      const model = await fill(log, 7, 80, 40);
       const r = await cleanLog(log, { offsetMap: map, nowMs: T0, force: true });
       if (name === 'small') assert.ok(r.passes > 3, `passes: ${r.passes}`);
       else assert.equal(r.passes, 1);
@@ -175,7 +175,7 @@ test('a crash at each step of the compaction swap leaves a readable, correct log
     for (let crashAt = 0; ; crashAt++) {
       const sub = path.join(dir, `crash-${crashAt}`);
       const log = await PartitionLog.open(sub, CONFIG);
-      const model = await fill(log, 11, 90, 20);
+      const model = await fill(log, 11, 30, 20);
       let n = 0;
       let crashed: CleanStep | null = null;
       const hook = (step: CleanStep): void => {
