@@ -71,6 +71,11 @@ export class TopicAdmin {
     }
   }
 
+  /** True while a topic's partitions are still being created: listings leave it out until it is whole. */
+  isCreating(name: string): boolean {
+    return this.creating.has(name);
+  }
+
   /** For Metadata and Produce on an unknown topic: create it when auto-creation is on. */
   async getOrAutoCreate(name: string, allowAutoCreate: boolean): Promise<TopicInfo> {
     const existing = this.topics.get(name);

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { startBroker } from '../../src/index.js';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
-import { ApiVersionsApi, CreateTopicsApi, FetchApi, ListOffsetsApi, MetadataApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { ApiVersionsApi, CreatePartitionsApi, CreateTopicsApi, FetchApi, ListOffsetsApi, MetadataApi, ProduceApi } from '../../src/protocol/messages/index.js';
 import type { CreateTopicsResponse } from '../../src/protocol/messages/create-topics.js';
+import type { CreatePartitionsResponse } from '../../src/protocol/messages/create-partitions.js';
 import type { FetchResponse } from '../../src/protocol/messages/fetch.js';
 import type { ListOffsetsResponse } from '../../src/protocol/messages/list-offsets.js';
 import type { MetadataResponse } from '../../src/protocol/messages/metadata.js';
@@ -63,6 +64,15 @@ test('broker error codes and protocol edge cases', async (t) => {
     const badConfig = await createTopic(conn, 'cfg', 1, { 'segment.bytes': 'lots' });
     assert.equal(badConfig.errorCode, ErrorCode.INVALID_CONFIG);
     assert.match(badConfig.errorMessage ?? '', /segment\.bytes/);
+  });
+
+  await t.test('more than 10,000 new partitions in one request is a policy violation', async () => {
+    const huge = await createTopic(conn, 'huge', 2147483647);
+    assert.equal(huge.errorCode, ErrorCode.POLICY_VIOLATION);
+    const md = await conn.send<MetadataResponse>(MetadataApi, 12, { topics: null, allowAutoTopicCreation: false });
+    assert.ok(!md.topics.some((t) => t.name === 'huge'));
+    const grow = await conn.send<CreatePartitionsResponse>(CreatePartitionsApi, 1, { topics: [{ name: 'good', count: 2147483647, assignments: null }], timeoutMs: 5000, validateOnly: false });
+    assert.equal(grow.results[0]!.errorCode, ErrorCode.POLICY_VIOLATION);
   });
 
   await t.test('message too large, corrupt batch, offsets out of range', async () => {

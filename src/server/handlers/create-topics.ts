@@ -5,9 +5,18 @@ import { DESCRIBE_CONFIG_SOURCE_CODES } from '../../cluster/config/config-def.js
 import { describeTopicConfig } from '../../cluster/config/topic-config.js';
 import { errorOf, register, type Reply } from '../request-context.js';
 
+/** Kafka's controller refuses requests that would create more partitions than this at once (KAFKA-17870). */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+export const TOO_MANY_PARTITIONS = 'Excessively large number of partitions per request.';
+
 export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTopicsResponse>>(CreateTopicsApi, 0, 7, async (req, ctx) => {
   const { topicAdmin } = ctx.services;
   const results: Array<Reply<CreatableTopicResult>> = [];
+  const defaultPartitions = ctx.services.config.numPartitions;
+  const total = req.topics.reduce((sum, t) => sum + (t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? defaultPartitions : Math.max(0, t.numPartitions)), 0);
+  if (total > MAX_PARTITIONS_PER_REQUEST) {
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: TOO_MANY_PARTITIONS, numPartitions: -1, replicationFactor: -1, configs: null })) };
+  }
   const seen = new Set<string>();
   for (const t of req.topics) {
     if (seen.has(t.name)) {

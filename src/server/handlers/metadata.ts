@@ -33,7 +33,7 @@ export const metadataHandler = register<MetadataRequest, Reply<MetadataResponse>
   const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
   const results: Array<Reply<MetadataResponseTopic>> = [];
   if (all) {
-    for (const t of topics.list()) results.push(describeTopic(t, ctx));
+    for (const t of topics.list()) if (!topicAdmin.isCreating(t.name)) results.push(describeTopic(t, ctx));
   } else {
     for (const requested of req.topics ?? []) {
       const byId = requested.name === null && requested.topicId !== ZERO_UUID;
