@@ -13,6 +13,11 @@ export interface TopicAdminSettings {
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopicsEnable: boolean;
   readonly deleteTopicEnable: boolean;
+  /**
+   * Validates a new topic's config overrides merged over the broker defaults (throws KafkaError
+   * INVALID_CONFIG). Without it only the overrides themselves are checked.
+   */
+  readonly validateConfigs?: (configs: Readonly<Record<string, string>>) => void;
 }
 
 export interface CreateTopicSpec {
@@ -48,10 +53,14 @@ export class TopicAdmin {
         `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${this.settings.brokerCount} broker(s) are registered.`,
       );
     }
-    try {
-      validateTopicConfigs(spec.configs);
-    } catch (err) {
-      throw new KafkaError(ErrorCode.INVALID_CONFIG, err instanceof Error ? err.message : String(err));
+    if (this.settings.validateConfigs) {
+      this.settings.validateConfigs(spec.configs);
+    } else {
+      try {
+        validateTopicConfigs(spec.configs);
+      } catch (err) {
+        throw new KafkaError(ErrorCode.INVALID_CONFIG, err instanceof Error ? err.message : String(err));
+      }
     }
     return { partitions, replicationFactor };
   }

@@ -70,6 +70,7 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
     defaultReplicationFactor: config.defaultReplicationFactor,
     autoCreateTopicsEnable: config.autoCreateTopicsEnable,
     deleteTopicEnable: config.deleteTopicEnable,
+    validateConfigs: (configs) => void topicConfigs.validate(configs),
   });
   const offsetsTopic = new OffsetsTopic(topics, topicAdmin, {
     numPartitions: config.offsetsTopicNumPartitions,

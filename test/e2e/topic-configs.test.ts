@@ -364,9 +364,16 @@ test('IncrementalAlterConfigs v0 and v1 on the wire: SET, DELETE, APPEND, SUBTRA
   assert.equal(configs.get('cleanup.policy')?.configValue, 'delete', 'AlterConfigs dropped the earlier overrides');
 });
 
-test('CreateTopics v5+ answers the configs the topic ends up with', async (t) => {
-  const broker = await withBroker(t);
+test('CreateTopics v5+ answers the configs the topic ends up with; overrides are checked against broker defaults', async (t) => {
+  const broker = await withBroker(t, { 'log.cleaner.min.compaction.lag.ms': 100 });
   const conn = await connect(t, broker);
+  const refused = await conn.send<CreateTopicsResponse>(CreateTopicsApi, 7, {
+    topics: [{ name: 'ct-conflict', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'max.compaction.lag.ms', value: '10' }] }],
+    timeoutMs: 10_000,
+    validateOnly: false,
+  });
+  assert.equal(refused.topics[0]!.errorCode, ErrorCode.INVALID_CONFIG);
+  assert.match(String(refused.topics[0]!.errorMessage), /min\.compaction\.lag\.ms \(100\) is greater than max\.compaction\.lag\.ms \(10\)/);
   for (const version of [5, 7]) {
     const res = await conn.send<CreateTopicsResponse>(CreateTopicsApi, version, {
       topics: [{ name: `ct-v${version}`, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [{ name: 'retention.ms', value: '5000' }] }],
