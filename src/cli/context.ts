@@ -1,6 +1,7 @@
 /**
  * What every command gets from the CLI shell: a logger (created on first use, on stderr), stdout
- * for results, signal hooks and the exit code to finish with. Tests pass their own.
+ * for results, stderr for progress and notes, signal hooks and the exit code to finish with.
+ * Tests pass their own.
  */
 import type { Logger } from 'pino';
 
@@ -9,6 +10,8 @@ export interface CliContext {
   logger(): Logger;
   /** Writes one line of command output to stdout. */
   stdout(line: string): void;
+  /** Writes one line for the person at the terminal (progress, summaries, notes) to stderr. */
+  stderr(line: string): void;
   /** Subscribes to a process signal. */
   onSignal(signal: NodeJS.Signals, handler: (signal: NodeJS.Signals) => void): void;
   /** Exits the process at once (used by a second Ctrl-C). */

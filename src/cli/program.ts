@@ -1,19 +1,37 @@
 /**
  * The `tributary` command line. Each command lives in `commands/<name>.ts` and exports a
- * `register…Command(program, ctx)` function; add new ones (topic, produce, consume, group, perf,
- * cluster) to COMMANDS below.
+ * `register…Command(program, ctx)` function; add new ones to COMMANDS below. Global flags
+ * (-b, --command-config, --timeout, --no-color) are defined in globals.ts and read by every
+ * client command through `optsWithGlobals()`.
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Logger } from 'pino';
+import { registerClusterCommand } from './commands/cluster.js';
+import { registerCompletionCommand } from './commands/completion.js';
+import { registerConfigCommand } from './commands/config.js';
+import { registerGroupCommand } from './commands/group.js';
+import { registerPerfCommand } from './commands/perf.js';
+import { registerProduceCommand } from './commands/produce.js';
 import { registerServerCommand } from './commands/server.js';
+import { registerTopicCommand } from './commands/topic.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
+import { addGlobalOptions } from './globals.js';
 import { createCliLogger } from './logger.js';
 
 export type Register = (program: Command, ctx: CliContext) => unknown;
 
-const COMMANDS: readonly Register[] = [registerServerCommand];
+const COMMANDS: readonly Register[] = [
+  registerServerCommand,
+  registerTopicCommand,
+  registerProduceCommand,
+  registerGroupCommand,
+  registerConfigCommand,
+  registerClusterCommand,
+  registerPerfCommand,
+  registerCompletionCommand,
+];
 
 function packageVersion(): string {
   try {
@@ -32,6 +50,9 @@ export function defaultCliContext(): CliContext {
     stdout: (line) => {
       process.stdout.write(line + '\n');
     },
+    stderr: (line) => {
+      process.stderr.write(line + '\n');
+    },
     onSignal: (signal, handler) => {
       process.on(signal, handler);
     },
@@ -45,10 +66,37 @@ export function buildProgram(ctx: CliContext, register: readonly Register[] = CO
     .description('Tributary: a Kafka-compatible event streaming platform for Node.js')
     .version(packageVersion(), '-V, --version')
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true, sortSubcommands: false })
+    .configureOutput({
+      // Commander's own errors (unknown option, missing argument, invalid value) in our one-line form.
+      outputError: (text, write) => write(text.replace(/^error: /, 'tributary: ')),
+    })
     .exitOverride();
+  addGlobalOptions(program);
+  program.addHelpText(
+    'after',
+    `
+Exit status: 0 success, 1 the operation failed (Kafka error, broker unreachable, bad input data),
+2 bad usage or configuration (unknown flag, invalid value, unreadable --command-config).
+
+Examples:
+  $ tributary server
+  $ tributary topic create orders -p 3
+  $ echo 'hello' | tributary produce orders
+  $ tributary consume orders --from-beginning -n 1
+  $ tributary group describe billing
+  $ tributary perf produce --topic bench --num-records 100000 --record-size 100
+  $ tributary -b broker1:9092,broker2:9092 cluster info
+
+Every command has --help with examples. Full reference: docs/cli.md.`,
+  );
   for (const r of register) r(program, ctx);
-  // Subcommands throw instead of exiting too, so runCli decides the exit status.
-  for (const c of program.commands) c.exitOverride();
+  // Subcommands (at every depth) throw instead of exiting too, so runCli decides the exit status.
+  const visit = (c: Command): void => {
+    c.exitOverride();
+    c.commands.forEach(visit);
+  };
+  program.commands.forEach(visit);
   return program;
 }
 
