@@ -1,5 +1,10 @@
-/** Starts `tributary server` as a child process on a free port with a temporary data dir. */
+/**
+ * Starts `tributary server` as a child process on a free port with a temporary data dir.
+ * Options: broker property overrides, extra node flags (e.g. `--cpu-prof`), and env `BENCH_CPU_PROF=DIR`
+ * which profiles the broker of any workload into DIR (written when the broker stops).
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -11,13 +16,34 @@ export interface BenchBroker {
   host: string;
   port: number;
   bootstrap: string;
+  pid: number;
+  dataDir: string;
+  /** Milliseconds from spawn to the "ready on" line. */
+  readyMs: number;
+  /** Resident set size of the broker process now (Linux /proc). */
+  rssBytes(): number;
   stop(): Promise<void>;
 }
 
-export async function startBrokerProcess(overrides: Record<string, string> = {}): Promise<BenchBroker> {
-  const dir = await mkdtemp(join(tmpdir(), 'tributary-bench-'));
-  const args = [CLI, 'server', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`];
+export interface BrokerProcessOptions {
+  nodeArgs?: readonly string[];
+  /** Reuse this data dir (kept on stop) instead of a fresh temporary one. */
+  dataDir?: string;
+}
+
+export function rssOf(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+export async function startBrokerProcess(overrides: Record<string, string> = {}, options: BrokerProcessOptions = {}): Promise<BenchBroker> {
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'tributary-bench-')));
+  const args = [...(options.nodeArgs ?? [])];
+  const profDir = process.env['BENCH_CPU_PROF'];
+  if (profDir) args.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  args.push(CLI, 'server', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`);
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
+  const started = process.hrtime.bigint();
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } });
   const { host, port } = await new Promise<{ host: string; port: number }>((resolve, reject) => {
     let out = '';
@@ -28,15 +54,22 @@ export async function startBrokerProcess(overrides: Record<string, string> = {})
     });
     child.once('exit', (code) => reject(new Error(`broker exited with ${code} before it was ready`)));
   });
+  const readyMs = Number(process.hrtime.bigint() - started) / 1e6;
   return {
     host,
     port,
     bootstrap: `${host}:${port}`,
+    pid: child.pid!,
+    dataDir: dir,
+    readyMs,
+    rssBytes: () => rssOf(child.pid!),
     stop: async () => {
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      await rm(dir, { recursive: true, force: true });
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      if (!options.dataDir) await rm(dir, { recursive: true, force: true });
     },
   };
 }

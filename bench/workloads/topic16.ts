@@ -1,0 +1,9 @@
+/** topic16: 1 topic × 16 partitions, 1 KiB records, acks=1. Producer, broker ceiling and fetch loop; `--vs` adds kafkajs, kcat, NATS JetStream, Redis Streams and RabbitMQ streams. */
+import type { BenchArgs } from '../bench-args.js';
+import { runThroughput } from '../lib/throughput.js';
+
+export const description = '1 topic × 16 partitions, 1 KiB records, acks=1 (--records, --vs)';
+
+export async function run(args: BenchArgs): Promise<void> {
+  await runThroughput({ workload: 'topic16', title: '1 topic × 16 partitions, 1 KiB records, acks=1', partitions: 16, recordBytes: 1024, records: 500000, compression: 'none' }, args);
+}
