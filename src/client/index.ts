@@ -11,6 +11,7 @@ export {
   type PartitionerName,
 } from './producer/partitioners.js';
 export { murmur2, toPositive, murmur2Partition } from './producer/murmur2.js';
+export * from './consumer/index.js';
 export { Admin, type AdminOptions } from './admin/admin.js';
 export type * from './admin/types.js';
 export type { CreateTopicsOptions } from './admin/topics.js';

@@ -1,0 +1,14 @@
+/** The consumer: group membership or manual assignment, fetching, commits, assignors. */
+export { Consumer, type RunHandlers } from './consumer.js';
+export type { ConsumerOptions, AutoOffsetReset, IsolationLevel } from './options.js';
+export type { TopicPartition, ConsumerOffset, ConsumerRecord, ConsumerBatch, ConsumerHeader, RebalanceListener } from './types.js';
+export {
+  rangeAssignor,
+  roundRobinAssignor,
+  cooperativeStickyAssignor,
+  type Assignor,
+  type AssignorName,
+  type MemberSubscription,
+  type GroupAssignment,
+  type RebalanceProtocol,
+} from './assignors/index.js';
