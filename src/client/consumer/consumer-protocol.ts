@@ -73,7 +73,9 @@ export function encodeSubscription(s: Subscription): Buffer {
 
 export function decodeSubscription(bytes: Buffer): Subscription {
   const d = decodeVersioned<ConsumerProtocolSubscription>(ConsumerProtocolSubscriptionSchema, bytes, SUBSCRIPTION_VERSION);
-  return { topics: d.topics, ownedPartitions: flatten(d.ownedPartitions), generationId: d.generationId, userData: d.userData, rackId: d.rackId };
+  // The codec fills an absent array-of-structs field with one default struct, not []: guard.
+  const owned = Array.isArray(d.ownedPartitions) ? d.ownedPartitions : [];
+  return { topics: d.topics, ownedPartitions: flatten(owned), generationId: d.generationId, userData: d.userData, rackId: d.rackId };
 }
 
 export function encodeAssignment(parts: readonly TopicPartition[], userData: Buffer | null = null): Buffer {
