@@ -4,7 +4,7 @@ import type { ProducerOptions } from '../client/producer/options.js';
 import { ErrorCode } from '../client/errors.js';
 import { CliError } from './errors.js';
 import type { AcksFlag, CompressionFlag } from './parse.js';
-import { bounded, explain, reach, unreachable, type Session } from './session.js';
+import { bounded, clientLogger, explain, reach, unreachable, type Session } from './session.js';
 
 export interface ProducerFlags {
   acks?: AcksFlag;
@@ -27,7 +27,7 @@ export function createProducer(s: Session, flags: ProducerFlags, extra: Partial<
     ...(flags.compression !== undefined ? { compression: flags.compression } : {}),
     ...(flags.batchSize !== undefined ? { batchSize: flags.batchSize } : {}),
     lingerMs,
-    logger: s.ctx.logger().child({ component: 'cli-producer' }),
+    logger: clientLogger(s, 'cli-producer'),
   };
   try {
     return new Producer(options);

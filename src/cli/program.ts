@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { registerClusterCommand } from './commands/cluster.js';
 import { registerCompletionCommand } from './commands/completion.js';
 import { registerConfigCommand } from './commands/config.js';
+import { registerConsumeCommand } from './commands/consume.js';
 import { registerGroupCommand } from './commands/group.js';
 import { registerPerfCommand } from './commands/perf.js';
 import { registerProduceCommand } from './commands/produce.js';
@@ -26,6 +27,7 @@ const COMMANDS: readonly Register[] = [
   registerServerCommand,
   registerTopicCommand,
   registerProduceCommand,
+  registerConsumeCommand,
   registerGroupCommand,
   registerConfigCommand,
   registerClusterCommand,

@@ -4,6 +4,7 @@
  * client errors into one-line CLI errors that say what went wrong and what to try.
  */
 import type { Command } from 'commander';
+import type { Logger } from 'pino';
 import { Admin } from '../client/admin/admin.js';
 import type { Cluster } from '../client/cluster/cluster.js';
 import { ClientConfigError, ErrorCode, KafkaError, UnsupportedFeatureError } from '../client/errors.js';
@@ -70,11 +71,20 @@ export async function reach(s: Session, cluster: Cluster): Promise<void> {
   }
 }
 
+/**
+ * The client's logger for a command: the CLI's pino logger on stderr, at TRIBUTARY_LOG_LEVEL or,
+ * unless set, 'warn' — client chatter (joins, reconnects) would drown the command's output.
+ */
+export function clientLogger(s: Session, component: string): Logger {
+  const level = process.env['TRIBUTARY_LOG_LEVEL']?.trim().toLowerCase() || 'warn';
+  return s.ctx.logger().child({ component }, { level });
+}
+
 /** Runs `fn` with a connected Admin; closes it afterwards; translates errors. */
 export async function withAdmin<T>(s: Session, fn: (admin: Admin) => Promise<T>, hints: ErrorHints = {}): Promise<T> {
   let admin: Admin;
   try {
-    admin = new Admin({ ...s.settings.client, logger: s.ctx.logger().child({ component: 'cli-admin' }) });
+    admin = new Admin({ ...s.settings.client, logger: clientLogger(s, 'cli-admin') });
   } catch (err) {
     throw explain(err, s.settings, hints);
   }

@@ -1,7 +1,7 @@
 /**
- * `tributary perf produce` (like kafka-producer-perf-test) — and `perf consume` once the consumer
- * lands. Progress goes to stderr (a live bar on a terminal, periodic lines otherwise); the final
- * summary goes to stdout (text, or one JSON object with --json).
+ * `tributary perf produce|consume`, like kafka-producer-perf-test / kafka-consumer-perf-test.
+ * Progress goes to stderr (a live bar on a terminal, periodic lines otherwise); the final summary
+ * goes to stdout (text, or one JSON object with --json).
  */
 import { setImmediate as yieldNow } from 'node:timers/promises';
 import { type Command, Option } from 'commander';
@@ -12,7 +12,8 @@ import { acksArg, compressionArg, intArg, type AcksFlag, type CompressionFlag } 
 import { LatencyRecorder, summarize, Throttle, type RunSummary } from '../perf/stats.js';
 import { fmtInt, Progress } from '../perf/progress.js';
 import { createProducer, prepareTopic } from '../producing.js';
-import { explain, openSession, type Session } from '../session.js';
+import { explain, openSession, withAdmin, type Session } from '../session.js';
+import { createConsumer, topicPartitions } from '../consuming.js';
 import { durationArg } from '../globals.js';
 
 interface PerfProduceOpts {
@@ -41,7 +42,8 @@ export function registerPerfCommand(program: Command, ctx: CliContext): Command 
       `
 Examples:
   $ tributary perf produce --topic bench --num-records 1000000 --record-size 100
-  $ tributary perf produce --topic bench --num-records 100000 --throughput 10000 --json`,
+  $ tributary perf produce --topic bench --num-records 100000 --throughput 10000 --json
+  $ tributary perf consume --topic bench`,
     );
 
   perf
@@ -78,7 +80,131 @@ Examples:
       printSummary(s, 'produce', summary, opts.json === true);
     });
 
+  perf
+    .command('consume')
+    .description('Read records as fast as possible and report records/s, MB/s and end-to-end latency percentiles.')
+    .requiredOption('-t, --topic <topic>', 'topic to read')
+    .addOption(new Option('-n, --num-records <n>', 'how many records to read (default: all there are when it starts)').argParser(intArg(1)))
+    .option('-g, --group <id>', 'read as a member of this group (default: no group, every partition from the start)')
+    .addOption(new Option('--idle-timeout <duration>', 'give up when no record arrives for this long').argParser(durationArg).default(10_000, '10s'))
+    .option('--json', 'print the summary as one JSON object')
+    .option('--no-progress', 'no progress while running')
+    .addOption(
+      new Option('--reporting-interval <duration>', 'period of the progress lines when stderr is not a terminal').argParser(durationArg).default(5000, '5s'),
+    )
+    .addHelpText(
+      'after',
+      `
+Without a group every partition is read from its start. Latency is end to end: from each
+record's timestamp to when it was consumed, so it is meaningful while a producer runs
+(e.g. \`tributary perf produce\` in another terminal); for old records it is their age.
+MB/s counts key and value bytes. The summary goes to stdout.
+
+Examples:
+  $ tributary perf consume --topic bench
+  $ tributary perf consume -t bench -n 1000000 -g perf-group --json`,
+    )
+    .action(async (opts: PerfConsumeOpts, cmd: Command) => {
+      const s = await openSession(cmd, ctx);
+      const summary = await perfConsume(s, opts);
+      printSummary(s, 'consume', summary, opts.json === true);
+    });
+
   return perf;
+}
+
+interface PerfConsumeOpts {
+  topic: string;
+  numRecords?: number;
+  group?: string;
+  idleTimeout: number;
+  json?: boolean;
+  progress: boolean;
+  reportingInterval: number;
+}
+
+async function perfConsume(s: Session, opts: PerfConsumeOpts): Promise<RunSummary & { errors: number }> {
+  const consumer = createConsumer(s, {
+    ...(opts.group !== undefined ? { groupId: opts.group } : { enableAutoCommit: false }),
+    autoOffsetReset: 'earliest',
+    maxPartitionFetchBytes: 4 * 1024 * 1024,
+  });
+  let progress: Progress | null = null;
+  let done = 0;
+  let bytes = 0;
+  let stopped = false;
+  s.ctx.onSignal('SIGINT', () => {
+    stopped = true;
+    s.ctx.exitCode = 130;
+    void consumer.close().catch(() => undefined);
+  });
+  try {
+    const counts = await topicPartitions(s, consumer, [opts.topic]);
+    let total = opts.numRecords;
+    if (total === undefined) {
+      total = await withAdmin(s, async (admin) => {
+        const [first, last] = [await admin.listOffsets(opts.topic, 'earliest'), await admin.listOffsets(opts.topic, 'latest')];
+        return last.reduce((n, o) => n + o.offset - (first.find((f) => f.partition === o.partition)?.offset ?? 0), 0);
+      });
+      if (total === 0) {
+        throw new CliError(`topic '${opts.topic}' is empty — produce some records first, e.g. \`tributary perf produce --topic ${opts.topic}\`, or give --num-records and produce meanwhile.`);
+      }
+    }
+    const latency = new LatencyRecorder(total);
+    if (opts.group !== undefined) consumer.subscribe([opts.topic]);
+    else consumer.assign([...Array(counts.get(opts.topic)!).keys()].map((partition) => ({ topic: opts.topic, partition })));
+    if (opts.progress) {
+      progress = new Progress({
+        label: 'consume',
+        verb: 'consumed',
+        total,
+        tty: process.stderr.isTTY === true,
+        columns: process.stderr.columns ?? 100,
+        intervalMs: opts.reportingInterval,
+        style: s.err,
+        write: (t) => process.stderr.write(t),
+        snapshot: () => ({ done, bytes, latencyAvgMs: latency.count ? latency.sum / latency.count : 0, latencyMaxMs: latency.max }),
+      });
+    }
+    const startMs = performance.now();
+    let lastRecordMs = startMs;
+    progress?.start();
+    let idle = false;
+    const idleTimer = setInterval(() => {
+      if (performance.now() - lastRecordMs > opts.idleTimeout) {
+        idle = true;
+        void consumer.close().catch(() => undefined);
+      }
+    }, 100);
+    try {
+      outer: for await (const batch of consumer.batches()) {
+        const now = Date.now();
+        lastRecordMs = performance.now();
+        for (const r of batch.records) {
+          done++;
+          bytes += (r.key?.length ?? 0) + (r.value?.length ?? 0);
+          latency.record(Math.max(0, now - r.timestamp));
+          if (done >= total) break outer;
+        }
+        if (stopped) break;
+      }
+    } finally {
+      clearInterval(idleTimer);
+    }
+    const elapsed = (idle ? lastRecordMs : performance.now()) - startMs;
+    progress?.stop();
+    progress = null;
+    if (done < total && !stopped) {
+      s.ctx.stderr(`tributary: only ${done} of ${total} records arrived; none for ${opts.idleTimeout} ms (--idle-timeout) — produce more, or lower --num-records.`);
+      s.ctx.exitCode = 1;
+    }
+    return { ...summarize(done, bytes, elapsed, latency), errors: 0 };
+  } catch (err) {
+    throw explain(err, s.settings, { topic: opts.topic, group: opts.group });
+  } finally {
+    progress?.stop();
+    await consumer.close().catch(() => undefined);
+  }
 }
 
 async function perfProduce(s: Session, opts: PerfProduceOpts): Promise<RunSummary & { errors: number }> {
@@ -177,4 +303,3 @@ function printSummary(s: Session, what: 'produce' | 'consume', r: RunSummary & {
   for (const line of lines) s.ctx.stdout(line);
 }
 
-export { CliError };
