@@ -41,6 +41,8 @@ export async function startBrokerProcess(overrides: Record<string, string> = {},
   const args = [...(options.nodeArgs ?? [])];
   const profDir = process.env['BENCH_CPU_PROF'];
   if (profDir) args.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  const heapDir = process.env['BENCH_HEAP_PROF'];
+  if (heapDir) args.push('--heap-prof', `--heap-prof-dir=${heapDir}`, '--heap-prof-interval=65536');
   args.push(CLI, 'server', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`);
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
   const started = process.hrtime.bigint();

@@ -2,6 +2,15 @@
  * One client connection: frames in, responses out strictly in request order (clients such as
  * kafka-python fail on reordered correlation ids), however the handlers interleave.
  * A malformed or oversized frame closes this connection only.
+ *
+ * Hot path and fairness:
+ * - frames are cut from socket chunks by FrameDecoder.feed (views, no per-chunk arrays);
+ * - responses that complete in the same tick are written together: the socket is corked on the
+ *   first and uncorked once on the next tick, so they leave in one writev;
+ * - each connection may dispatch at most DISPATCH_BUDGET_BYTES of requests per event-loop turn;
+ *   frames beyond that wait in a backlog (socket paused) until the next turn, so a connection that
+ *   delivers megabytes per read cannot keep the loop from serving the others;
+ * - reading pauses beyond MAX_IN_FLIGHT requests or MAX_IN_FLIGHT_BYTES of request bytes in flight.
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -9,32 +18,68 @@ import { FrameDecoder } from '../network/frame-decoder.js';
 import type { RequestRouter } from './request-router.js';
 import { isMalformedRequest } from './request-router.js';
 import type { BrokerServices } from './broker-services.js';
+import type { RequestContext } from './request-context.js';
 
 interface Slot {
   done: boolean;
+  bytes: number;
   response: Buffer[] | null;
 }
 
 /** Requests a connection may have in flight before we stop reading from its socket. */
 const MAX_IN_FLIGHT = 512;
+/** Request bytes a connection may have in flight before we stop reading from its socket. */
+const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/** Request bytes one connection may dispatch per event-loop turn (at least one frame is always dispatched). */
+const DISPATCH_BUDGET_BYTES = 1024 * 1024;
+/** Written bytes queued on the socket beyond which we stop reading more requests. */
+const MAX_WRITE_BACKLOG_BYTES = 16 * 1024 * 1024;
+
+/** Event-loop turns, advanced by one shared setImmediate while any connection is busy. */
+let turn = 0;
+let turnScheduled = false;
+function currentTurn(): number {
+  if (!turnScheduled) {
+    turnScheduled = true;
+    setImmediate(() => {
+      turn++;
+      turnScheduled = false;
+    });
+  }
+  return turn;
+}
 
 export class ClientConnection {
   private readonly decoder: FrameDecoder;
-  private readonly slots: Slot[] = [];
+  /** In-flight requests in arrival order; slots[head..] are live (a ring would not pay here). */
+  private slots: Slot[] = [];
+  private head = 0;
+  private inFlightBytes = 0;
+  private readonly backlog: Buffer[] = [];
+  private backlogHead = 0;
+  private backlogScheduled = false;
+  private budgetTurn = -1;
+  private budgetBytes = 0;
+  private flushScheduled = false;
   private paused = false;
   private closed = false;
   private readonly remoteAddress: string;
+  private readonly baseContext: Omit<RequestContext, 'header' | 'apiVersion'>;
+  private readonly onFrame = (frame: Buffer): void => this.accept(frame);
+  private readonly flushTick = (): void => this.flush();
+  private readonly drainBacklog = (): void => this.runBacklog();
 
   constructor(
     private readonly socket: Socket,
     readonly id: number,
     private readonly router: RequestRouter,
-    private readonly services: BrokerServices,
+    services: BrokerServices,
     private readonly logger: Logger,
     maxFrameBytes: number,
   ) {
     this.decoder = new FrameDecoder(maxFrameBytes);
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.baseContext = { connectionId: id, remoteAddress: this.remoteAddress, services, logger };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.maybeResume());
@@ -45,29 +90,71 @@ export class ClientConnection {
   }
 
   private onData(chunk: Buffer): void {
-    let frames: Buffer[];
     try {
-      frames = this.decoder.push(chunk);
+      this.decoder.feed(chunk, this.onFrame);
     } catch (err) {
       this.reject(err);
       return;
     }
-    for (const frame of frames) {
-      if (this.closed) return;
+    this.maybePause();
+  }
+
+  /** A complete frame: dispatch now if this turn's budget allows, else queue it for the next turn. */
+  private accept(frame: Buffer): void {
+    if (this.closed) return;
+    if (this.backlogHead < this.backlog.length) {
+      this.backlog.push(frame);
+      return;
+    }
+    const t = currentTurn();
+    if (t !== this.budgetTurn) {
+      this.budgetTurn = t;
+      this.budgetBytes = DISPATCH_BUDGET_BYTES;
+    }
+    if (this.budgetBytes <= 0) {
+      this.backlog.push(frame);
+      this.scheduleBacklog();
+      return;
+    }
+    this.budgetBytes -= frame.length;
+    this.dispatch(frame);
+  }
+
+  private scheduleBacklog(): void {
+    if (this.backlogScheduled) return;
+    this.backlogScheduled = true;
+    setImmediate(this.drainBacklog);
+  }
+
+  private runBacklog(): void {
+    this.backlogScheduled = false;
+    if (this.closed) return;
+    this.budgetTurn = currentTurn();
+    let budget = DISPATCH_BUDGET_BYTES;
+    while (this.backlogHead < this.backlog.length && budget > 0 && !this.closed) {
+      const frame = this.backlog[this.backlogHead]!;
+      this.backlog[this.backlogHead++] = undefined as unknown as Buffer;
+      budget -= frame.length;
       this.dispatch(frame);
     }
-    if (this.slots.length >= MAX_IN_FLIGHT && !this.paused) {
-      this.paused = true;
-      this.socket.pause();
+    this.budgetBytes = budget;
+    if (this.backlogHead < this.backlog.length) {
+      this.scheduleBacklog();
+    } else {
+      this.backlog.length = 0;
+      this.backlogHead = 0;
     }
+    this.maybePause();
+    this.maybeResume();
   }
 
   private dispatch(frame: Buffer): void {
-    const slot: Slot = { done: false, response: null };
+    const slot: Slot = { done: false, bytes: frame.length, response: null };
     this.slots.push(slot);
+    this.inFlightBytes += frame.length;
     let pending: Promise<Buffer[] | null>;
     try {
-      pending = this.router.route(frame, { connectionId: this.id, remoteAddress: this.remoteAddress, services: this.services, logger: this.logger });
+      pending = this.router.route(frame, this.baseContext);
     } catch (err) {
       this.reject(err);
       return;
@@ -76,27 +163,64 @@ export class ClientConnection {
       (response) => {
         slot.response = response;
         slot.done = true;
-        this.flush();
+        this.scheduleFlush();
       },
       (err: unknown) => this.reject(err),
     );
   }
 
+  /** Responses finished in this tick go out together on the next one (one writev). */
+  private scheduleFlush(): void {
+    if (this.flushScheduled || this.closed) return;
+    this.flushScheduled = true;
+    process.nextTick(this.flushTick);
+  }
+
   private flush(): void {
+    this.flushScheduled = false;
     if (this.closed) return;
-    if (!this.slots[0]?.done) return;
+    const slots = this.slots;
+    if (!slots[this.head]?.done) return;
     this.socket.cork();
-    let writable = true;
-    while (this.slots[0]?.done) {
-      const slot = this.slots.shift()!;
-      if (slot.response) for (const chunk of slot.response) writable = this.socket.write(chunk);
+    while (this.head < slots.length && slots[this.head]!.done) {
+      const slot = slots[this.head]!;
+      slots[this.head++] = undefined as unknown as Slot;
+      this.inFlightBytes -= slot.bytes;
+      const response = slot.response;
+      if (response) for (let i = 0; i < response.length; i++) this.socket.write(response[i]!);
+    }
+    if (this.head === slots.length) {
+      this.slots = [];
+      this.head = 0;
+    } else if (this.head > 1024) {
+      this.slots = slots.slice(this.head);
+      this.head = 0;
     }
     this.socket.uncork();
-    if (writable) this.maybeResume();
+    this.maybeResume();
+  }
+
+  private get inFlight(): number {
+    return this.slots.length - this.head + (this.backlog.length - this.backlogHead);
+  }
+
+  private maybePause(): void {
+    if (this.paused || this.closed) return;
+    if (this.inFlight >= MAX_IN_FLIGHT || this.inFlightBytes >= MAX_IN_FLIGHT_BYTES || this.backlogHead < this.backlog.length) {
+      this.paused = true;
+      this.socket.pause();
+    }
   }
 
   private maybeResume(): void {
-    if (this.paused && !this.closed && this.slots.length < MAX_IN_FLIGHT / 2 && this.socket.writableLength < 16 * 1024 * 1024) {
+    if (
+      this.paused &&
+      !this.closed &&
+      this.backlogHead === this.backlog.length &&
+      this.inFlight < MAX_IN_FLIGHT / 2 &&
+      this.inFlightBytes < MAX_IN_FLIGHT_BYTES / 2 &&
+      this.socket.writableLength < MAX_WRITE_BACKLOG_BYTES
+    ) {
       this.paused = false;
       this.socket.resume();
     }
@@ -116,7 +240,10 @@ export class ClientConnection {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.slots.length = 0;
+    this.slots = [];
+    this.head = 0;
+    this.backlog.length = 0;
+    this.backlogHead = 0;
     this.socket.destroy();
   }
 }

@@ -155,9 +155,21 @@ function readPrimitive(r: ByteReader, f: FieldPlan, type: PrimitiveType): unknow
 
 function readStruct(r: ByteReader, plan: StructPlan): MessageData {
   const out: MessageData = {};
-  for (const f of plan.inline) out[f.name] = readField(r, f);
-  for (const f of plan.absent) out[f.name] = f.struct ? defaultsOf(f.struct) : f.defaultValue;
-  for (const f of plan.tagged) out[f.name] = f.struct && !f.array ? defaultsOf(f.struct) : f.defaultValue;
+  const inline = plan.inline;
+  for (let i = 0; i < inline.length; i++) {
+    const f = inline[i]!;
+    out[f.name] = readField(r, f);
+  }
+  const absent = plan.absent;
+  for (let i = 0; i < absent.length; i++) {
+    const f = absent[i]!;
+    out[f.name] = f.struct ? defaultsOf(f.struct) : f.defaultValue;
+  }
+  const tagged = plan.tagged;
+  for (let i = 0; i < tagged.length; i++) {
+    const f = tagged[i]!;
+    out[f.name] = f.struct && !f.array ? defaultsOf(f.struct) : f.defaultValue;
+  }
   if (plan.flexible) readTaggedFields(r, plan, out);
   return out;
 }
@@ -200,9 +212,9 @@ function readTaggedFields(r: ByteReader, plan: StructPlan, out: MessageData): vo
 
 function defaultsOf(plan: StructPlan): MessageData {
   const out: MessageData = {};
-  for (const list of [plan.inline, plan.tagged, plan.absent]) {
-    for (const f of list) out[f.name] = f.struct && !f.array ? defaultsOf(f.struct) : f.defaultValue;
-  }
+  for (const f of plan.inline) out[f.name] = f.struct && !f.array ? defaultsOf(f.struct) : f.defaultValue;
+  for (const f of plan.tagged) out[f.name] = f.struct && !f.array ? defaultsOf(f.struct) : f.defaultValue;
+  for (const f of plan.absent) out[f.name] = f.struct && !f.array ? defaultsOf(f.struct) : f.defaultValue;
   return out;
 }
 
@@ -305,10 +317,9 @@ function writeField(w: ByteWriter, f: FieldPlan, v: unknown): void {
     }
     const items = v as unknown[];
     writeLength(w, items.length, f.compact, true);
-    for (const item of items) {
-      if (f.struct) writeStruct(w, f.struct, item as MessageData);
-      else writePrimitive(w, f, f.type as PrimitiveType, item);
-    }
+    const struct = f.struct;
+    if (struct) for (let i = 0; i < items.length; i++) writeStruct(w, struct, items[i] as MessageData);
+    else for (let i = 0; i < items.length; i++) writePrimitive(w, f, f.type as PrimitiveType, items[i]);
     return;
   }
   if (f.struct) {
@@ -333,11 +344,17 @@ function isDefault(f: FieldPlan, v: unknown): boolean {
 }
 
 function writeStruct(w: ByteWriter, plan: StructPlan, data: MessageData): void {
-  for (const f of plan.inline) {
+  const inline = plan.inline;
+  for (let i = 0; i < inline.length; i++) {
+    const f = inline[i]!;
     const v = data[f.name];
     writeField(w, f, v === undefined ? f.defaultValue : v);
   }
   if (!plan.flexible) return;
+  if (plan.tagged.length === 0) {
+    w.uvarint(0);
+    return;
+  }
   const present = plan.tagged.filter((f) => !isDefault(f, data[f.name]));
   w.uvarint(present.length);
   for (const f of present) {

@@ -103,7 +103,8 @@ export const fetchHandler = register<FetchRequest, Reply<FetchResponse>>(FetchAp
   const maxBytes = ctx.apiVersion >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
   let result = await readOnce(targets, maxBytes, ctx, readCommitted);
-  const keys = targets.map((t) => ReplicaManager.partitionKey(t.topic, t.partition));
+  // Keys for the long poll, only when it waits (a catching-up consumer never does).
+  const keys = result.bytes < req.minBytes ? targets.map((t) => ReplicaManager.partitionKey(t.topic, t.partition)) : [];
   while (result.bytes < req.minBytes && !result.errors && Date.now() < deadline) {
     await waitForAnyAppend(ctx.services.replicas.hwEvents, keys, deadline - Date.now());
     result = await readOnce(targets, maxBytes, ctx, readCommitted);
