@@ -228,8 +228,8 @@ test('--help on every command shows examples; completion scripts cover the comma
   assert.match(r0.stdout, /Exit status: 0 success, 1 .*\n2 bad usage/);
   const paths = [
     ['topic'], ['topic', 'create'], ['topic', 'list'], ['topic', 'describe'], ['topic', 'alter-config'], ['topic', 'add-partitions'], ['topic', 'delete'],
-    ['produce'], ['group'], ['group', 'list'], ['group', 'describe'], ['group', 'reset-offsets'], ['group', 'delete'],
-    ['config'], ['config', 'get'], ['config', 'set'], ['cluster'], ['cluster', 'info'], ['perf'], ['perf', 'produce'], ['completion'], ['server'],
+    ['produce'], ['consume'], ['group'], ['group', 'list'], ['group', 'describe'], ['group', 'reset-offsets'], ['group', 'delete'],
+    ['config'], ['config', 'get'], ['config', 'set'], ['cluster'], ['cluster', 'info'], ['perf'], ['perf', 'produce'], ['perf', 'consume'], ['completion'], ['server'],
   ];
   const results = await Promise.all(paths.map((p) => cli([...p, '--help'], { bootstrap: null })));
   results.forEach((r, i) => {
