@@ -3,9 +3,9 @@
  * broker leads, have a known fetch position, are not paused, and have nothing fetched waiting.
  * Responses are decoded (CRC check, decompression) into chunks queued for the application; the
  * next fetch to that broker goes out as soon as the response is decoded, so it is in flight
- * while the application processes — at most one chunk in hand, one queued and one in flight per
- * partition, which bounds memory to about 3 × maxPartitionFetchBytes per partition (and
- * fetchMaxBytes per response).
+ * while the application processes — at most one chunk in hand, MAX_QUEUED_CHUNKS queued and one
+ * in flight per partition, which bounds memory to about 4 × maxPartitionFetchBytes per partition
+ * (and fetchMaxBytes per response).
  *
  * Errors: OFFSET_OUT_OF_RANGE resets the position by the reset policy (or fails the partition
  * until `seek` when the policy is 'none'); stale-leader errors refresh metadata and back the
@@ -84,7 +84,7 @@ export class Fetcher {
     for (;;) {
       const c = this.queue.shift();
       if (!c) return null;
-      c.state.queued = false;
+      c.state.queued--;
       if (c.valid && !c.state.paused) {
         this.maybeFetch();
         return c;
@@ -102,7 +102,7 @@ export class Fetcher {
     for (const s of this.assignment.states()) {
       if (s.need !== null && !s.resolving && !s.failed) needOffsets = true;
       if (!s.fetchable) {
-        if (s.backoffUntilMs > now && !s.inFlight && !s.queued) wakeAt = Math.min(wakeAt, s.backoffUntilMs);
+        if (s.backoffUntilMs > now && !s.inFlight && s.queued === 0) wakeAt = Math.min(wakeAt, s.backoffUntilMs);
         continue;
       }
       const leader = this.cluster.metadata.leaderOf(s.topic, s.partition);
@@ -249,7 +249,7 @@ export class Fetcher {
       if (nextOffset <= x.offset) return;
       const chunk = new Chunk(s, x.epoch, x.offset, deliverableBatches(batches, this.opts.isolationLevel === 1, p.abortedTransactions), nextOffset, s.highWatermark);
       s.fetchPosition = nextOffset;
-      s.queued = true;
+      s.queued++;
       this.queue.push(chunk);
       this.arrivals.notify();
       return;

@@ -8,6 +8,14 @@
 import type { AutoOffsetReset } from './options.js';
 import { compareTp, tpKey, type TopicPartition } from './types.js';
 
+/**
+ * Chunks a partition may have waiting before it stops being fetched. Two keep the broker busy
+ * while the application works through one (the next fetch goes out as soon as a response is
+ * queued); memory per partition is then about 4 × maxPartitionFetchBytes (in hand, two queued,
+ * one in flight).
+ */
+export const MAX_QUEUED_CHUNKS = 2;
+
 export type OffsetNeed = 'committed' | AutoOffsetReset;
 
 export class PartitionState {
@@ -25,9 +33,10 @@ export class PartitionState {
   /** The partition failed in a way only the application can fix (seek); not fetched until then. */
   failed = false;
   highWatermark = -1;
-  /** Set while a fetch response or a queued chunk for it is outstanding. */
+  /** Set while a fetch for it is outstanding (request sent, response not yet decoded). */
   inFlight = false;
-  queued = false;
+  /** Chunks fetched and waiting in the queue (not yet handed out). */
+  queued = 0;
   /** No fetch before this time (after leader errors). */
   backoffUntilMs = 0;
   /** The offset last committed (or read as committed), to skip unchanged auto-commits. */
@@ -67,7 +76,7 @@ export class PartitionState {
   }
 
   get fetchable(): boolean {
-    return this.assigned && !this.paused && !this.failed && this.fetchPosition !== null && !this.inFlight && !this.queued && this.backoffUntilMs <= Date.now();
+    return this.assigned && !this.paused && !this.failed && this.fetchPosition !== null && !this.inFlight && this.queued < MAX_QUEUED_CHUNKS && this.backoffUntilMs <= Date.now();
   }
 }
 

@@ -93,7 +93,7 @@ test('chunk: skips records before the fetch offset; invalid after a seek or revo
   assert.ok(!chunk2.valid, 'revocation invalidates fetched data');
 });
 
-test('partition state: fetchable only with a position, unpaused, nothing queued or in flight; uncommitted positions', () => {
+test('partition state: fetchable only with a position, unpaused, nothing in flight and less than two chunks queued; uncommitted positions', () => {
   const a = new Assignment();
   const [s] = a.add([{ topic: 't', partition: 1 }]);
   assert.equal(s!.need, 'committed');
@@ -103,9 +103,11 @@ test('partition state: fetchable only with a position, unpaused, nothing queued 
   s!.paused = true;
   assert.ok(!s!.fetchable);
   s!.paused = false;
-  s!.queued = true;
-  assert.ok(!s!.fetchable);
-  s!.queued = false;
+  s!.queued = 1;
+  assert.ok(s!.fetchable, 'one chunk waiting: the next fetch may go out');
+  s!.queued = 2;
+  assert.ok(!s!.fetchable, 'two chunks waiting: no more fetching');
+  s!.queued = 0;
   assert.deepEqual(a.uncommitted().map((u) => u.offset), [5]);
   s!.committed = 5;
   assert.deepEqual(a.uncommitted(), []);
