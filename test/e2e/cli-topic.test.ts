@@ -251,3 +251,25 @@ test('--help on every command shows examples; completion scripts cover the comma
   const r = ok(await runProcess('bash', [script], { timeoutMs: 10_000 }));
   assert.deepEqual(r.stdout.trim().split('\n'), ['create', '--to-earliest']);
 });
+
+test('colour only on a terminal, never with NO_COLOR or --no-color', async () => {
+  ok(await cli(['topic', 'create', 'colour', '--if-not-exists']));
+  const env: NodeJS.ProcessEnv = { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' };
+  delete env['NO_COLOR'];
+  delete env['FORCE_COLOR'];
+  delete env['TRIBUTARY_BOOTSTRAP_SERVERS'];
+  const base = `${JSON.stringify(process.execPath)} ${JSON.stringify(brokerCli)} -b ${broker.bootstrap} topic list`;
+  // Through a pipe: plain text.
+  let r = await runProcess(process.execPath, [brokerCli, '-b', broker.bootstrap, 'topic', 'list'], { timeoutMs: 20_000, env });
+  ok(r);
+  assert.doesNotMatch(r.stdout, /\u001b\[/);
+  // In a pseudo-terminal (script(1)): the header is bold.
+  const inPty = (cmd: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<RunResult> =>
+    runProcess('script', ['-qfec', cmd, '/dev/null'], { timeoutMs: 20_000, env: { ...env, TERM: 'xterm', ...extraEnv } });
+  r = ok(await inPty(base));
+  assert.match(r.stdout, /\u001b\[1mNAME/);
+  r = ok(await inPty(base, { NO_COLOR: '1' }));
+  assert.doesNotMatch(r.stdout, /\u001b\[/);
+  r = ok(await inPty(`${base} --no-color`));
+  assert.doesNotMatch(r.stdout, /\u001b\[/);
+});
