@@ -4,7 +4,9 @@
  * its own consumer group from the earliest offset. Ours is read both ways an application would:
  * `for await (const record of consumer)` and `consumer.batches()`; kafkajs with `eachMessage`
  * and `eachBatch` (auto-resolve). Rates count from the first record to the last (group join
- * excluded); the total including the join is shown too.
+ * excluded); the total including the join is shown too. Each consumer reads `--rounds` times
+ * (default 3, alternating which client goes first) and the median is reported, since a shared
+ * 2-core machine makes single runs vary widely.
  */
 import { Kafka, logLevel } from 'kafkajs';
 import { Admin, Consumer, Producer } from '../../src/client/index.js';
@@ -119,9 +121,24 @@ function result(consumer: string, records: number, recordBytes: number, t: Timin
 
 export const description = 'our Consumer vs kafkajs: the same N records (100 B and 1 KiB) read from one broker process';
 
+type Reader = { name: string; read: (bootstrap: string, topic: string, records: number, group: string) => Promise<Timing> };
+
+const READERS: readonly Reader[] = [
+  { name: 'tributary Consumer, for await records', read: (b, t, n, g) => ours(b, t, n, g, 'records') },
+  { name: 'tributary Consumer, batches()', read: (b, t, n, g) => ours(b, t, n, g, 'batches') },
+  { name: 'kafkajs 2.2.4, eachMessage', read: (b, t, n, g) => kafkajs(b, t, n, g, 'eachMessage') },
+  { name: 'kafkajs 2.2.4, eachBatch', read: (b, t, n, g) => kafkajs(b, t, n, g, 'eachBatch') },
+];
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
+
 export async function run(args: BenchArgs): Promise<void> {
   const records = args.number('--records', 1_000_000);
   const partitions = args.number('--partitions', 1);
+  const rounds = Math.max(1, args.number('--rounds', 3));
   const sizes = args.has('--record-size') ? [args.number('--record-size', 1024)] : [100, 1024];
   const broker = await startBrokerProcess({ 'group.initial.rebalance.delay.ms': '0' });
   const results: Result[] = [];
@@ -132,22 +149,26 @@ export async function run(args: BenchArgs): Promise<void> {
     for (const size of sizes) {
       const topic = `consume-${size}`;
       await fill(broker.bootstrap, topic, records, Buffer.alloc(size, 0x61));
-      results.push(result('tributary Consumer, for await records', records, size, await ours(broker.bootstrap, topic, records, `t-rec-${size}`, 'records')));
-      results.push(result('tributary Consumer, batches()', records, size, await ours(broker.bootstrap, topic, records, `t-batch-${size}`, 'batches')));
-      results.push(result('kafkajs 2.2.4, eachMessage', records, size, await kafkajs(broker.bootstrap, topic, records, `k-msg-${size}`, 'eachMessage')));
-      results.push(result('kafkajs 2.2.4, eachBatch', records, size, await kafkajs(broker.bootstrap, topic, records, `k-batch-${size}`, 'eachBatch')));
+      const timings = new Map<string, Timing[]>(READERS.map((r) => [r.name, []]));
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? READERS : [...READERS].reverse();
+        for (const r of order) timings.get(r.name)!.push(await r.read(broker.bootstrap, topic, records, `${r.name}-${size}-${round}`.replace(/[^a-z0-9-]/gi, '-')));
+      }
+      for (const r of READERS) {
+        const list = timings.get(r.name)!;
+        results.push(result(r.name, records, size, { seconds: median(list.map((t) => t.seconds)), totalSeconds: median(list.map((t) => t.totalSeconds)) }));
+      }
     }
   } finally {
     await broker.stop();
   }
-  console.log(`client-consume: ${records} records per consumer, ${partitions} partition(s), broker as a separate process`);
+  console.log(`client-consume: ${records} records per consumer, ${partitions} partition(s), median of ${rounds} rounds, broker as a separate process`);
   printTable(
     ['consumer', 'value B', 'records/s', 'MB/s', 'seconds', 'with join'],
     results.map((r) => [r.consumer, String(r.recordBytes), r.recordsPerSec.toFixed(0), r.mbPerSec.toFixed(1), r.seconds.toFixed(2), r.totalSeconds.toFixed(2)]),
   );
   for (const size of sizes) {
-    const at = results.filter((r) => r.recordBytes === size);
-    const [rec, batch, msg, kbatch] = at;
+    const [rec, batch, msg, kbatch] = results.filter((r) => r.recordBytes === size);
     if (rec && batch && msg && kbatch) {
       console.log(`ratio at ${size} B: records / eachMessage ${(rec.recordsPerSec / msg.recordsPerSec).toFixed(2)}x, batches / eachBatch ${(batch.recordsPerSec / kbatch.recordsPerSec).toFixed(2)}x`);
     }

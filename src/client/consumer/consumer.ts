@@ -99,7 +99,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     if (this.opts.groupId === null) throw new ClientConfigError('subscribe() needs a groupId; use assign() to read without a group');
     if (this.mode === 'assign') throw new ClientConfigError('this consumer uses assign(); subscribe() and assign() do not mix (unsubscribe() first)');
     if (topics instanceof RegExp) {
-      this.pattern = topics;
+      // Without g / y, test() keeps no state between calls.
+      this.pattern = new RegExp(topics.source, topics.flags.replace(/[gy]/g, ''));
       this.topics = [];
     } else {
       const list = typeof topics === 'string' ? [topics] : [...topics];
