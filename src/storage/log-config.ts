@@ -80,6 +80,9 @@ export const NEVER = Number.MAX_SAFE_INTEGER;
  */
 export const NEVER_FLUSH = NEVER;
 
+/** setTimeout cannot wait longer than this: delays from the config (flush.ms, file.delete.delay.ms) are capped at it. */
+export const MAX_TIMER_MS = 0x7fffffff;
+
 export const DEFAULT_LOG_CONFIG: Readonly<ResolvedLogConfig> = Object.freeze({
   segmentBytes: 1073741824,
   segmentMs: 604800000,

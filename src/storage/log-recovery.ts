@@ -19,7 +19,7 @@ import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { BatchHeaderReader } from './batch-reader.js';
 import type { ResolvedLogConfig } from './log-config.js';
-import { LogSegment } from './log-segment.js';
+import { LogSegment, segmentConfigFor } from './log-segment.js';
 import type { StorageLogger } from './logger.js';
 import {
   CLEAN_SHUTDOWN_FILE,
@@ -121,11 +121,7 @@ export async function loadLog(dir: string, config: ResolvedLogConfig, opts: Load
     }
   }
   const sorted = [...bases].sort((a, b) => a - b);
-  const segConfig = {
-    indexIntervalBytes: config.indexIntervalBytes,
-    segmentIndexBytes: config.segmentIndexBytes,
-    preallocateBytes: config.preallocate ? config.segmentBytes : 0,
-  };
+  const segConfig = segmentConfigFor(config);
   const segments: LogSegment[] = [];
   try {
     for (const base of sorted) segments.push(await LogSegment.open(dir, base, segConfig, opts.nowMs));

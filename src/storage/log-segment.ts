@@ -3,36 +3,21 @@
  * A segment never decodes records; it appends whole batches, keeps its indexes, and finds byte positions by
  * offset or timestamp. Only the owning PartitionLog calls it, and never two writes at once.
  */
-import { open, rename, stat, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
-import {
-  BATCH_LENGTH,
-  LAST_OFFSET_DELTA,
-  LOG_OVERHEAD,
-  MAGIC,
-  RECORD_BATCH_OVERHEAD,
-  batchCrcMatches,
-  readInt64,
-} from '../protocol/records/batch-header.js';
-import { BatchHeaderReader, FileWindow, parseBatchHeader, type StoredBatch } from './batch-reader.js';
-import {
-  INDEX_FILE_SUFFIX,
-  LOG_FILE_SUFFIX,
-  TIME_INDEX_FILE_SUFFIX,
-  offsetFileName,
-  readAt,
-  unlinkIfExists,
-  writeFully,
-} from './fs-util.js';
+import { BatchHeaderReader, type StoredBatch } from './batch-reader.js';
+import { LOG_FILE_SUFFIX, offsetFileName, readAt, writeFully } from './fs-util.js';
+import type { ResolvedLogConfig } from './log-config.js';
 import { OffsetIndex } from './offset-index.js';
 import { findRecord, type RecordTimestamp } from './record-timestamps.js';
+import { batchesIn, readBatches, type SegmentRead } from './segment-read.js';
+import { SegmentFile, type SegmentFileSuffix } from './segment-file.js';
+import { INT32_MAX, emptyTailState, scanTail, scanValidPrefix, type TailState } from './segment-scan.js';
 import { TimeIndex } from './time-index.js';
 
-const INT32_MAX = 0x7fffffff;
-const RECOVERY_CHUNK_BYTES = 1024 * 1024;
-/** Bytes of header needed to know a batch's size and last offset. */
-const SIZE_AND_LAST_OFFSET_BYTES = LAST_OFFSET_DELTA + 4;
+export type { SegmentRead } from './segment-read.js';
+export { SegmentGoneError, pinned, type SegmentFileSuffix } from './segment-file.js';
 
 export interface SegmentConfig {
   indexIntervalBytes: number;
@@ -41,17 +26,13 @@ export interface SegmentConfig {
   preallocateBytes?: number;
 }
 
-/**
- * Suffix after `.log` / `.index` / `.timeindex`: '' for a live segment; compaction writes `.cleaned`, renames
- * to `.swap` (committed) and back to ''; deletion renames to `.deleted` (Kafka's names).
- */
-export type SegmentFileSuffix = '' | '.cleaned' | '.swap' | '.deleted';
-
-/** Thrown by `retain` on a segment that was closed after deletion or replacement; readers retry. */
-export class SegmentGoneError extends Error {
-  constructor(baseOffset: number) {
-    super(`segment ${baseOffset} was removed`);
-  }
+/** The segment settings a log's config implies for new segments. */
+export function segmentConfigFor(cfg: ResolvedLogConfig): SegmentConfig {
+  return {
+    indexIntervalBytes: cfg.indexIntervalBytes,
+    segmentIndexBytes: cfg.segmentIndexBytes,
+    preallocateBytes: cfg.preallocate ? cfg.segmentBytes : 0,
+  };
 }
 
 /** A batch about to be appended: its size, last offset and max timestamp (already final). */
@@ -66,15 +47,6 @@ export interface RecoveryResult {
   truncatedBytes: number;
   /** Why the scan stopped early, or null. */
   reason: string | null;
-}
-
-export interface SegmentRead {
-  records: Buffer;
-  batches: number;
-  /** Last offset of the last returned batch, -1 when none. */
-  lastOffset: number;
-  /** True when the read stopped for a reason other than reaching the segment's end (budget, maxOffset). */
-  stopped: boolean;
 }
 
 export class LogSegment {
@@ -97,11 +69,7 @@ export class LogSegment {
   private loading: Promise<void> | null = null;
   /** True while the .log file is longer than `sizeBytes` because it was preallocated. */
   private preallocated = false;
-  private suffix: SegmentFileSuffix;
-  /** Reads in progress (see `retain`); a removed segment closes its file when the last one ends. */
-  private refs = 0;
-  private closed = false;
-  private idleWaiters: Array<() => void> = [];
+  private readonly file: SegmentFile;
 
   private constructor(
     readonly dir: string,
@@ -115,29 +83,25 @@ export class LogSegment {
     this.sizeBytes = sizeBytes;
     this.nextOffset = baseOffset;
     this.createdMs = nowMs;
-    this.suffix = suffix;
+    this.file = new SegmentFile(dir, baseOffset, fh, suffix);
     this.offsetIndex = new OffsetIndex(this.indexFile, baseOffset, config.segmentIndexBytes);
     this.timeIndex = new TimeIndex(this.timeIndexFile, baseOffset, config.segmentIndexBytes);
   }
 
-  private fileName(kind: string): string {
-    return path.join(this.dir, offsetFileName(this.baseOffset, kind) + this.suffix);
-  }
-
   get logFile(): string {
-    return this.fileName(LOG_FILE_SUFFIX);
+    return this.file.logFile;
   }
 
   get indexFile(): string {
-    return this.fileName(INDEX_FILE_SUFFIX);
+    return this.file.indexFile;
   }
 
   get timeIndexFile(): string {
-    return this.fileName(TIME_INDEX_FILE_SUFFIX);
+    return this.file.timeIndexFile;
   }
 
   get fileSuffix(): SegmentFileSuffix {
-    return this.suffix;
+    return this.file.suffix;
   }
 
   /**
@@ -213,45 +177,20 @@ export class LogSegment {
     await this.recover(this.baseOffset);
   }
 
-  /**
-   * Recomputes the in-memory state past the last offset-index entry. Returns false when the indexes do not
-   * agree with the .log (the caller then rebuilds them).
-   */
+  /** Recomputes the in-memory state past the last offset-index entry; false when the indexes disagree with the .log. */
   private async scanTail(): Promise<boolean> {
-    const last = this.offsetIndex.lastEntry();
-    const lastTime = this.timeIndex.lastEntry();
-    this.maxTimestamp = lastTime.timestamp;
-    this.offsetOfMaxTimestamp = this.timeIndex.entries > 0 ? lastTime.offset : -1;
-    this.nextOffset = this.baseOffset;
-    this.bytesSinceLastIndexEntry = 0;
-    this.rollingBasedTimestamp = undefined;
-    try {
-      if (this.sizeBytes > 0) {
-        const first = await new BatchHeaderReader(this.fh, 0, this.sizeBytes).next();
-        if (first === null) return false;
-        this.rollingBasedTimestamp = first.maxTimestamp;
-      }
-      const reader = new BatchHeaderReader(this.fh, last.position, this.sizeBytes);
-      let b: StoredBatch | null;
-      let firstInTail = true;
-      while ((b = await reader.next()) !== null) {
-        if (b.magic !== 2) return false;
-        if (firstInTail && this.offsetIndex.entries > 0 && b.lastOffset !== last.offset) return false;
-        firstInTail = false;
-        if (b.maxTimestamp > this.maxTimestamp) {
-          this.maxTimestamp = b.maxTimestamp;
-          this.offsetOfMaxTimestamp = b.lastOffset;
-        }
-        this.bytesSinceLastIndexEntry += b.sizeBytes;
-        this.nextOffset = b.lastOffset + 1;
-      }
-      if (reader.position !== this.sizeBytes) return false;
-      if (this.sizeBytes > 0 && firstInTail) return false;
-    } catch {
-      return false;
-    }
-    if (this.timeIndex.entries > 0 && lastTime.offset >= this.nextOffset) return false;
+    const tail = await scanTail(this.fh, this.sizeBytes, this.baseOffset, this.offsetIndex, this.timeIndex);
+    if (tail === null) return false;
+    this.applyState(tail);
     return true;
+  }
+
+  private applyState(s: TailState): void {
+    this.nextOffset = s.nextOffset;
+    this.maxTimestamp = s.maxTimestamp;
+    this.offsetOfMaxTimestamp = s.offsetOfMaxTimestamp;
+    this.bytesSinceLastIndexEntry = s.bytesSinceLastIndexEntry;
+    this.rollingBasedTimestamp = s.rollingBasedTimestamp;
   }
 
   /**
@@ -263,53 +202,12 @@ export class LogSegment {
   async recover(expectedFirstOffset: number): Promise<RecoveryResult> {
     this.offsetIndex.reset();
     this.timeIndex.reset();
-    this.maxTimestamp = -1;
-    this.offsetOfMaxTimestamp = -1;
-    this.bytesSinceLastIndexEntry = 0;
-    this.rollingBasedTimestamp = undefined;
-    this.nextOffset = this.baseOffset;
+    this.applyState(emptyTailState(this.baseOffset));
     const fileSize = (await this.fh.stat()).size;
-    const window = new FileWindow(this.fh, fileSize, RECOVERY_CHUNK_BYTES);
-    let pos = 0;
-    let expected = Math.max(expectedFirstOffset, this.baseOffset);
-    let reason: string | null = null;
-    while (pos < fileSize) {
-      const head = await window.get(pos, LOG_OVERHEAD);
-      if (head === null) {
-        reason = `incomplete batch header at byte ${pos}`;
-        break;
-      }
-      const size = LOG_OVERHEAD + head.buf.readInt32BE(head.at + BATCH_LENGTH);
-      if (size < RECORD_BATCH_OVERHEAD) {
-        reason = `invalid batch length at byte ${pos}`;
-        break;
-      }
-      const whole = pos + size <= fileSize ? await window.get(pos, size) : null;
-      if (whole === null) {
-        reason = `incomplete batch at byte ${pos} (${size} bytes, ${fileSize - pos} in file)`;
-        break;
-      }
-      const { buf, at } = whole;
-      const magic = buf.readInt8(at + MAGIC);
-      if (magic !== 2) {
-        reason = `magic ${magic} at byte ${pos}`;
-        break;
-      }
-      if (!batchCrcMatches(buf, at)) {
-        reason = `CRC mismatch at byte ${pos}`;
-        break;
-      }
-      const baseOffset = readInt64(buf, at);
-      const lastOffsetDelta = buf.readInt32BE(at + LAST_OFFSET_DELTA);
-      if (lastOffsetDelta < 0 || baseOffset < expected || baseOffset + lastOffsetDelta - this.baseOffset > INT32_MAX) {
-        reason = `offsets out of order at byte ${pos} (base ${baseOffset}, expected ≥ ${expected})`;
-        break;
-      }
-      const b = parseBatchHeader(buf, at, pos);
-      this.indexBatch(pos, b.sizeBytes, b.lastOffset, b.maxTimestamp);
-      expected = b.lastOffset + 1;
-      pos += size;
-    }
+    const scan = await scanValidPrefix(this.fh, fileSize, this.baseOffset, expectedFirstOffset, (b) =>
+      this.indexBatch(b.position, b.sizeBytes, b.lastOffset, b.maxTimestamp),
+    );
+    const pos = scan.validBytes;
     this.sizeBytes = pos;
     const truncatedBytes = fileSize - pos;
     if (truncatedBytes > 0) {
@@ -320,7 +218,7 @@ export class LogSegment {
     await this.offsetIndex.persist(true);
     await this.timeIndex.persist(true);
     this.loading ??= Promise.resolve();
-    return { truncatedBytes, reason };
+    return { truncatedBytes, reason: scan.reason };
   }
 
   /** Index bookkeeping for one batch that now sits at `position` (shared by append and recovery). */
@@ -438,74 +336,16 @@ export class LogSegment {
    * Whole batches from `position` (which must start a batch) up to `limit`, at most `maxBytes` of them — but
    * the first batch even if larger when `minOneBatch` — and only batches whose lastOffset < `maxOffset`.
    */
-  async readFrom(
-    position: number,
-    limit: number,
-    maxBytes: number,
-    maxOffset: number,
-    minOneBatch: boolean,
-  ): Promise<SegmentRead> {
-    const available = limit - position;
-    if (available <= 0) return { records: Buffer.alloc(0), batches: 0, lastOffset: -1, stopped: false };
-    let want = Math.min(available, Math.max(maxBytes, 0));
-    if (minOneBatch) want = Math.max(want, Math.min(available, RECORD_BATCH_OVERHEAD));
-    let buf = want > 0 ? await readAt(this.fh, position, want) : Buffer.alloc(0);
-    let p = 0;
-    let batches = 0;
-    let lastOffset = -1;
-    let stopped = false;
-    while (true) {
-      if (p + SIZE_AND_LAST_OFFSET_BYTES > buf.length) {
-        stopped = position + p < limit;
-        break;
-      }
-      const size = LOG_OVERHEAD + buf.readInt32BE(p + BATCH_LENGTH);
-      if (size < RECORD_BATCH_OVERHEAD) throw new Error(`corrupt batch at byte ${position + p} of ${this.logFile}`);
-      const last = readInt64(buf, p) + buf.readInt32BE(p + LAST_OFFSET_DELTA);
-      if (last >= maxOffset) {
-        stopped = true;
-        break;
-      }
-      if (p + size > buf.length) {
-        if (p === 0 && minOneBatch && size <= available) {
-          buf = await readAt(this.fh, position, size);
-          if (buf.length < size) {
-            stopped = true;
-            break;
-          }
-          p = size;
-          batches = 1;
-          lastOffset = last;
-          stopped = position + size < limit;
-        } else {
-          stopped = position + p < limit;
-        }
-        break;
-      }
-      p += size;
-      batches++;
-      lastOffset = last;
-    }
-    return { records: buf.subarray(0, p), batches, lastOffset, stopped };
+  readFrom(position: number, limit: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<SegmentRead> {
+    return readBatches(this.fh, this.logFile, position, limit, maxBytes, maxOffset, minOneBatch);
   }
 
   /**
    * Every whole batch below `limit` with its bytes, oldest first, read through a 1 MiB window (the cleaner's
    * sequential pass). Stops at the first header that is not a plausible batch.
    */
-  async *batches(limit = this.sizeBytes): AsyncGenerator<{ batch: StoredBatch; bytes: Buffer }> {
-    const window = new FileWindow(this.fh, limit, RECOVERY_CHUNK_BYTES);
-    let pos = 0;
-    while (pos < limit) {
-      const head = await window.get(pos, RECORD_BATCH_OVERHEAD);
-      if (head === null) return;
-      const batch = parseBatchHeader(head.buf, head.at, pos);
-      if (batch.sizeBytes < RECORD_BATCH_OVERHEAD) throw new Error(`corrupt batch header at byte ${pos} of ${this.logFile}`);
-      const whole = await window.get(pos, batch.sizeBytes);
-      if (whole === null) return;
-      yield { batch, bytes: whole.buf.subarray(whole.at, whole.at + batch.sizeBytes) };
-      pos += batch.sizeBytes;
-    }
+  batches(limit = this.sizeBytes): AsyncGenerator<{ batch: StoredBatch; bytes: Buffer }> {
+    return batchesIn(this.fh, this.logFile, limit);
   }
 
   /** The whole bytes of a batch found by a header scan. */
@@ -566,23 +406,10 @@ export class LogSegment {
     return (await stat(this.logFile)).mtimeMs;
   }
 
-  /**
-   * Renames the segment's three files to carry `suffix` (missing index files are skipped: they are rebuilt
-   * from the .log). The .log goes last, so whoever sees `<base>.log<suffix>` sees a finished rename; the
-   * caller fsyncs the directory. The open file handle keeps working across renames.
-   */
+  /** Renames the segment's three files to carry `suffix` (see SegmentFile.changeSuffix). */
   async changeSuffix(suffix: SegmentFileSuffix): Promise<void> {
-    if (suffix === this.suffix) return;
-    const from = [this.indexFile, this.timeIndexFile, this.logFile];
-    this.suffix = suffix;
-    const to = [this.indexFile, this.timeIndexFile, this.logFile];
-    for (let i = 0; i < from.length; i++) {
-      try {
-        await rename(from[i]!, to[i]!);
-      } catch (err) {
-        if (i === from.length - 1 || (err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
-    }
+    if (suffix === this.file.suffix) return;
+    await this.file.changeSuffix(suffix);
     this.offsetIndex.file = this.indexFile;
     this.timeIndex.file = this.timeIndexFile;
   }
@@ -595,34 +422,31 @@ export class LogSegment {
 
   /** Pins the segment for a read; false once it has been closed (the reader must look again). */
   retain(): boolean {
-    if (this.closed) return false;
-    this.refs++;
-    return true;
+    return this.file.retain();
   }
 
   release(): void {
-    this.refs--;
-    if (this.refs === 0) for (const w of this.idleWaiters.splice(0)) w();
+    this.file.release();
   }
 
   /** Closes the file once no read holds the segment. */
-  async closeWhenIdle(): Promise<void> {
-    while (this.refs > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
-    await this.close();
+  closeWhenIdle(): Promise<void> {
+    return this.file.closeWhenIdle();
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await this.fh.close();
+  close(): Promise<void> {
+    return this.file.close();
   }
 
   /** Closes the file and removes the segment's three files. */
   async deleteFiles(): Promise<void> {
     this.detach();
     await this.close().catch(() => undefined);
-    await unlinkIfExists(this.logFile);
-    await unlinkIfExists(this.indexFile);
-    await unlinkIfExists(this.timeIndexFile);
+    await this.unlinkFiles();
+  }
+
+  /** Removes the segment's three files (with their current suffix); missing ones are skipped. */
+  unlinkFiles(): Promise<void> {
+    return this.file.unlink();
   }
 }

@@ -19,9 +19,10 @@
  * 4. Each group is written as `<base>.log.cleaned`, fsynced and swapped in by `PartitionLog.swapSegments`.
  */
 import { NEVER } from '../log-config.js';
-import { LogSegment, SegmentGoneError } from '../log-segment.js';
+import { LogSegment, pinned } from '../log-segment.js';
 import { SILENT_LOGGER, type StorageLogger } from '../logger.js';
 import type { PartitionLog, SwapStep } from '../partition-log.js';
+import { INT32_MAX } from '../segment-scan.js';
 import { OffsetMap } from './offset-map.js';
 import { batchFacts, readRawRecords, rebuildBatch, type RawRecord } from './record-rewriter.js';
 
@@ -74,17 +75,7 @@ export interface CleanResult {
   stats: CleanableStats;
 }
 
-const INT32_MAX = 0x7fffffff;
 const WRITE_CHUNK_BYTES = 1024 * 1024;
-
-async function pinned<T>(seg: LogSegment, fn: () => Promise<T>): Promise<T> {
-  if (!seg.retain()) throw new SegmentGoneError(seg.baseOffset);
-  try {
-    return await fn();
-  } finally {
-    seg.release();
-  }
-}
 
 /** Step 1: where the dirty section starts and ends, and whether the log is worth cleaning. */
 export async function cleanableStats(
