@@ -22,6 +22,8 @@ export interface BenchBroker {
   readyMs: number;
   /** Resident set size of the broker process now (Linux /proc). */
   rssBytes(): number;
+  /** CPU seconds (user + system) the broker process has used so far (Linux /proc). */
+  cpuSeconds(): number;
   stop(): Promise<void>;
 }
 
@@ -29,11 +31,20 @@ export interface BrokerProcessOptions {
   nodeArgs?: readonly string[];
   /** Reuse this data dir (kept on stop) instead of a fresh temporary one. */
   dataDir?: string;
+  /** Open-files limit for the broker (via prlimit), as operators raise it for Kafka. */
+  nofile?: number;
 }
 
 export function rssOf(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** utime + stime of a process in seconds (clock ticks of 100 Hz, as on Linux). */
+export function cpuOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 export async function startBrokerProcess(overrides: Record<string, string> = {}, options: BrokerProcessOptions = {}): Promise<BenchBroker> {
@@ -46,7 +57,8 @@ export async function startBrokerProcess(overrides: Record<string, string> = {},
   args.push(CLI, 'server', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`);
   for (const [k, v] of Object.entries(overrides)) args.push('--override', `${k}=${v}`);
   const started = process.hrtime.bigint();
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } });
+  const [cmd, argv] = options.nofile ? ['prlimit', [`--nofile=${options.nofile}:${options.nofile}`, process.execPath, ...args]] : [process.execPath, args];
+  const child: ChildProcess = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } });
   const { host, port } = await new Promise<{ host: string; port: number }>((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (d: Buffer) => {
@@ -65,6 +77,7 @@ export async function startBrokerProcess(overrides: Record<string, string> = {},
     dataDir: dir,
     readyMs,
     rssBytes: () => rssOf(child.pid!),
+    cpuSeconds: () => cpuOf(child.pid!),
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -35,6 +35,8 @@ export interface Row {
   recordsPerSec: number;
   mbPerSec: number;
   note?: string;
+  /** Broker CPU seconds (user + system) spent during this phase, per million records. */
+  brokerCpuSecPerMRecords?: number;
 }
 
 function row(system: string, role: Row['role'], records: number, recordBytes: number, seconds: number, note?: string): Row {
@@ -56,14 +58,18 @@ export async function runThroughput(spec: ThroughputSpec, args: BenchArgs): Prom
       { name: 'client', partitions, ...(topicConfigs ? { configs: topicConfigs } : {}) },
       { name: 'ceiling', partitions, ...(topicConfigs ? { configs: topicConfigs } : {}) },
     ]);
+    const cpu = (r: Row, before: number): Row => ({ ...r, brokerCpuSecPerMRecords: ((broker.cpuSeconds() - before) / r.records) * 1e6 });
+    let c0 = broker.cpuSeconds();
     const secs = await clientProduce(broker.bootstrap, 'client', records, values, { compression, batchSize });
-    rows.push(row('tributary Producer', 'produce', records, recordBytes, secs, `batchSize ${batchSize}, lingerMs 5, ${compression}`));
+    rows.push(cpu(row('tributary Producer', 'produce', records, recordBytes, secs, `batchSize ${batchSize}, lingerMs 5, ${compression}`), c0));
+    c0 = broker.cpuSeconds();
     if (!args.has('--no-ceiling')) {
       const c = await codecProduce(broker.host, broker.port, 'ceiling', partitions, records, values, { compression, batchBytes: batchSize, inFlight: 5, partitionsPerRequest: Math.min(partitions, 16) });
-      rows.push(row('broker ceiling (prebuilt batches)', 'produce', records, recordBytes, c, `${batchSize} B batches, ≤16 partitions/request, 5 in flight`));
+      rows.push(cpu(row('broker ceiling (prebuilt batches)', 'produce', records, recordBytes, c, `${batchSize} B batches, ≤16 partitions/request, 5 in flight`), c0));
     }
+    c0 = broker.cpuSeconds();
     const consumed = await fetchConsume(broker.host, broker.port, 'client', partitions, records);
-    rows.push(row('tributary fetch loop', 'consume', consumed.records, recordBytes, consumed.seconds, `${consumed.fetches} fetches, ${fmt(consumed.bytes / 1e6, 1)} MB on the wire`));
+    rows.push(cpu(row('tributary fetch loop', 'consume', consumed.records, recordBytes, consumed.seconds, `${consumed.fetches} fetches, ${fmt(consumed.bytes / 1e6, 1)} MB on the wire`), c0));
     if (args.has('--vs')) {
       await createTopics(broker.bootstrap, [
         { name: 'kafkajs', partitions },
@@ -105,8 +111,8 @@ async function runPeer(peer: Peer, records: number, recordBytes: number, values:
 function report(spec: ThroughputSpec, params: Record<string, unknown>, rows: Row[]): void {
   console.log(`${spec.workload}: ${spec.title}`);
   printTable(
-    ['system', 'role', 'records/s', 'MB/s', 'seconds', 'note'],
-    rows.map((r) => [r.system, r.role, fmt(r.recordsPerSec), fmt(r.mbPerSec, 1), r.seconds.toFixed(2), r.note ?? '']),
+    ['system', 'role', 'records/s', 'MB/s', 'seconds', 'broker CPU s/M rec', 'note'],
+    rows.map((r) => [r.system, r.role, fmt(r.recordsPerSec), fmt(r.mbPerSec, 1), r.seconds.toFixed(2), r.brokerCpuSecPerMRecords === undefined ? '' : r.brokerCpuSecPerMRecords.toFixed(2), r.note ?? '']),
   );
   const isPeer = (r: Row): boolean => !r.system.startsWith('tributary') && !r.system.startsWith('broker') && !r.system.includes('→ Tributary') && Number.isFinite(r.recordsPerSec);
   for (const role of ['produce', 'consume'] as const) {

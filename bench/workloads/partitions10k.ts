@@ -20,13 +20,15 @@ const settle = (ms = 2000): Promise<void> => new Promise((r) => setTimeout(r, ms
 const fds = (pid: number): number => readdirSync(`/proc/${pid}/fd`).length;
 
 export async function run(args: BenchArgs): Promise<void> {
-  const partitions = args.number('--partitions', 10_000);
   const dataDir = await mkdtemp(join(tmpdir(), 'tributary-p10k-'));
+  const partitions = args.number('--partitions', 10_000);
+  const nofile = args.number('--nofile', 0);
+  const opts = { dataDir, ...(nofile > 0 ? { nofile } : {}) };
   const rows: Array<{ step: string; seconds: number; rssMiB: number; openFiles: number }> = [];
   const snap = (b: BenchBroker, step: string, seconds: number): void => void rows.push({ step, seconds, rssMiB: b.rssBytes() / 1048576, openFiles: fds(b.pid) });
   let perPartitionBytes = NaN;
   try {
-    let broker = await startBrokerProcess({}, { dataDir });
+    let broker = await startBrokerProcess({}, opts);
     await settle();
     snap(broker, 'started (empty)', broker.readyMs / 1000);
     const before = broker.rssBytes();
@@ -41,14 +43,14 @@ export async function run(args: BenchArgs): Promise<void> {
     const read = await fetchConsume(broker.host, broker.port, 'p10k', partitions, partitions * 15, { maxBytes: 1024 * 1024 * 1024 });
     snap(broker, `all read back (${read.fetches} fetches)`, read.seconds);
     await broker.stop();
-    broker = await startBrokerProcess({}, { dataDir });
+    broker = await startBrokerProcess({}, opts);
     await settle();
     snap(broker, 'restarted (clean shutdown)', broker.readyMs / 1000);
     await broker.stop();
   } finally {
     await rm(dataDir, { recursive: true, force: true });
   }
-  console.log(`partitions10k: ${fmt(partitions)} partitions in one topic, broker as a separate process; memory per partition ${fmt(perPartitionBytes / 1024, 1)} KiB`);
+  console.log(`partitions10k: ${fmt(partitions)} partitions in one topic, broker as a separate process (open files limit ${nofile || 'inherited'}); memory per partition ${fmt(perPartitionBytes / 1024, 1)} KiB`);
   printTable(['step', 'seconds', 'RSS MiB', 'open files'], rows.map((r) => [r.step, r.seconds.toFixed(3), fmt(r.rssMiB, 1), fmt(r.openFiles)]));
-  saveResults('partitions10k', { partitions }, rows, { perPartitionBytes });
+  saveResults('partitions10k', { partitions, nofile: nofile || 'inherited' }, rows, { perPartitionBytes });
 }
