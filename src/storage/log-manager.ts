@@ -1,30 +1,22 @@
 /**
  * The partition logs of one broker across its `log.dirs`. Discovers `<topic>-<partition>` directories at
- * open, places new partitions in the dir holding the fewest, keeps each dir's
- * `recovery-point-offset-checkpoint` (so an unclean restart recovers only what was not fsynced),
- * `log-start-offset-checkpoint` (DeleteRecords survives restarts) and `cleaner-offset-checkpoint` (where each
- * compacted log's dirty section starts), and each partition's `partition.metadata` (topic id).
- * Two background tasks: retention every log.retention.check.interval.ms, and the cleaner every
- * log.cleaner.backoff.ms for logs with `compact` in cleanup.policy. Each runs one log at a time.
+ * open (log-dirs.ts), places new partitions in the dir holding the fewest, and keeps each partition's
+ * `partition.metadata` (topic id). Each dir's offset checkpoints are written by LogCheckpoints
+ * (log-checkpoints.ts); the two background tasks, retention and the cleaner, are in log-schedulers.ts.
  */
-import { mkdir, readdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import {
-  CLEANER_OFFSET_CHECKPOINT_FILE,
-  LOG_START_OFFSET_CHECKPOINT_FILE,
-  RECOVERY_POINT_CHECKPOINT_FILE,
-  readOffsetCheckpoint,
-  writeOffsetCheckpoint,
-  type TopicPartitionOffset,
-} from './checkpoint-file.js';
-import { cleanLog } from './cleaner/log-cleaner.js';
-import { OffsetMap, OFFSET_MAP_SLOT_BYTES } from './cleaner/offset-map.js';
-import { hasCleanupPolicy, type LogConfig } from './log-config.js';
+import type { LogConfig } from './log-config.js';
+import { LogCheckpoints } from './log-checkpoints.js';
+import { discoverPartitionDirs, partitionKey as key, runLimited, validateTopicName, type HostedLog } from './log-dirs.js';
+import { CleanerScheduler, RetentionScheduler, type SchedulerHost } from './log-schedulers.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import { readMetaProperties, writeMetaProperties } from './meta-properties.js';
 import { PartitionLog } from './partition-log.js';
 import { isValidTopicId, readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
+
+export { parsePartitionDirName, validateTopicName, type HostedLog } from './log-dirs.js';
 
 export interface LogManagerOptions {
   /** log.flush.offset.checkpoint.interval.ms: how often recovery points are checkpointed; 0 = only at close. */
@@ -48,17 +40,6 @@ export interface LogManagerOptions {
   highWatermarkFor?: (topic: string, partition: number) => number | undefined;
 }
 
-export interface HostedLog {
-  topic: string;
-  partition: number;
-  /** The log dir (one of log.dirs) holding the partition. */
-  logDir: string;
-  /** The partition's own directory. */
-  dir: string;
-  topicId: string | undefined;
-  log: PartitionLog;
-}
-
 /** Resolves the config of a topic's logs found at open. */
 export type LogConfigResolver = (topic: string) => Partial<LogConfig>;
 
@@ -66,41 +47,9 @@ const DEFAULT_CHECKPOINT_INTERVAL_MS = 60000;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300000;
 const DEFAULT_CLEANER_BACKOFF_MS = 15000;
 const DEFAULT_DEDUPE_BUFFER_BYTES = 128 * 1024 * 1024;
-/** A record takes at least ~8 bytes of a batch, so a map of dirtyBytes/8 entries never needs a second pass. */
-const MIN_RECORD_BYTES = 8;
-const MIN_MAP_BYTES = 64 * 1024;
 const DEFAULT_OPEN_CONCURRENCY = 8;
 /** The KRaft metadata log lives in a log dir but is owned by the Raft layer, as in Kafka. */
 const DEFAULT_IGNORED_DIRS = ['__cluster_metadata-0'];
-const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
-const MAX_TOPIC_LENGTH = 249;
-
-/** Kafka's topic name rules; the name becomes a directory name, so this is also a path-safety check. */
-export function validateTopicName(topic: string): void {
-  if (topic.length === 0 || topic === '.' || topic === '..' || topic.length > MAX_TOPIC_LENGTH || !LEGAL_TOPIC.test(topic)) {
-    throw new KafkaError(
-      ErrorCode.INVALID_TOPIC_EXCEPTION,
-      `invalid topic name '${topic}': use 1-${MAX_TOPIC_LENGTH} of [a-zA-Z0-9._-], not '.' or '..'`,
-    );
-  }
-}
-
-/** `<topic>-<partition>` → parts; the partition follows the LAST '-'. Null for other names. */
-export function parsePartitionDirName(name: string): { topic: string; partition: number } | null {
-  const dash = name.lastIndexOf('-');
-  if (dash <= 0) return null;
-  const topic = name.slice(0, dash);
-  const digits = name.slice(dash + 1);
-  if (!/^\d{1,10}$/.test(digits)) return null;
-  const partition = Number(digits);
-  if (partition > 0x7fffffff || String(partition) !== digits) return null;
-  if (topic.length > MAX_TOPIC_LENGTH || topic === '.' || topic === '..' || !LEGAL_TOPIC.test(topic)) return null;
-  return { topic, partition };
-}
-
-function key(topic: string, partition: number): string {
-  return `${topic}-${partition}`;
-}
 
 export class LogManager {
   readonly logDirs: readonly string[];
@@ -108,14 +57,9 @@ export class LogManager {
   private readonly creating = new Map<string, Promise<PartitionLog>>();
   private readonly opts: Required<Omit<LogManagerOptions, 'clock' | 'highWatermarkFor'>> &
     Pick<LogManagerOptions, 'clock' | 'highWatermarkFor'>;
-  private checkpointTimer: NodeJS.Timeout | null = null;
-  private retentionTimer: NodeJS.Timeout | null = null;
-  private cleanerTimer: NodeJS.Timeout | null = null;
-  private checkpointing: Promise<void> = Promise.resolve();
-  private retentionRun: Promise<void> | null = null;
-  private cleanerRun: Promise<void> | null = null;
-  /** Cleaner state per partition: checkpoint (first dirty offset) and the earliest pending delete horizon. */
-  private readonly cleanerState = new Map<string, { firstDirtyOffset: number; earliestDeleteHorizonMs: number }>();
+  private readonly checkpoints: LogCheckpoints;
+  private readonly retention: RetentionScheduler;
+  private readonly cleaner: CleanerScheduler;
   private state: 'new' | 'open' | 'closed' = 'new';
 
   constructor(logDirs: readonly string[], private readonly logger: StorageLogger = SILENT_LOGGER, options: LogManagerOptions = {}) {
@@ -136,6 +80,25 @@ export class LogManager {
       cleanerLoadFactor: options.cleanerLoadFactor ?? 0.9,
       highWatermarkFor: options.highWatermarkFor,
     };
+    const host: SchedulerHost = {
+      logs: this.logs,
+      logger,
+      isOpen: () => this.state === 'open',
+      now: () => (this.opts.clock ?? Date.now)(),
+      highWatermark: (h) => this.opts.highWatermarkFor?.(h.topic, h.partition),
+    };
+    this.checkpoints = new LogCheckpoints(this.logDirs, this.logs, logger);
+    this.retention = new RetentionScheduler(host);
+    this.cleaner = new CleanerScheduler(
+      host,
+      {
+        enable: this.opts.cleanerEnable,
+        backoffMs: this.opts.cleanerBackoffMs,
+        dedupeBufferBytes: this.opts.cleanerDedupeBufferBytes,
+        loadFactor: this.opts.cleanerLoadFactor,
+      },
+      () => this.checkpointCleanerOffsets(),
+    );
   }
 
   /**
@@ -148,47 +111,31 @@ export class LogManager {
     const jobs: Array<() => Promise<void>> = [];
     const seen = new Map<string, string>();
     for (const logDir of this.logDirs) {
-      await mkdir(logDir, { recursive: true });
-      const recoveryPoints = await this.readCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT_FILE);
-      const logStartOffsets = await this.readCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT_FILE);
-      const cleanerOffsets = await this.readCheckpoint(logDir, CLEANER_OFFSET_CHECKPOINT_FILE);
-      for (const entry of await readdir(logDir, { withFileTypes: true })) {
-        if (!entry.isDirectory()) continue;
-        const dir = path.join(logDir, entry.name);
-        if (entry.name.endsWith('-delete')) {
-          this.logger.info({ dir }, 'removing partially deleted log');
-          await rm(dir, { recursive: true, force: true });
-          continue;
-        }
-        if (this.opts.ignoredDirNames.includes(entry.name)) continue;
-        const tp = parsePartitionDirName(entry.name);
-        if (tp === null) {
-          this.logger.debug({ dir }, 'ignoring directory that is not a partition log');
-          continue;
-        }
-        const k = key(tp.topic, tp.partition);
+      const found = await discoverPartitionDirs(logDir, this.opts.ignoredDirNames, this.logger);
+      const checkpoints = await this.checkpoints.read(logDir);
+      for (const { topic, partition, dir } of found) {
+        const k = key(topic, partition);
         const other = seen.get(k);
         if (other !== undefined) {
           throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${k} exists in two log dirs: ${other} and ${logDir}; remove one`);
         }
         seen.set(k, logDir);
         jobs.push(async () => {
-          const log = await PartitionLog.open(dir, configFor(tp.topic), this.logger, {
-            recoveryPoint: recoveryPoints.get(k),
-            logStartOffset: logStartOffsets.get(k),
+          const log = await PartitionLog.open(dir, configFor(topic), this.logger, {
+            recoveryPoint: checkpoints.recoveryPoints.get(k),
+            logStartOffset: checkpoints.logStartOffsets.get(k),
             clock: this.opts.clock,
             onLogStartOffsetChange: () => this.checkpointLogStartOffsets(logDir),
           });
-          const cleaned = cleanerOffsets.get(k);
-          // After a restart the delete horizons of cleaned tombstones are unknown: one clean finds them again.
-          if (cleaned !== undefined) this.cleanerState.set(k, { firstDirtyOffset: cleaned, earliestDeleteHorizonMs: 0 });
+          const cleaned = checkpoints.cleanerOffsets.get(k);
+          if (cleaned !== undefined) this.cleaner.restore(k, cleaned);
           let topicId: string | undefined;
           try {
             topicId = (await readPartitionMetadata(dir)) ?? undefined;
           } catch (err) {
             this.logger.warn({ dir, err }, 'ignoring unreadable partition.metadata');
           }
-          this.logs.set(k, { topic: tp.topic, partition: tp.partition, logDir, dir, topicId, log });
+          this.logs.set(k, { topic, partition, logDir, dir, topicId, log });
         });
       }
     }
@@ -201,85 +148,19 @@ export class LogManager {
     }
     this.state = 'open';
     this.logger.info({ logDirs: this.logDirs, partitions: this.logs.size }, 'log manager opened');
-    if (this.opts.recoveryCheckpointIntervalMs > 0) {
-      this.checkpointTimer = setInterval(() => {
-        this.checkpointRecoveryPoints().catch((err: unknown) =>
-          this.logger.error({ err }, 'writing recovery-point checkpoints failed'),
-        );
-      }, this.opts.recoveryCheckpointIntervalMs);
-      this.checkpointTimer.unref();
-    }
-    if (this.opts.retentionCheckIntervalMs > 0) {
-      this.retentionTimer = setInterval(() => {
-        this.runRetention().catch((err: unknown) => this.logger.error({ err }, 'retention check failed'));
-      }, this.opts.retentionCheckIntervalMs);
-      this.retentionTimer.unref();
-    }
-    if (this.opts.cleanerEnable) this.scheduleCleaner();
+    if (this.opts.recoveryCheckpointIntervalMs > 0) this.checkpoints.start(this.opts.recoveryCheckpointIntervalMs);
+    if (this.opts.retentionCheckIntervalMs > 0) this.retention.start(this.opts.retentionCheckIntervalMs);
+    if (this.opts.cleanerEnable) this.cleaner.schedule();
   }
 
-  /**
-   * Reads one of a log dir's offset checkpoints. An unreadable one is ignored: without recovery points every
-   * unclean log is recovered from its first segment (slower, never wrong); without log start offsets a
-   * DeleteRecords inside a segment is forgotten; without cleaner offsets the next clean starts at the log start.
-   */
-  private async readCheckpoint(logDir: string, file: string): Promise<Map<string, number>> {
-    const points = new Map<string, number>();
-    try {
-      for (const e of await readOffsetCheckpoint(path.join(logDir, file))) points.set(key(e.topic, e.partition), e.offset);
-    } catch (err) {
-      this.logger.warn({ logDir, file, err }, 'ignoring unreadable checkpoint');
-    }
-    return points;
-  }
-
-  // ---------------------------------------------------------------- retention
+  // ---------------------------------------------------------------- background tasks
 
   /**
    * One retention round (what the timer runs): `applyRetention` on every log, in turn; logs without 'delete' in
    * cleanup.policy only lose segments below their log start offset. Resolves to the number of segments deleted.
    */
-  async runRetention(nowMs?: number): Promise<number> {
-    while (this.retentionRun !== null) await this.retentionRun.catch(() => undefined);
-    let deleted = 0;
-    const run = (async () => {
-      for (const h of [...this.logs.values()]) {
-        if (this.state !== 'open') return;
-        try {
-          deleted += await h.log.applyRetention(nowMs ?? this.now(), { highWatermark: this.highWatermark(h) });
-        } catch (err) {
-          this.logger.warn({ dir: h.dir, err }, 'retention of a log failed');
-        }
-      }
-    })();
-    this.retentionRun = run;
-    try {
-      await run;
-    } finally {
-      this.retentionRun = null;
-    }
-    return deleted;
-  }
-
-  private now(): number {
-    return (this.opts.clock ?? Date.now)();
-  }
-
-  private highWatermark(h: HostedLog): number | undefined {
-    return this.opts.highWatermarkFor?.(h.topic, h.partition);
-  }
-
-  // ---------------------------------------------------------------- cleaner
-
-  private scheduleCleaner(): void {
-    if (this.state !== 'open' || !this.opts.cleanerEnable) return;
-    this.cleanerTimer = setTimeout(() => {
-      this.cleanerTimer = null;
-      this.runCleaner()
-        .catch((err: unknown) => this.logger.error({ err }, 'log cleaner round failed'))
-        .finally(() => this.scheduleCleaner());
-    }, this.opts.cleanerBackoffMs);
-    this.cleanerTimer.unref();
+  runRetention(nowMs?: number): Promise<number> {
+    return this.retention.runOnce(nowMs);
   }
 
   /**
@@ -287,54 +168,33 @@ export class LogManager {
    * that is eligible (dirty ratio, max.compaction.lag.ms, a due delete horizon), then writes the
    * cleaner-offset-checkpoint. `force` ignores the dirty ratio. Resolves to the number of logs cleaned.
    */
-  async runCleaner(opts: { nowMs?: number; force?: boolean } = {}): Promise<number> {
-    while (this.cleanerRun !== null) await this.cleanerRun.catch(() => undefined);
-    let cleaned = 0;
-    const run = (async () => {
-      for (const h of [...this.logs.values()]) {
-        if (this.state !== 'open') return;
-        if (!hasCleanupPolicy(h.log.config, 'compact')) continue;
-        const k = key(h.topic, h.partition);
-        const prior = this.cleanerState.get(k);
-        try {
-          const result = await cleanLog(h.log, {
-            offsetMap: this.offsetMapFor(h.log),
-            nowMs: opts.nowMs ?? this.now(),
-            firstDirtyOffset: prior?.firstDirtyOffset,
-            earliestDeleteHorizonMs: prior?.earliestDeleteHorizonMs,
-            highWatermark: this.highWatermark(h),
-            force: opts.force,
-            shouldStop: () => this.state !== 'open',
-            logger: this.logger,
-          });
-          this.cleanerState.set(k, {
-            firstDirtyOffset: result.firstDirtyOffset,
-            earliestDeleteHorizonMs: result.cleaned ? result.earliestDeleteHorizonMs : (prior?.earliestDeleteHorizonMs ?? Infinity),
-          });
-          if (result.cleaned) cleaned++;
-        } catch (err) {
-          if (this.state === 'open' && this.logs.get(k) === h) this.logger.warn({ dir: h.dir, err }, 'cleaning a log failed');
-        }
-      }
-    })();
-    this.cleanerRun = run;
-    try {
-      await run;
-    } finally {
-      this.cleanerRun = null;
-    }
-    if (cleaned > 0 && this.state === 'open') await this.checkpointCleanerOffsets();
-    return cleaned;
+  runCleaner(opts: { nowMs?: number; force?: boolean } = {}): Promise<number> {
+    return this.cleaner.runOnce(opts);
   }
 
-  /** A map sized for the log's inactive bytes (never more than log.cleaner.dedupe.buffer.size). */
-  private offsetMapFor(log: PartitionLog): OffsetMap {
-    const bytes = Math.min(
-      this.opts.cleanerDedupeBufferBytes,
-      Math.max(MIN_MAP_BYTES, Math.ceil((log.sizeBytes / MIN_RECORD_BYTES) * OFFSET_MAP_SLOT_BYTES)),
-    );
-    return new OffsetMap(bytes, this.opts.cleanerLoadFactor);
+  /**
+   * Writes each log dir's recovery-point-offset-checkpoint from the logs' current recovery points, and the
+   * log-start-offset-checkpoint with it.
+   */
+  checkpointRecoveryPoints(): Promise<void> {
+    return this.checkpoints.recoveryPoints();
   }
+
+  /**
+   * Writes the log-start-offset-checkpoint of `logDir` (all dirs when omitted). Kafka lists only logs whose
+   * start offset is past their first segment's base (a DeleteRecords inside a segment): the others' start
+   * offset is read from their files.
+   */
+  checkpointLogStartOffsets(logDir?: string): Promise<void> {
+    return this.checkpoints.logStartOffsets(logDir);
+  }
+
+  /** Writes each log dir's cleaner-offset-checkpoint (first dirty offset of every compacted log cleaned so far). */
+  checkpointCleanerOffsets(): Promise<void> {
+    return this.checkpoints.cleanerOffsets((h) => this.cleaner.firstDirtyOffset(h));
+  }
+
+  // ---------------------------------------------------------------- partitions
 
   private ensureOpen(): void {
     if (this.state !== 'open') throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `log manager is ${this.state}`);
@@ -434,65 +294,9 @@ export class LogManager {
     const hosted = this.logs.get(k);
     if (hosted === undefined) return false;
     this.logs.delete(k);
-    this.cleanerState.delete(k);
+    this.cleaner.forget(k);
     await hosted.log.delete();
     return true;
-  }
-
-  /**
-   * Writes each log dir's recovery-point-offset-checkpoint from the logs' current recovery points, and the
-   * log-start-offset-checkpoint with it.
-   */
-  checkpointRecoveryPoints(): Promise<void> {
-    return this.serialized(async () => {
-      for (const logDir of this.logDirs) {
-        await this.writeCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT_FILE, (h) => h.log.recoveryPoint);
-        await this.writeLogStartOffsets(logDir);
-      }
-    });
-  }
-
-  /**
-   * Writes the log-start-offset-checkpoint of `logDir` (all dirs when omitted). Kafka lists only logs whose
-   * start offset is past their first segment's base (a DeleteRecords inside a segment): the others' start
-   * offset is read from their files.
-   */
-  checkpointLogStartOffsets(logDir?: string): Promise<void> {
-    return this.serialized(async () => {
-      for (const d of logDir === undefined ? this.logDirs : [logDir]) await this.writeLogStartOffsets(d);
-    });
-  }
-
-  private writeLogStartOffsets(logDir: string): Promise<void> {
-    return this.writeCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT_FILE, (h) =>
-      h.log.logStartOffset > h.log.segmentBaseOffsets[0]! ? h.log.logStartOffset : null,
-    );
-  }
-
-  /** Writes each log dir's cleaner-offset-checkpoint (first dirty offset of every compacted log cleaned so far). */
-  checkpointCleanerOffsets(): Promise<void> {
-    return this.serialized(async () => {
-      for (const logDir of this.logDirs) {
-        await this.writeCheckpoint(logDir, CLEANER_OFFSET_CHECKPOINT_FILE, (h) => {
-          return this.cleanerState.get(key(h.topic, h.partition))?.firstDirtyOffset ?? null;
-        });
-      }
-    });
-  }
-
-  private async writeCheckpoint(logDir: string, file: string, offsetOf: (h: HostedLog) => number | null): Promise<void> {
-    const entries: TopicPartitionOffset[] = [];
-    for (const h of this.logs.values()) {
-      const offset = h.logDir === logDir ? offsetOf(h) : null;
-      if (offset !== null) entries.push({ topic: h.topic, partition: h.partition, offset });
-    }
-    await writeOffsetCheckpoint(path.join(logDir, file), entries);
-  }
-
-  /** Checkpoint writes run one at a time (they replace the same files). */
-  private serialized(fn: () => Promise<void>): Promise<void> {
-    this.checkpointing = this.checkpointing.catch(() => undefined).then(fn);
-    return this.checkpointing;
   }
 
   /** Hook for the broker: the meta.properties of every log dir (null where missing). */
@@ -518,14 +322,13 @@ export class LogManager {
     if (this.state === 'closed') return;
     const wasOpen = this.state === 'open';
     this.state = 'closed';
-    if (this.checkpointTimer !== null) clearInterval(this.checkpointTimer);
-    if (this.retentionTimer !== null) clearInterval(this.retentionTimer);
-    if (this.cleanerTimer !== null) clearTimeout(this.cleanerTimer);
-    this.checkpointTimer = this.retentionTimer = this.cleanerTimer = null;
+    this.checkpoints.stop();
+    this.retention.stop();
+    this.cleaner.stop();
     await Promise.all([...this.creating.values()].map((p) => p.catch(() => undefined)));
     // The cleaner checks the state between segments; retention finishes its current log.
-    await this.cleanerRun?.catch(() => undefined);
-    await this.retentionRun?.catch(() => undefined);
+    await this.cleaner.idle();
+    await this.retention.idle();
     const results = await Promise.allSettled([...this.logs.values()].map((h) => h.log.close()));
     if (wasOpen) {
       await this.checkpointRecoveryPoints();
@@ -536,22 +339,4 @@ export class LogManager {
     if (failed !== undefined) throw failed.reason;
     this.logger.info({ logDirs: this.logDirs }, 'log manager closed');
   }
-}
-
-/** Runs `jobs` with at most `limit` in flight; rejects with the first failure after all started ones settle. */
-async function runLimited(jobs: Array<() => Promise<void>>, limit: number): Promise<void> {
-  let next = 0;
-  let firstError: unknown = null;
-  const worker = async (): Promise<void> => {
-    while (next < jobs.length && firstError === null) {
-      const job = jobs[next++]!;
-      try {
-        await job();
-      } catch (err) {
-        firstError ??= err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, jobs.length) }, worker));
-  if (firstError !== null) throw firstError;
 }
