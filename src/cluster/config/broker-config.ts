@@ -416,17 +416,17 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', 'How often high watermarks are checkpointed to disk.'),
 
   // Group coordinator
-  d('group.initial.rebalance.delay.ms', 'int', '3000', 'How long a new group waits for more members before its first rebalance.'),
-  d('group.min.session.timeout.ms', 'int', '6000', 'Shortest session timeout a consumer may ask for.'),
-  d('group.max.session.timeout.ms', 'int', '1800000', 'Longest session timeout a consumer may ask for.'),
-  d('group.max.size', 'int', INT_MAX, 'Most members in one consumer group.', { validator: atLeast(1) }),
-  d('offsets.topic.num.partitions', 'int', '50', 'Partitions of __consumer_offsets (fixed once created).', { validator: atLeast(1) }),
-  d('offsets.topic.replication.factor', 'short', '3', 'Replication factor of __consumer_offsets; a single-node cluster needs 1.', { validator: atLeast(1) }),
-  d('offsets.topic.segment.bytes', 'int', '104857600', 'Segment size of __consumer_offsets.', { validator: atLeast(1) }),
-  d('offsets.retention.minutes', 'int', '10080', 'Committed offsets of an empty group are dropped after this long.', { validator: atLeast(1) }),
-  d('offsets.retention.check.interval.ms', 'long', '600000', 'How often stale offsets are looked for.', { validator: atLeast(1) }),
+  d('group.initial.rebalance.delay.ms', 'int', '3000', 'How long a new group waits for more members before its first rebalance.', HONOURED),
+  d('group.min.session.timeout.ms', 'int', '6000', 'Shortest session timeout a consumer may ask for.', HONOURED),
+  d('group.max.session.timeout.ms', 'int', '1800000', 'Longest session timeout a consumer may ask for.', HONOURED),
+  d('group.max.size', 'int', INT_MAX, 'Most members in one consumer group.', { validator: atLeast(1), honoured: true }),
+  d('offsets.topic.num.partitions', 'int', '50', 'Partitions of __consumer_offsets (fixed once created).', { validator: atLeast(1), honoured: true }),
+  d('offsets.topic.replication.factor', 'short', '3', 'Replication factor of __consumer_offsets, capped at the number of live brokers.', { validator: atLeast(1), honoured: true }),
+  d('offsets.topic.segment.bytes', 'int', '104857600', 'Segment size of __consumer_offsets.', { validator: atLeast(1), honoured: true }),
+  d('offsets.retention.minutes', 'int', '10080', 'Committed offsets of an empty group are dropped after this long.', { validator: atLeast(1), honoured: true }),
+  d('offsets.retention.check.interval.ms', 'long', '600000', 'How often stale offsets are looked for.', { validator: atLeast(1), honoured: true }),
   d('offsets.commit.timeout.ms', 'int', '5000', 'How long an offset commit waits for replication.', { validator: atLeast(1) }),
-  d('offset.metadata.max.bytes', 'int', '4096', 'Largest metadata string of a committed offset.'),
+  d('offset.metadata.max.bytes', 'int', '4096', 'Largest metadata string of a committed offset.', HONOURED),
 
   // Transaction coordinator
   d('transaction.state.log.num.partitions', 'int', '50', 'Partitions of __transaction_state (fixed once created).', { validator: atLeast(1) }),
