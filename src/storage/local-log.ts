@@ -9,8 +9,8 @@ import { rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CLEAN_SHUTDOWN_FILE, atomicWriteFile, fsyncDir } from './fs-util.js';
-import type { ResolvedLogConfig } from './log-config.js';
-import { LogSegment, segmentConfigFor } from './log-segment.js';
+import { segmentConfigFor, type ResolvedLogConfig } from './log-config.js';
+import { LogSegment } from './log-segment.js';
 import type { StorageLogger } from './logger.js';
 
 export type LogState = 'open' | 'closing' | 'closed' | 'deleted';

@@ -190,3 +190,20 @@ export function timestampBounds(c: ResolvedLogConfig): { beforeMaxMs: number; af
 export function hasCleanupPolicy(c: Pick<ResolvedLogConfig, 'cleanupPolicy'>, p: CleanupPolicy): boolean {
   return c.cleanupPolicy.includes(p);
 }
+
+/** What a segment needs of its log's config (fixed when the segment is created). */
+export interface SegmentConfig {
+  indexIntervalBytes: number;
+  segmentIndexBytes: number;
+  /** preallocate: size the new .log at this many bytes up front (0 = no); trimmed when the segment rolls. */
+  preallocateBytes?: number;
+}
+
+/** The segment settings a log's config implies for new segments. */
+export function segmentConfigFor(cfg: ResolvedLogConfig): SegmentConfig {
+  return {
+    indexIntervalBytes: cfg.indexIntervalBytes,
+    segmentIndexBytes: cfg.segmentIndexBytes,
+    preallocateBytes: cfg.preallocate ? cfg.segmentBytes : 0,
+  };
+}

@@ -18,8 +18,8 @@
 import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { BatchHeaderReader } from './batch-reader.js';
-import type { ResolvedLogConfig } from './log-config.js';
-import { LogSegment, segmentConfigFor } from './log-segment.js';
+import { segmentConfigFor, type ResolvedLogConfig } from './log-config.js';
+import { LogSegment } from './log-segment.js';
 import type { StorageLogger } from './logger.js';
 import {
   CLEAN_SHUTDOWN_FILE,

@@ -3,37 +3,20 @@
  * A segment never decodes records; it appends whole batches, keeps its indexes, and finds byte positions by
  * offset or timestamp. Only the owning PartitionLog calls it, and never two writes at once.
  */
-import { open, stat, type FileHandle } from 'node:fs/promises';
-import { constants } from 'node:fs';
-import path from 'node:path';
-import { BatchHeaderReader, type StoredBatch } from './batch-reader.js';
-import { LOG_FILE_SUFFIX, offsetFileName, readAt, writeFully } from './fs-util.js';
-import type { ResolvedLogConfig } from './log-config.js';
+import { stat, type FileHandle } from 'node:fs/promises';
+import type { StoredBatch } from './batch-reader.js';
+import { readAt, writeFully } from './fs-util.js';
+import type { SegmentConfig } from './log-config.js';
 import { OffsetIndex } from './offset-index.js';
 import { findRecord, type RecordTimestamp } from './record-timestamps.js';
-import { batchesIn, readBatches, type SegmentRead } from './segment-read.js';
+import { batchesIn, findTimestampFrom, firstBatchReaching, readBatches, type SegmentRead } from './segment-read.js';
 import { SegmentFile, type SegmentFileSuffix } from './segment-file.js';
 import { INT32_MAX, emptyTailState, scanTail, scanValidPrefix, type TailState } from './segment-scan.js';
 import { TimeIndex } from './time-index.js';
 
 export type { SegmentRead } from './segment-read.js';
+export { segmentConfigFor, type SegmentConfig } from './log-config.js';
 export { SegmentGoneError, pinned, type SegmentFileSuffix } from './segment-file.js';
-
-export interface SegmentConfig {
-  indexIntervalBytes: number;
-  segmentIndexBytes: number;
-  /** preallocate: size the new .log at this many bytes up front (0 = no); trimmed when the segment rolls. */
-  preallocateBytes?: number;
-}
-
-/** The segment settings a log's config implies for new segments. */
-export function segmentConfigFor(cfg: ResolvedLogConfig): SegmentConfig {
-  return {
-    indexIntervalBytes: cfg.indexIntervalBytes,
-    segmentIndexBytes: cfg.segmentIndexBytes,
-    preallocateBytes: cfg.preallocate ? cfg.segmentBytes : 0,
-  };
-}
 
 /** A batch about to be appended: its size, last offset and max timestamp (already final). */
 export interface AppendedBatch {
@@ -71,19 +54,21 @@ export class LogSegment {
   private preallocated = false;
   private readonly file: SegmentFile;
 
+  private readonly fh: FileHandle;
+
   private constructor(
     readonly dir: string,
     readonly baseOffset: number,
-    private readonly fh: FileHandle,
+    file: SegmentFile,
     sizeBytes: number,
     private readonly config: SegmentConfig,
     nowMs: number,
-    suffix: SegmentFileSuffix,
   ) {
+    this.file = file;
+    this.fh = file.fh;
     this.sizeBytes = sizeBytes;
     this.nextOffset = baseOffset;
     this.createdMs = nowMs;
-    this.file = new SegmentFile(dir, baseOffset, fh, suffix);
     this.offsetIndex = new OffsetIndex(this.indexFile, baseOffset, config.segmentIndexBytes);
     this.timeIndex = new TimeIndex(this.timeIndexFile, baseOffset, config.segmentIndexBytes);
   }
@@ -115,22 +100,18 @@ export class LogSegment {
     nowMs: number,
     suffix: SegmentFileSuffix = '',
   ): Promise<LogSegment> {
-    const file = path.join(dir, offsetFileName(baseOffset, LOG_FILE_SUFFIX) + suffix);
-    const fh = await open(file, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
-    const seg = new LogSegment(dir, baseOffset, fh, 0, config, nowMs, suffix);
+    const prealloc = config.preallocateBytes ?? 0;
+    const file = await SegmentFile.create(dir, baseOffset, suffix, prealloc);
+    const seg = new LogSegment(dir, baseOffset, file, 0, config, nowMs);
     seg.loading = Promise.resolve();
+    // Kafka's preallocate: the file got its final size (sparse on most file systems); `sizeBytes` tracks the
+    // data, recovery stops at the zeros, and roll/close trim the rest.
+    seg.preallocated = prealloc > 0;
     try {
-      const prealloc = config.preallocateBytes ?? 0;
-      if (prealloc > 0) {
-        // Kafka's preallocate: the file gets its final size now (sparse on most file systems); `sizeBytes`
-        // tracks the data, recovery stops at the zeros, and roll/close trim the rest.
-        await fh.truncate(prealloc);
-        seg.preallocated = true;
-      }
       await seg.offsetIndex.persist(false);
       await seg.timeIndex.persist(false);
     } catch (err) {
-      await fh.close().catch(() => undefined);
+      await file.close().catch(() => undefined);
       throw err;
     }
     return seg;
@@ -138,15 +119,8 @@ export class LogSegment {
 
   /** Opens an existing segment; indexes are loaded later (`ensureLoaded`) or rebuilt by `recover`. */
   static async open(dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
-    const file = path.join(dir, offsetFileName(baseOffset, LOG_FILE_SUFFIX));
-    const fh = await open(file, constants.O_RDWR);
-    try {
-      const { size } = await fh.stat();
-      return new LogSegment(dir, baseOffset, fh, size, config, nowMs, '');
-    } catch (err) {
-      await fh.close();
-      throw err;
-    }
+    const { file, sizeBytes } = await SegmentFile.open(dir, baseOffset);
+    return new LogSegment(dir, baseOffset, file, sizeBytes, config, nowMs);
   }
 
   get isLoaded(): boolean {
@@ -294,15 +268,7 @@ export class LogSegment {
   async truncateTo(offset: number): Promise<number> {
     await this.ensureLoaded();
     const from = this.offsetIndex.lookup(offset).position;
-    const reader = new BatchHeaderReader(this.fh, from, this.sizeBytes);
-    let b: StoredBatch | null;
-    let cut: StoredBatch | null = null;
-    while ((b = await reader.next()) !== null) {
-      if (b.lastOffset >= offset) {
-        cut = b;
-        break;
-      }
-    }
+    const cut = await firstBatchReaching(this.fh, from, this.sizeBytes, offset);
     if (cut === null) return this.nextOffset;
     this.offsetIndex.truncateToPosition(cut.position);
     this.timeIndex.truncateTo(cut.baseOffset);
@@ -324,12 +290,7 @@ export class LogSegment {
   async findBatch(target: number, limit: number): Promise<StoredBatch | null> {
     await this.ensureLoaded();
     const start = this.offsetIndex.lookup(target).position;
-    const reader = new BatchHeaderReader(this.fh, Math.min(start, limit), limit);
-    let b: StoredBatch | null;
-    while ((b = await reader.next()) !== null) {
-      if (b.lastOffset >= target) return b;
-    }
-    return null;
+    return firstBatchReaching(this.fh, Math.min(start, limit), limit, target);
   }
 
   /**
@@ -363,18 +324,7 @@ export class LogSegment {
     if (this.maxTimestamp < timestamp) return null;
     const fromOffset = Math.max(this.timeIndex.lookup(timestamp).offset, minOffset);
     const start = this.offsetIndex.lookup(fromOffset).position;
-    const reader = new BatchHeaderReader(this.fh, Math.min(start, limit), limit);
-    let b: StoredBatch | null;
-    while ((b = await reader.next()) !== null) {
-      if (b.lastOffset >= maxOffset) return null;
-      if (b.lastOffset < minOffset) continue;
-      if (b.maxTimestamp >= timestamp) {
-        const exact = findRecord(b, await this.readBatch(b), (t) => t >= timestamp, minOffset);
-        if (exact === null) continue;
-        return exact ?? { offset: Math.max(b.baseOffset, minOffset), timestamp: b.maxTimestamp };
-      }
-    }
-    return null;
+    return findTimestampFrom(this.fh, Math.min(start, limit), limit, timestamp, maxOffset, minOffset);
   }
 
   /**

@@ -13,12 +13,20 @@
  * part that does the work; the shared state (segments, offsets) is a LocalLog.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import { NEVER, resolveLogConfig, timestampBounds, type LogConfig, type ResolvedLogConfig } from './log-config.js';
+import {
+  NEVER,
+  resolveLogConfig,
+  segmentConfigFor,
+  timestampBounds,
+  type LogConfig,
+  type ResolvedLogConfig,
+  type SegmentConfig,
+} from './log-config.js';
 import { loadLog } from './log-recovery.js';
 import { LocalLog } from './local-log.js';
 import { LogReader } from './log-reader.js';
 import { deleteOldSegments, deleteRecordsBefore } from './log-retention.js';
-import { segmentConfigFor, type LogSegment, type SegmentConfig } from './log-segment.js';
+import type { LogSegment } from './log-segment.js';
 import type { AppendOptions, AppendResult, ReadOptions, ReadResult, RetentionOptions, SwapStep } from './log-types.js';
 import { validateBatches } from './log-validator.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';

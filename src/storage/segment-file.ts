@@ -2,7 +2,8 @@
  * The open `.log` file of one segment and the names of its three files (`<base>.log|.index|.timeindex` plus a
  * suffix): renaming them together, pinning the file open while reads use it, closing and unlinking.
  */
-import { rename, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, rename, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, offsetFileName, unlinkIfExists } from './fs-util.js';
 
@@ -41,6 +42,34 @@ export class SegmentFile {
     readonly fh: FileHandle,
     private current: SegmentFileSuffix,
   ) {}
+
+  /**
+   * Creates `<base>.log<suffix>`, replacing any leftover file with that name, `preallocateBytes` long (sparse)
+   * when that is above 0.
+   */
+  static async create(dir: string, baseOffset: number, suffix: SegmentFileSuffix, preallocateBytes: number): Promise<SegmentFile> {
+    const file = path.join(dir, offsetFileName(baseOffset, LOG_FILE_SUFFIX) + suffix);
+    const fh = await open(file, constants.O_RDWR | constants.O_CREAT | constants.O_TRUNC, 0o644);
+    try {
+      if (preallocateBytes > 0) await fh.truncate(preallocateBytes);
+    } catch (err) {
+      await fh.close().catch(() => undefined);
+      throw err;
+    }
+    return new SegmentFile(dir, baseOffset, fh, suffix);
+  }
+
+  /** Opens the live `<base>.log` and reads its size. */
+  static async open(dir: string, baseOffset: number): Promise<{ file: SegmentFile; sizeBytes: number }> {
+    const fh = await open(path.join(dir, offsetFileName(baseOffset, LOG_FILE_SUFFIX)), constants.O_RDWR);
+    try {
+      const { size } = await fh.stat();
+      return { file: new SegmentFile(dir, baseOffset, fh, ''), sizeBytes: size };
+    } catch (err) {
+      await fh.close();
+      throw err;
+    }
+  }
 
   get suffix(): SegmentFileSuffix {
     return this.current;

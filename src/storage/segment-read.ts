@@ -1,6 +1,7 @@
 /**
- * Reading whole batches out of a segment's .log by byte position: the fetch path's bounded read
- * (`readBatches`) and the cleaner's sequential pass (`batchesIn`). Headers only; records are never decoded.
+ * Reading a segment's .log from a byte position (the caller finds it in the indexes): the fetch path's bounded
+ * read (`readBatches`), header walks to a batch by offset or timestamp, and the cleaner's sequential pass
+ * (`batchesIn`). Records are decoded only to answer a timestamp lookup exactly (record-timestamps.ts).
  */
 import type { FileHandle } from 'node:fs/promises';
 import {
@@ -10,8 +11,9 @@ import {
   RECORD_BATCH_OVERHEAD,
   readInt64,
 } from '../protocol/records/batch-header.js';
-import { FileWindow, parseBatchHeader, type StoredBatch } from './batch-reader.js';
+import { BatchHeaderReader, FileWindow, parseBatchHeader, type StoredBatch } from './batch-reader.js';
 import { readAt } from './fs-util.js';
+import { findRecord, type RecordTimestamp } from './record-timestamps.js';
 import { SCAN_CHUNK_BYTES } from './segment-scan.js';
 
 /** Bytes of header needed to know a batch's size and last offset. */
@@ -101,4 +103,41 @@ export async function* batchesIn(fh: FileHandle, file: string, limit: number): A
     yield { batch, bytes: whole.buf.subarray(whole.at, whole.at + batch.sizeBytes) };
     pos += batch.sizeBytes;
   }
+}
+
+/** The first batch in [from, limit) whose last offset is ≥ `target`, by a header walk; null when none. */
+export async function firstBatchReaching(fh: FileHandle, from: number, limit: number, target: number): Promise<StoredBatch | null> {
+  const reader = new BatchHeaderReader(fh, from, limit);
+  let b: StoredBatch | null;
+  while ((b = await reader.next()) !== null) {
+    if (b.lastOffset >= target) return b;
+  }
+  return null;
+}
+
+/**
+ * The earliest record with timestamp ≥ `timestamp` in the batches of [from, limit) that end at or past
+ * `minOffset` and below `maxOffset`, or null. For a batch whose records cannot be walked (compressed), the
+ * batch's base offset (at least `minOffset`) and maxTimestamp.
+ */
+export async function findTimestampFrom(
+  fh: FileHandle,
+  from: number,
+  limit: number,
+  timestamp: number,
+  maxOffset: number,
+  minOffset: number,
+): Promise<RecordTimestamp | null> {
+  const reader = new BatchHeaderReader(fh, from, limit);
+  let b: StoredBatch | null;
+  while ((b = await reader.next()) !== null) {
+    if (b.lastOffset >= maxOffset) return null;
+    if (b.lastOffset < minOffset) continue;
+    if (b.maxTimestamp >= timestamp) {
+      const exact = findRecord(b, await readAt(fh, b.position, b.sizeBytes), (t) => t >= timestamp, minOffset);
+      if (exact === null) continue;
+      return exact ?? { offset: Math.max(b.baseOffset, minOffset), timestamp: b.maxTimestamp };
+    }
+  }
+  return null;
 }
