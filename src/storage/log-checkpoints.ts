@@ -14,6 +14,7 @@ import {
   type TopicPartitionOffset,
 } from './checkpoint-file.js';
 import { partitionKey, type HostedLog } from './log-dirs.js';
+import { every } from './log-schedulers.js';
 import type { StorageLogger } from './logger.js';
 
 /** The offsets a log dir's checkpoints hold, by partition key. */
@@ -59,10 +60,7 @@ export class LogCheckpoints {
 
   /** Writes the recovery points every `intervalMs` until `stop`. */
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      this.recoveryPoints().catch((err: unknown) => this.logger.error({ err }, 'writing recovery-point checkpoints failed'));
-    }, intervalMs);
-    this.timer.unref();
+    this.timer = every(intervalMs, () => this.recoveryPoints(), this.logger, 'writing recovery-point checkpoints failed');
   }
 
   stop(): void {

@@ -24,6 +24,15 @@ export interface SchedulerHost {
 const MIN_RECORD_BYTES = 8;
 const MIN_MAP_BYTES = 64 * 1024;
 
+/** Runs `task` every `intervalMs` on an unref'd timer; a failure is logged as `failed`. */
+export function every(intervalMs: number, task: () => Promise<unknown>, logger: StorageLogger, failed: string): NodeJS.Timeout {
+  const timer = setInterval(() => {
+    task().catch((err: unknown) => logger.error({ err }, failed));
+  }, intervalMs);
+  timer.unref();
+  return timer;
+}
+
 /** Runs rounds one at a time. */
 class Rounds {
   private current: Promise<void> | null = null;
@@ -52,10 +61,7 @@ export class RetentionScheduler {
   constructor(private readonly host: SchedulerHost) {}
 
   start(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      this.runOnce().catch((err: unknown) => this.host.logger.error({ err }, 'retention check failed'));
-    }, intervalMs);
-    this.timer.unref();
+    this.timer = every(intervalMs, () => this.runOnce(), this.host.logger, 'retention check failed');
   }
 
   /** Stops the timer; a round in progress finishes its current log (`idle`). */
