@@ -128,9 +128,8 @@ export async function runServer(opts: ServerOptions, ctx: CliContext, startBroke
     if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
     throw new CliError(`could not start the broker: ${errorMessage(err)}${startHint(err, config)}`, EXIT_FAILURE);
   }
-  ctx.stdout(`Tributary broker ${config.nodeId} ready on ${broker.host}:${broker.port}`);
-
-  return new Promise<number>((resolve) => {
+  // Signal handlers go in before the ready line: whoever reads that line may send SIGTERM at once.
+  const stopped = new Promise<number>((resolve) => {
     let stopping = false;
     const onSignal = (signal: NodeJS.Signals): void => {
       if (stopping) {
@@ -160,6 +159,8 @@ export async function runServer(opts: ServerOptions, ctx: CliContext, startBroke
     ctx.onSignal('SIGTERM', onSignal);
     ctx.onSignal('SIGINT', onSignal);
   });
+  ctx.stdout(`Tributary broker ${config.nodeId} ready on ${broker.host}:${broker.port}`);
+  return stopped;
 }
 
 function errorMessage(err: unknown): string {
