@@ -154,12 +154,27 @@ export class Rebalancer {
   }
 
   /** The leader's assignment: store it, hand each member its part, and the group is Stable. */
+  /**
+   * The leader's assignment: stored first, then answered. As in Kafka, members learn their assignment
+   * only once the group's metadata record is durable; a failed write sends them back to rejoin.
+   */
   setAndPropagateAssignment(group: ClassicGroup, assignments: ReadonlyMap<string, Buffer>): void {
     for (const member of group.allMembers()) member.assignment = assignments.get(member.memberId) ?? EMPTY;
-    this.storeGroup(group);
-    group.transitionTo('Stable', this.now());
-    this.propagateAssignment(group);
-    this.ctx.logger.info({ groupId: group.groupId, generationId: group.generationId }, 'group is stable');
+    const generationId = group.generationId;
+    const stillWaiting = (): boolean => group.is('CompletingRebalance') && group.generationId === generationId;
+    this.storeGroup(group).then(
+      () => {
+        if (!stillWaiting()) return; // the group moved on (a member left or rejoined) while the write ran
+        group.transitionTo('Stable', this.now());
+        this.propagateAssignment(group);
+        this.ctx.logger.info({ groupId: group.groupId, generationId }, 'group is stable');
+      },
+      () => {
+        if (!stillWaiting()) return;
+        this.resetAndPropagateError(group, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        this.maybePrepareRebalance(group, 'storing the group assignment failed');
+      },
+    );
   }
 
   private propagateAssignment(group: ClassicGroup): void {
@@ -235,7 +250,7 @@ export class Rebalancer {
   // ------------------------------------------------------------------ persistence hook
 
   /** Emit the group's metadata record (members, generation, assignment) for the journal. */
-  storeGroup(group: ClassicGroup): void {
+  storeGroup(group: ClassicGroup): Promise<void> {
     const value: StoredGroupMetadata = {
       protocolType: group.protocolType,
       generationId: group.generationId,
@@ -253,6 +268,6 @@ export class Rebalancer {
         assignment: m.assignment,
       })),
     };
-    this.ctx.record([{ type: 'group-metadata', groupId: group.groupId, value }]);
+    return this.ctx.record([{ type: 'group-metadata', groupId: group.groupId, value }]);
   }
 }

@@ -186,3 +186,35 @@ test('a member joining during CompletingRebalance sends parked SyncGroups back w
   await joinWithNewId(b, 'g');
   assert.equal((await followerSync).errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
 });
+
+test('the leader\'s assignment is answered only once the group record is durable; a failed write sends members back to rejoin', async () => {
+  let release: (() => void) | undefined;
+  let failNext = false;
+  const b = bench({
+    initialRebalanceDelayMs: 0,
+    journal: {
+      append: (batch) => {
+        if (!batch.some((r) => r.type === 'group-metadata')) return undefined;
+        if (failNext) return Promise.reject(new Error('disk full'));
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    },
+  });
+  const a = await joinWithNewId(b, 'g');
+  await b.time.advance(0);
+  const joined = await a.join;
+  const synced = sync(b, 'g', joined.generationId, a.memberId, { [a.memberId]: 'x' });
+  assert.ok(isPending(await peek(synced)), 'no answer before the group metadata is written');
+  assert.equal(b.coordinator.describeGroup('g').state, 'CompletingRebalance');
+  release!();
+  assert.equal((await synced).errorCode, ErrorCode.NONE);
+  assert.equal(b.coordinator.describeGroup('g').state, 'Stable');
+
+  failNext = true;
+  const rejoin = b.coordinator.joinGroup(joinParams('g', a.memberId));
+  await b.time.advance(0);
+  const second = await rejoin;
+  const failed = await sync(b, 'g', second.generationId, a.memberId, { [a.memberId]: 'y' });
+  assert.equal(failed.errorCode, ErrorCode.COORDINATOR_NOT_AVAILABLE);
+  assert.notEqual(b.coordinator.describeGroup('g').state, 'Stable');
+});
