@@ -1,7 +1,9 @@
 /**
  * Starts `tributary server` as a child process on a free port with a temporary data dir.
  * Options: broker property overrides, extra node flags (e.g. `--cpu-prof`), and env `BENCH_CPU_PROF=DIR`
- * which profiles the broker of any workload into DIR (written when the broker stops).
+ * which profiles the broker of any workload into DIR (written when the broker stops); env
+ * `BENCH_BROKER_NODE_ARGS="--trace-gc ..."` adds node flags to the broker of any workload and
+ * `BENCH_BROKER_STDOUT=1` copies the broker's stdout after its ready line to stderr (GC traces).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -52,6 +54,8 @@ export async function startBrokerProcess(overrides: Record<string, string> = {},
   const args = [...(options.nodeArgs ?? [])];
   const profDir = process.env['BENCH_CPU_PROF'];
   if (profDir) args.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
+  const extra = process.env['BENCH_BROKER_NODE_ARGS'];
+  if (extra) args.push(...extra.split(/\s+/).filter((a) => a !== ''));
   const heapDir = process.env['BENCH_HEAP_PROF'];
   if (heapDir) args.push('--heap-prof', `--heap-prof-dir=${heapDir}`, '--heap-prof-interval=65536');
   args.push(CLI, 'server', '--override', 'listeners=PLAINTEXT://127.0.0.1:0', '--override', `log.dirs=${dir}`);
@@ -61,10 +65,19 @@ export async function startBrokerProcess(overrides: Record<string, string> = {},
   const child: ChildProcess = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } });
   const { host, port } = await new Promise<{ host: string; port: number }>((resolve, reject) => {
     let out = '';
+    let ready = false;
+    const echo = process.env['BENCH_BROKER_STDOUT'] === '1';
     child.stdout!.on('data', (d: Buffer) => {
+      if (ready) {
+        if (echo) process.stderr.write(d);
+        return;
+      }
       out += d.toString();
       const m = /ready on (\S+):(\d+)/.exec(out);
-      if (m) resolve({ host: m[1]!, port: Number(m[2]) });
+      if (m) {
+        ready = true;
+        resolve({ host: m[1]!, port: Number(m[2]) });
+      }
     });
     child.once('exit', (code) => reject(new Error(`broker exited with ${code} before it was ready`)));
   });
