@@ -6,8 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
-import { brokerCli, repoRoot } from '../helpers/paths.js';
-import { formatRunFailure, runProcess, startProcess, type RunResult } from '../helpers/proc.js';
+import { cliEnv, cliFails as fails, cliOk as ok, formatRunFailure, runCli, startCli, type RunResult } from '../helpers/proc.js';
 
 let broker: BrokerHandle;
 
@@ -20,23 +19,11 @@ after(async () => {
 });
 
 function env(): NodeJS.ProcessEnv {
-  return { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_BOOTSTRAP_SERVERS: broker.bootstrap };
+  return cliEnv(broker.bootstrap);
 }
 
 function cli(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  return runProcess(process.execPath, [brokerCli, ...args], { timeoutMs: opts.timeoutMs ?? 20_000, input: opts.input, env: env(), cwd: repoRoot });
-}
-
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, formatRunFailure(r, 'tributary'));
-  return r;
-}
-
-function fails(r: RunResult, code: number, ...patterns: RegExp[]): RunResult {
-  assert.equal(r.code, code, formatRunFailure(r, 'tributary'));
-  assert.match(r.stderr, /^tributary: /m);
-  for (const p of patterns) assert.match(r.stderr, p);
-  return r;
+  return runCli(args, { timeoutMs: opts.timeoutMs, input: opts.input, env: env() });
 }
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l !== '');
@@ -86,7 +73,7 @@ test('no group: --from-beginning -e, formats, --json, -n, -p with --offset, --fr
 test('--follow (the default) prints records as they arrive; Ctrl-C stops it with status 0', async () => {
   ok(await cli(['topic', 'create', 'live']));
   const seen: string[] = [];
-  const p = startProcess(process.execPath, [brokerCli, 'consume', 'live'], { timeoutMs: 30_000, env: env(), cwd: repoRoot, onStdoutLine: (l) => seen.push(l) });
+  const p = startCli(['consume', 'live'], { timeoutMs: 30_000, env: env(), onStdoutLine: (l) => seen.push(l) });
   // Produce until the consumer (started at the end) has seen something.
   for (let i = 0; i < 50 && seen.length === 0; i++) {
     ok(await cli(['produce', 'live', '-q'], { input: `tick-${i}\n` }));
@@ -130,7 +117,6 @@ test('errors: unknown topic, missing partition, bad flags, unreachable broker', 
   fails(await cli(['consume', 'one', '-f', '%q']), 2, /unknown format token '%q'/);
   fails(await cli(['consume', 'one', '-n', '0']), 2, /--count/);
   fails(await cli(['consume', 'one', '--from-timestamp', 'later']), 2, /ISO date/);
-  const e = { ...env(), TRIBUTARY_BOOTSTRAP_SERVERS: '127.0.0.1:1' };
-  r = await runProcess(process.execPath, [brokerCli, 'consume', 'one'], { timeoutMs: 20_000, env: e, cwd: repoRoot });
+  r = await runCli(['consume', 'one'], { timeoutMs: 20_000, env: cliEnv('127.0.0.1:1') });
   fails(r, 1, /cannot reach a broker at 127\.0\.0\.1:1 \(connection refused\)/);
 });

@@ -8,8 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
 import { makeKafka } from '../helpers/kafkajs.js';
-import { brokerCli, repoRoot } from '../helpers/paths.js';
-import { formatRunFailure, runProcess, type RunResult } from '../helpers/proc.js';
+import { cliEnv, cliFails as fails, cliOk as ok, runCli, type RunResult } from '../helpers/proc.js';
 
 let broker: BrokerHandle;
 
@@ -22,20 +21,7 @@ after(async () => {
 });
 
 function cli(args: string[], opts: { input?: string } = {}): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_BOOTSTRAP_SERVERS: broker.bootstrap };
-  return runProcess(process.execPath, [brokerCli, ...args], { timeoutMs: 20_000, input: opts.input, env, cwd: repoRoot });
-}
-
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, formatRunFailure(r, 'tributary'));
-  return r;
-}
-
-function fails(r: RunResult, code: number, ...patterns: RegExp[]): RunResult {
-  assert.equal(r.code, code, formatRunFailure(r, 'tributary'));
-  assert.match(r.stderr, /^tributary: /m);
-  for (const p of patterns) assert.match(r.stderr, p);
-  return r;
+  return runCli(args, { timeoutMs: 20_000, input: opts.input, env: cliEnv(broker.bootstrap) });
 }
 
 /** Rows of a table printed by the CLI, split on runs of spaces, without the header. */

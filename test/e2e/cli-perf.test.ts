@@ -10,8 +10,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
-import { brokerCli, repoRoot } from '../helpers/paths.js';
-import { formatRunFailure, runProcess, type RunResult } from '../helpers/proc.js';
+import { brokerCli } from '../helpers/paths.js';
+import { cliEnv, cliOk as ok, formatRunFailure, runCli, type RunResult } from '../helpers/proc.js';
 
 let broker: BrokerHandle;
 
@@ -24,13 +24,7 @@ after(async () => {
 });
 
 function cli(args: string[], timeoutMs = 30_000): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_BOOTSTRAP_SERVERS: broker.bootstrap };
-  return runProcess(process.execPath, [brokerCli, ...args], { timeoutMs, env, cwd: repoRoot });
-}
-
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, formatRunFailure(r, 'tributary'));
-  return r;
+  return runCli(args, { timeoutMs, env: cliEnv(broker.bootstrap) });
 }
 
 interface Summary {

@@ -4,12 +4,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
-import { brokerCli, repoRoot } from '../helpers/paths.js';
-import { formatRunFailure, runProcess, type RunResult } from '../helpers/proc.js';
+import { makeTempDir, removeTempDir } from '../helpers/cleanup.js';
+import { brokerCli } from '../helpers/paths.js';
+import { cliEnv, cliFails as fails, cliOk as ok, formatRunFailure, runCli, runProcess, type RunResult } from '../helpers/proc.js';
 import { requireTool } from '../helpers/tools.js';
 
 let broker: BrokerHandle;
@@ -17,29 +17,16 @@ let dir: string;
 
 before(async () => {
   broker = await startBroker({ config: { 'num.partitions': 1 } });
-  dir = await mkdtemp(path.join(tmpdir(), 'tributary-cli-produce-'));
+  dir = await makeTempDir('cli-produce');
 });
 
 after(async () => {
   await broker?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await removeTempDir(dir);
 });
 
 function cli(args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn', TRIBUTARY_BOOTSTRAP_SERVERS: broker.bootstrap };
-  return runProcess(process.execPath, [brokerCli, ...args], { timeoutMs: opts.timeoutMs ?? 20_000, input: opts.input ?? '', env, cwd: repoRoot });
-}
-
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, formatRunFailure(r, 'tributary'));
-  return r;
-}
-
-function fails(r: RunResult, code: number, ...patterns: RegExp[]): RunResult {
-  assert.equal(r.code, code, formatRunFailure(r, 'tributary'));
-  assert.match(r.stderr, /^tributary: /m);
-  for (const p of patterns) assert.match(r.stderr, p);
-  return r;
+  return runCli(args, { timeoutMs: opts.timeoutMs, input: opts.input ?? '', env: cliEnv(broker.bootstrap) });
 }
 
 /** Every record of `topic` as "partition|offset|key|value|headers" via kcat. */

@@ -6,44 +6,30 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
-import { brokerCli, repoRoot } from '../helpers/paths.js';
-import { formatRunFailure, runProcess, type RunResult } from '../helpers/proc.js';
+import { makeTempDir, removeTempDir } from '../helpers/cleanup.js';
+import { brokerCli } from '../helpers/paths.js';
+import { cliEnv, cliFails as fails, cliOk as ok, runCli, runProcess, type RunResult } from '../helpers/proc.js';
 
 let broker: BrokerHandle;
 let dir: string;
 
 before(async () => {
   broker = await startBroker({ config: { 'num.partitions': 1 } });
-  dir = await mkdtemp(path.join(tmpdir(), 'tributary-cli-topic-'));
+  dir = await makeTempDir('cli-topic');
 });
 
 after(async () => {
   await broker?.close();
-  if (dir) await rm(dir, { recursive: true, force: true });
+  if (dir) await removeTempDir(dir);
 });
 
 function cli(args: string[], opts: { input?: string; env?: NodeJS.ProcessEnv; bootstrap?: string | null; timeoutMs?: number } = {}): Promise<RunResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn', ...opts.env };
-  delete env['TRIBUTARY_BOOTSTRAP_SERVERS'];
-  if (opts.env?.['TRIBUTARY_BOOTSTRAP_SERVERS'] !== undefined) env['TRIBUTARY_BOOTSTRAP_SERVERS'] = opts.env['TRIBUTARY_BOOTSTRAP_SERVERS'];
+  const env = cliEnv(opts.env?.['TRIBUTARY_BOOTSTRAP_SERVERS'] ?? null, opts.env);
   const b = opts.bootstrap === undefined ? ['-b', broker.bootstrap] : opts.bootstrap === null ? [] : ['-b', opts.bootstrap];
-  return runProcess(process.execPath, [brokerCli, ...b, ...args], { timeoutMs: opts.timeoutMs ?? 20_000, input: opts.input, env, cwd: repoRoot });
-}
-
-function ok(r: RunResult): RunResult {
-  assert.equal(r.code, 0, formatRunFailure(r, 'tributary'));
-  return r;
-}
-
-function fails(r: RunResult, code: number, ...patterns: RegExp[]): RunResult {
-  assert.equal(r.code, code, formatRunFailure(r, 'tributary'));
-  assert.match(r.stderr, /^tributary: /m);
-  for (const p of patterns) assert.match(r.stderr, p);
-  return r;
+  return runCli([...b, ...args], { timeoutMs: opts.timeoutMs, input: opts.input, env });
 }
 
 test('topic create / list / describe / delete', async () => {

@@ -8,7 +8,7 @@ import { makeTempDir, removeTempDir } from '../helpers/cleanup.js';
 import { makeKafka, produceAll } from '../helpers/kafkajs.js';
 import { runChecked } from '../helpers/proc.js';
 import { makeRecords, verifyRoundTrip, type ConsumedRecord } from '../helpers/records.js';
-import { requireTool } from '../helpers/tools.js';
+import { KCAT_RECORD_FORMAT, parseKcatLine, requireTool } from '../helpers/tools.js';
 
 /**
  * Our consumer against an in-process broker: it reads what kcat (librdkafka 2.0.2, every codec)
@@ -70,16 +70,6 @@ async function readRecords<K, V>(c: Consumer<K, V>, count: number, timeoutMs = 2
   return out;
 }
 
-function parseKcat(line: string): ConsumedRecord {
-  const [p, o, ts, k, v, h] = line.split('\t') as [string, string, string, string, string, string];
-  const headers: Record<string, string> = {};
-  for (const pair of h ? h.split(',') : []) {
-    const eq = pair.indexOf('=');
-    headers[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return { partition: Number(p), offset: Number(o), timestamp: Number(ts), key: k, value: v, headers };
-}
-
 const byPosition = (a: ConsumedRecord, b: ConsumedRecord): number => a.partition - b.partition || a.offset - b.offset;
 
 test('reads what kcat wrote with every codec exactly as kcat reads it back', { timeout: 80_000 }, async (t) => {
@@ -99,8 +89,8 @@ test('reads what kcat wrote with every codec exactly as kcat reads it back', { t
     const headerArgs = Object.entries(fixed).flatMap(([k, v]) => ['-H', `${k}=${v}`]);
     await runChecked('kcat', ['-P', '-b', b.bootstrap, '-t', topic, '-K', '\\t', '-z', codec, ...headerArgs, '-X', 'acks=all', '-X', 'linger.ms=5', '-l', input], { timeoutMs: 30_000 }, `kcat -P -z ${codec}`);
     const end = Date.now();
-    const kc = await runChecked('kcat', ['-C', '-b', b.bootstrap, '-t', topic, '-e', '-o', 'beginning', '-f', '%p\\t%o\\t%T\\t%k\\t%s\\t%h\\n'], { timeoutMs: 30_000 }, `kcat -C ${codec}`);
-    const theirs = kc.stdout.split('\n').filter((l) => l.length > 0).map(parseKcat).sort(byPosition);
+    const kc = await runChecked('kcat', ['-C', '-b', b.bootstrap, '-t', topic, '-e', '-o', 'beginning', '-f', KCAT_RECORD_FORMAT], { timeoutMs: 30_000 }, `kcat -C ${codec}`);
+    const theirs = kc.stdout.split('\n').filter((l) => l.length > 0).map(parseKcatLine).sort(byPosition);
 
     const c = consumer(b.bootstrap);
     c.assign([0, 1, 2].map((partition) => ({ topic, partition })));

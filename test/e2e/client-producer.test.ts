@@ -6,7 +6,7 @@ import { startBrokerProcess } from '../helpers/broker-process.js';
 import { consumeAll, makeKafka } from '../helpers/kafkajs.js';
 import { runChecked } from '../helpers/proc.js';
 import { makeRecords, verifyRoundTrip, type ConsumedRecord, type TestRecord } from '../helpers/records.js';
-import { requireTool } from '../helpers/tools.js';
+import { KCAT_RECORD_FORMAT, parseKcatLine, requireTool } from '../helpers/tools.js';
 import { checkStoredBatches, COMPRESSION_NAMES } from '../helpers/wire.js';
 
 /**
@@ -43,24 +43,14 @@ async function produceRecords(bootstrap: string, topic: string, records: readonl
   }
 }
 
-function parseKcat(line: string): ConsumedRecord {
-  const [p, o, ts, k, v, h] = line.split('\t') as [string, string, string, string, string, string];
-  const headers: Record<string, string> = {};
-  for (const pair of h ? h.split(',') : []) {
-    const eq = pair.indexOf('=');
-    headers[pair.slice(0, eq)] = pair.slice(eq + 1);
-  }
-  return { partition: Number(p), offset: Number(o), timestamp: Number(ts), key: k, value: v, headers };
-}
-
 async function kcatRead(bootstrap: string, topic: string): Promise<ConsumedRecord[]> {
   const r = await runChecked(
     'kcat',
-    ['-C', '-b', bootstrap, '-t', topic, '-e', '-o', 'beginning', '-X', 'check.crcs=true', '-f', '%p\\t%o\\t%T\\t%k\\t%s\\t%h\\n'],
+    ['-C', '-b', bootstrap, '-t', topic, '-e', '-o', 'beginning', '-X', 'check.crcs=true', '-f', KCAT_RECORD_FORMAT],
     { timeoutMs: 40_000 },
     'kcat consumer',
   );
-  return r.stdout.split('\n').filter((l) => l.length > 0).map(parseKcat);
+  return r.stdout.split('\n').filter((l) => l.length > 0).map(parseKcatLine);
 }
 
 function checkPlacement(records: readonly TestRecord[], meta: readonly RecordMetadata[]): void {

@@ -3,11 +3,9 @@ import { test, type TestContext } from 'node:test';
 import type { Admin, Kafka } from 'kafkajs';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
-import { FetchApi } from '../../src/protocol/messages/index.js';
-import type { FetchResponse } from '../../src/protocol/messages/fetch.js';
 import { decodeRecordBatches } from '../../src/protocol/records/index.js';
-import { recordsToBuffer } from '../../src/protocol/schema/records.js';
 import { makeKafka } from '../helpers/kafkajs.js';
+import { fetchStored } from '../helpers/raw-fetch.js';
 
 /**
  * Log compaction observed by a kafkajs consumer reading from the beginning: after the cleaner has
@@ -46,21 +44,9 @@ async function send(kafka: Kafka, topic: string, messages: Array<{ key: string; 
 
 /** What a raw fetch from offset 0 returns (the log start is 0 on a compacted topic). */
 async function stored(conn: BrokerConnection, topic: string): Promise<Seen[]> {
-  const res = await conn.send<FetchResponse>(FetchApi, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 16 * 1024 * 1024,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 16 * 1024 * 1024 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-  const p = res.responses[0]!.partitions[0]!;
+  const p = await fetchStored(conn, topic, 0, 0);
   assert.equal(p.errorCode, 0);
-  const batches = await decodeRecordBatches(recordsToBuffer(p.records) ?? Buffer.alloc(0));
+  const batches = await decodeRecordBatches(p.bytes);
   return batches.flatMap((b) => b.records.map((r) => ({ offset: r.offset, key: r.key?.toString() ?? '', value: r.value?.toString() ?? null })));
 }
 

@@ -5,8 +5,8 @@ import { test, type TestContext } from 'node:test';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { makeTempDir, removeTempDir } from '../helpers/cleanup.js';
 import { runChecked } from '../helpers/proc.js';
-import { makeRecords, verifyRoundTrip, type ConsumedRecord } from '../helpers/records.js';
-import { requireTool } from '../helpers/tools.js';
+import { makeRecords, verifyRoundTrip } from '../helpers/records.js';
+import { KCAT_RECORD_FORMAT, parseKcatLine, requireTool } from '../helpers/tools.js';
 import { checkStoredBatches, COMPRESSION_NAMES } from '../helpers/wire.js';
 
 /**
@@ -23,21 +23,6 @@ const PARTITIONS = 3;
 const HEADERS = { 'h-one': 'first header', source: 'kcat' };
 
 type Codec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
-
-function parseKcatLine(line: string): ConsumedRecord {
-  // -f '%p\t%o\t%T\t%k\t%s\t%h\n'
-  const parts = line.split('\t');
-  if (parts.length !== 6) throw new Error(`unexpected kcat output line: ${JSON.stringify(line)}`);
-  const [p, o, ts, k, v, h] = parts as [string, string, string, string, string, string];
-  const headers: Record<string, string> = {};
-  if (h.length > 0) {
-    for (const pair of h.split(',')) {
-      const eq = pair.indexOf('=');
-      headers[eq < 0 ? pair : pair.slice(0, eq)] = eq < 0 ? '' : pair.slice(eq + 1);
-    }
-  }
-  return { partition: Number(p), offset: Number(o), timestamp: Number(ts), key: k, value: v, headers };
-}
 
 async function kcatRoundTrip(t: TestContext, codec: Codec): Promise<void> {
   requireTool('kcat');
@@ -66,7 +51,7 @@ async function kcatRoundTrip(t: TestContext, codec: Codec): Promise<void> {
 
     const consumed = await runChecked(
       'kcat',
-      ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-o', 'beginning', '-X', 'check.crcs=true', '-f', '%p\\t%o\\t%T\\t%k\\t%s\\t%h\\n'],
+      ['-C', '-b', broker.bootstrap, '-t', topic, '-e', '-o', 'beginning', '-X', 'check.crcs=true', '-f', KCAT_RECORD_FORMAT],
       { timeoutMs: 40_000 },
       `kcat consumer (${codec})`,
     );

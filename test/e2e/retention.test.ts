@@ -4,13 +4,12 @@ import type { Admin, Kafka } from 'kafkajs';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { DeleteRecordsApi, FetchApi } from '../../src/protocol/messages/index.js';
+import { DeleteRecordsApi } from '../../src/protocol/messages/index.js';
 import type { DeleteRecordsResponse } from '../../src/protocol/messages/delete-records.js';
-import type { FetchResponse } from '../../src/protocol/messages/fetch.js';
 import { iterateBatchHeaders } from '../../src/protocol/records/index.js';
-import { recordsToBuffer } from '../../src/protocol/schema/records.js';
 import { makeKafka } from '../helpers/kafkajs.js';
 import { formatRunFailure, runProcess } from '../helpers/proc.js';
+import { fetchStored } from '../helpers/raw-fetch.js';
 import { requireTool } from '../helpers/tools.js';
 
 /**
@@ -79,23 +78,6 @@ async function waitFor<T>(what: string, fn: () => Promise<T>, ok: (v: T) => bool
   return last;
 }
 
-async function rawFetch(conn: BrokerConnection, topic: string, offset: number): Promise<{ errorCode: number; highWatermark: number; logStartOffset: number; bytes: Buffer }> {
-  const res = await conn.send<FetchResponse>(FetchApi, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 16 * 1024 * 1024,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: offset, logStartOffset: -1, partitionMaxBytes: 16 * 1024 * 1024 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-  const p = res.responses[0]!.partitions[0]!;
-  return { errorCode: p.errorCode, highWatermark: p.highWatermark, logStartOffset: p.logStartOffset, bytes: recordsToBuffer(p.records) ?? Buffer.alloc(0) };
-}
-
 /** kcat assigned to partition 0 at absolute offset 0 (before the log start), exiting at the end. */
 async function kcatFromZero(bootstrap: string, topic: string, reset: string, timeoutMs: number) {
   return runProcess('kcat', ['-C', '-b', bootstrap, '-t', topic, '-p', '0', '-o', '0', '-e', '-f', '%o %k\\n', '-X', `auto.offset.reset=${reset}`], { timeoutMs });
@@ -148,9 +130,9 @@ test('retention by time: old segments go, consumers before the log start reset p
   // The broker answers OFFSET_OUT_OF_RANGE below the log start, and reports the new log start.
   const conn = await BrokerConnection.open('127.0.0.1', broker.port);
   t.after(() => conn.close());
-  const below = await rawFetch(conn, topic, 0);
+  const below = await fetchStored(conn, topic, 0, 0);
   assert.equal(below.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
-  const atStart = await rawFetch(conn, topic, low);
+  const atStart = await fetchStored(conn, topic, 0, low);
   assert.equal(atStart.errorCode, 0);
   assert.equal(atStart.logStartOffset, low);
   assert.equal(atStart.highWatermark, 110);
@@ -202,7 +184,7 @@ test('retention by size: the log is kept under retention.bytes plus one segment'
     'the log to settle under retention.bytes + segment.bytes',
     async () => {
       const o = await offsets(a, topic);
-      return { low: o.low, bytes: (await rawFetch(conn, topic, o.low)).bytes.length };
+      return { low: o.low, bytes: (await fetchStored(conn, topic, 0, o.low)).bytes.length };
     },
     (s) => s.bytes < retentionBytes + SEGMENT_BYTES,
   );
@@ -286,7 +268,7 @@ test('DeleteRecords: kafkajs admin deleteTopicRecords moves the low watermark; K
     );
   }
   assert.deepEqual(await offsets(a, topic), { low: 50, high: 50 });
-  const empty = await rawFetch(conn, topic, 50);
+  const empty = await fetchStored(conn, topic, 0, 50);
   assert.deepEqual({ errorCode: empty.errorCode, logStartOffset: empty.logStartOffset, bytes: empty.bytes.length }, { errorCode: 0, logStartOffset: 50, bytes: 0 });
   // The log goes on from there.
   await produce(kafka, topic, 50, 5, Date.now());

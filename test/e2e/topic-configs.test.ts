@@ -7,17 +7,16 @@ import kafkajs, { CompressionTypes, type Admin } from 'kafkajs';
 import { startBroker, type BrokerHandle } from '../../src/index.js';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { AlterConfigsApi, CreateTopicsApi, FetchApi, IncrementalAlterConfigsApi } from '../../src/protocol/messages/index.js';
+import { AlterConfigsApi, CreateTopicsApi, IncrementalAlterConfigsApi } from '../../src/protocol/messages/index.js';
 import type { AlterConfigsResponse } from '../../src/protocol/messages/alter-configs.js';
 import type { CreateTopicsResponse } from '../../src/protocol/messages/create-topics.js';
-import type { FetchResponse } from '../../src/protocol/messages/fetch.js';
 import type { IncrementalAlterConfigsResponse } from '../../src/protocol/messages/incremental-alter-configs.js';
 import { decodeRecordBatches, iterateBatchHeaders } from '../../src/protocol/records/index.js';
-import { recordsToBuffer } from '../../src/protocol/schema/records.js';
 import { makeKafka } from '../helpers/kafkajs.js';
 import { debianPython } from '../helpers/paths.js';
 import { formatRunFailure, runChecked, runProcess } from '../helpers/proc.js';
 import { parseJsonLines } from '../helpers/python.js';
+import { fetchStored } from '../helpers/raw-fetch.js';
 import { requireTool } from '../helpers/tools.js';
 
 /**
@@ -391,21 +390,9 @@ test('CreateTopics v5+ answers the configs the topic ends up with; overrides are
 });
 
 async function storedBatches(conn: BrokerConnection, topic: string, partition: number): Promise<Buffer> {
-  const res = await conn.send<FetchResponse>(FetchApi, 11, {
-    replicaId: -1,
-    maxWaitMs: 0,
-    minBytes: 0,
-    maxBytes: 16 * 1024 * 1024,
-    isolationLevel: 0,
-    sessionId: 0,
-    sessionEpoch: -1,
-    topics: [{ topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: 0, logStartOffset: -1, partitionMaxBytes: 16 * 1024 * 1024 }] }],
-    forgottenTopicsData: [],
-    rackId: '',
-  });
-  const p = res.responses[0]!.partitions[0]!;
+  const p = await fetchStored(conn, topic, partition, 0);
   assert.equal(p.errorCode, 0);
-  return recordsToBuffer(p.records) ?? Buffer.alloc(0);
+  return p.bytes;
 }
 
 const CODEC_NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'];

@@ -1,5 +1,7 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { trackChild } from './cleanup.js';
+import { brokerCli, repoRoot } from './paths.js';
 
 export interface RunResult {
   command: string;
@@ -134,4 +136,58 @@ export async function runChecked(cmd: string, args: readonly string[], opts: Run
   const result = await runProcess(cmd, args, opts);
   if (result.code !== 0 || result.timedOut) throw new Error(formatRunFailure(result, what));
   return result;
+}
+
+/*
+ * The tributary CLI (`node dist/src/cli/main.js ...`) as a user runs it, in a child process.
+ */
+
+/**
+ * Environment for a CLI child: no colours, warn-level logs, and TRIBUTARY_BOOTSTRAP_SERVERS set to
+ * `bootstrap` — or unset when it is null (an inherited value is never passed on). `extra` is
+ * applied on top of the defaults, except for TRIBUTARY_BOOTSTRAP_SERVERS, which only `bootstrap` sets.
+ */
+export function cliEnv(bootstrap: string | null, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1', TRIBUTARY_LOG_LEVEL: 'warn', ...extra };
+  delete env['TRIBUTARY_BOOTSTRAP_SERVERS'];
+  if (bootstrap !== null) env['TRIBUTARY_BOOTSTRAP_SERVERS'] = bootstrap;
+  return env;
+}
+
+export interface CliOptions {
+  /** Usually from `cliEnv`. */
+  env: NodeJS.ProcessEnv;
+  input?: string;
+  /** Default 20 s. */
+  timeoutMs?: number;
+  onStdoutLine?: (line: string) => void;
+}
+
+/** Start `node dist/src/cli/main.js ...args` in the repository root. */
+export function startCli(args: readonly string[], opts: CliOptions): RunningProcess {
+  return startProcess(process.execPath, [brokerCli, ...args], {
+    timeoutMs: opts.timeoutMs ?? 20_000,
+    input: opts.input,
+    env: opts.env,
+    cwd: repoRoot,
+    onStdoutLine: opts.onStdoutLine,
+  });
+}
+
+export function runCli(args: readonly string[], opts: CliOptions): Promise<RunResult> {
+  return startCli(args, opts).done;
+}
+
+/** Asserts the CLI exited 0. */
+export function cliOk(r: RunResult): RunResult {
+  assert.equal(r.code, 0, formatRunFailure(r, 'tributary'));
+  return r;
+}
+
+/** Asserts the CLI exited with `code`, printed a `tributary: ` error line and stderr matches every pattern. */
+export function cliFails(r: RunResult, code: number, ...patterns: RegExp[]): RunResult {
+  assert.equal(r.code, code, formatRunFailure(r, 'tributary'));
+  assert.match(r.stderr, /^tributary: /m);
+  for (const p of patterns) assert.match(r.stderr, p);
+  return r;
 }

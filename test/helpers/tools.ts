@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { debianPython } from './paths.js';
+import type { ConsumedRecord } from './records.js';
 
 /**
  * External tools the end-to-end tests need. A missing tool FAILS the test (it never skips): CI
@@ -69,4 +70,22 @@ export function requireTool(name: ToolName): ToolInfo {
   }
   if (result instanceof Error) throw result;
   return result;
+}
+
+/** kcat `-f` template for one record per line: partition, offset, timestamp, key, value, headers (tab-separated). */
+export const KCAT_RECORD_FORMAT = '%p\\t%o\\t%T\\t%k\\t%s\\t%h\\n';
+
+/** One line printed by kcat with `-f KCAT_RECORD_FORMAT`; throws on a line of another shape. */
+export function parseKcatLine(line: string): ConsumedRecord {
+  const parts = line.split('\t');
+  if (parts.length !== 6) throw new Error(`unexpected kcat output line: ${JSON.stringify(line)}`);
+  const [p, o, ts, k, v, h] = parts as [string, string, string, string, string, string];
+  const headers: Record<string, string> = {};
+  if (h.length > 0) {
+    for (const pair of h.split(',')) {
+      const eq = pair.indexOf('=');
+      headers[eq < 0 ? pair : pair.slice(0, eq)] = eq < 0 ? '' : pair.slice(eq + 1);
+    }
+  }
+  return { partition: Number(p), offset: Number(o), timestamp: Number(ts), key: k, value: v, headers };
 }

@@ -6,6 +6,10 @@ import { crc32c } from '@node-rs/crc32';
  * protocol code, so it can act as an oracle. It speaks only what the tests need: ApiVersions v0/v3
  * (liveness probe), Metadata v1 (partition count) and Fetch v4 (raw record batches, to check
  * compression attributes and CRCs of what is stored).
+ *
+ * Keep it independent of `src/` on purpose: no imports from the broker (not even its CRC, codecs or
+ * record-batch code), so a bug there cannot hide in the check. Tests that want a fetch through the
+ * broker's own protocol code use `raw-fetch.ts` instead.
  */
 
 export class WireWriter {

@@ -5,6 +5,7 @@ Protocol with the test: records to produce come from a JSON-lines file
 results go to stdout as JSON lines; diagnostics go to stderr. Exit code 0 = success,
 1 = client error, 2 = timed out.
 """
+import argparse
 import json
 import sys
 import time
@@ -55,3 +56,40 @@ def headers_to_dict(headers):
     for k, v in headers or []:
         out[decode(k)] = decode(v)
     return out
+
+
+def command_parser(add_options=None):
+    """The command line shared by the client scripts: the commands create-topic, produce, consume and
+    read-all, each with --bootstrap and --topic; --partitions (create-topic, read-all); --input and
+    --acks (produce); --count, --group and --linger (consume); --timeout (consume, read-all).
+    add_options(name, subparser), if given, adds a script's own options to each command."""
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest='cmd', required=True)
+    for name in ('create-topic', 'produce', 'consume', 'read-all'):
+        s = sub.add_parser(name)
+        s.add_argument('--bootstrap', required=True)
+        s.add_argument('--topic', required=True)
+        if name in ('create-topic', 'read-all'):
+            s.add_argument('--partitions', type=int, required=True)
+        if name == 'produce':
+            s.add_argument('--input', required=True)
+            s.add_argument('--acks', default='all')
+        if name == 'consume':
+            s.add_argument('--count', type=int, required=True)
+            s.add_argument('--group', required=True)
+            s.add_argument('--linger', type=float, default=1.0)
+        if name in ('consume', 'read-all'):
+            s.add_argument('--timeout', type=float, default=40)
+        if add_options is not None:
+            add_options(name, s)
+    return ap
+
+
+def run_command(args, commands, client_error, describe=str):
+    """Run commands[args.cmd](args) and return its exit code; a client_error is logged
+    (through describe) and becomes exit code 1."""
+    try:
+        return commands[args.cmd](args)
+    except client_error as e:
+        log(client_error.__name__ + ':', describe(e))
+        return 1

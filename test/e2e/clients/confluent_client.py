@@ -7,7 +7,6 @@ Commands:
   consume      --bootstrap B --topic T --count N --group G [--timeout S] [--linger S]
   read-all     --bootstrap B --topic T --partitions N [--timeout S]
 """
-import argparse
 import os
 import sys
 import time
@@ -15,7 +14,7 @@ import time
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from common import JsonOut, decode, headers_to_dict, load_records, log
+from common import JsonOut, command_parser, decode, headers_to_dict, load_records, log, run_command
 
 
 def create_topic(a):
@@ -190,35 +189,19 @@ def read_all(a):
     return 1 if errors else 0
 
 
+def add_options(name, s):
+    if name == 'produce':
+        s.add_argument('--compression')
+        s.add_argument('--report', action='store_true')
+        s.add_argument('--rate', type=float, default=0)
+        s.add_argument('--message-timeout-ms', type=int, default=30000)
+        s.add_argument('--flush-timeout', type=float, default=40)
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    sub = ap.add_subparsers(dest='cmd', required=True)
-    for name in ('create-topic', 'produce', 'consume', 'read-all'):
-        s = sub.add_parser(name)
-        s.add_argument('--bootstrap', required=True)
-        s.add_argument('--topic', required=True)
-        if name in ('create-topic', 'read-all'):
-            s.add_argument('--partitions', type=int, required=True)
-        if name == 'produce':
-            s.add_argument('--input', required=True)
-            s.add_argument('--acks', default='all')
-            s.add_argument('--compression')
-            s.add_argument('--report', action='store_true')
-            s.add_argument('--rate', type=float, default=0)
-            s.add_argument('--message-timeout-ms', type=int, default=30000)
-            s.add_argument('--flush-timeout', type=float, default=40)
-        if name == 'consume':
-            s.add_argument('--count', type=int, required=True)
-            s.add_argument('--group', required=True)
-            s.add_argument('--linger', type=float, default=1.0)
-        if name in ('consume', 'read-all'):
-            s.add_argument('--timeout', type=float, default=40)
-    a = ap.parse_args()
-    try:
-        return {'create-topic': create_topic, 'produce': produce, 'consume': consume, 'read-all': read_all}[a.cmd](a)
-    except KafkaException as e:
-        log('KafkaException:', e)
-        return 1
+    a = command_parser(add_options).parse_args()
+    commands = {'create-topic': create_topic, 'produce': produce, 'consume': consume, 'read-all': read_all}
+    return run_command(a, commands, KafkaException)
 
 
 if __name__ == '__main__':

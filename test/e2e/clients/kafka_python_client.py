@@ -6,7 +6,6 @@ Commands:
   produce      --bootstrap B --topic T --input FILE [--acks all]
   consume      --bootstrap B --topic T --count N --group G [--timeout S] [--linger S]
 """
-import argparse
 import sys
 import time
 
@@ -14,7 +13,7 @@ from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError
 
-from common import JsonOut, decode, headers_to_dict, load_records, log
+from common import JsonOut, command_parser, decode, headers_to_dict, load_records, log, run_command
 
 
 def create_topic(a):
@@ -66,6 +65,17 @@ def produce(a):
     return 1 if failed else 0
 
 
+def emit_polled(out, batch):
+    """Emit every record of a poll() result as a JSON line; returns how many."""
+    n = 0
+    for msgs in batch.values():
+        for m in msgs:
+            out.emit({'p': m.partition, 'o': m.offset, 'k': decode(m.key), 'v': decode(m.value),
+                      'h': headers_to_dict(m.headers), 'ts': m.timestamp, 'tt': m.timestamp_type})
+            n += 1
+    return n
+
+
 def consume(a):
     c = KafkaConsumer(a.topic, bootstrap_servers=a.bootstrap, group_id=a.group, auto_offset_reset='earliest',
                       enable_auto_commit=False, check_crcs=True, client_id='e2e-kafka-python-consumer')
@@ -76,12 +86,7 @@ def consume(a):
     while time.time() < deadline:
         if reached_at is not None and time.time() - reached_at > a.linger:
             break
-        batch = c.poll(timeout_ms=500)
-        for tp, msgs in batch.items():
-            for m in msgs:
-                out.emit({'p': m.partition, 'o': m.offset, 'k': decode(m.key), 'v': decode(m.value),
-                          'h': headers_to_dict(m.headers), 'ts': m.timestamp, 'tt': m.timestamp_type})
-                n += 1
+        n += emit_polled(out, c.poll(timeout_ms=500))
         out.flush()
         if n >= a.count and reached_at is None:
             reached_at = time.time()
@@ -104,12 +109,7 @@ def read_all(a):
     n = 0
     deadline = time.time() + a.timeout
     while time.time() < deadline and any(c.position(tp) < end[tp] for tp in tps):
-        batch = c.poll(timeout_ms=500)
-        for tp, msgs in batch.items():
-            for m in msgs:
-                out.emit({'p': m.partition, 'o': m.offset, 'k': decode(m.key), 'v': decode(m.value),
-                          'h': headers_to_dict(m.headers), 'ts': m.timestamp, 'tt': m.timestamp_type})
-                n += 1
+        n += emit_polled(out, c.poll(timeout_ms=500))
         out.flush()
     done = all(c.position(tp) >= end[tp] for tp in tps)
     out.flush()
@@ -119,30 +119,9 @@ def read_all(a):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    sub = ap.add_subparsers(dest='cmd', required=True)
-    for name in ('create-topic', 'produce', 'consume', 'read-all'):
-        s = sub.add_parser(name)
-        s.add_argument('--bootstrap', required=True)
-        s.add_argument('--topic', required=True)
-        if name in ('create-topic', 'read-all'):
-            s.add_argument('--partitions', type=int, required=True)
-        if name == 'read-all':
-            s.add_argument('--timeout', type=float, default=40)
-        if name == 'produce':
-            s.add_argument('--input', required=True)
-            s.add_argument('--acks', default='all')
-        if name == 'consume':
-            s.add_argument('--count', type=int, required=True)
-            s.add_argument('--group', required=True)
-            s.add_argument('--timeout', type=float, default=40)
-            s.add_argument('--linger', type=float, default=1.0)
-    a = ap.parse_args()
-    try:
-        return {'create-topic': create_topic, 'produce': produce, 'consume': consume, 'read-all': read_all}[a.cmd](a)
-    except KafkaError as e:
-        log('KafkaError:', repr(e))
-        return 1
+    a = command_parser().parse_args()
+    commands = {'create-topic': create_topic, 'produce': produce, 'consume': consume, 'read-all': read_all}
+    return run_command(a, commands, KafkaError, describe=repr)
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../../src/protocol/errors.js';
-import { bench, isPending, joinParams, joinWithNewId, peek, stableGroupOfTwo, subscription, sync } from './harness.js';
+import { bench, isPending, joinParams, joinWithNewId, peek, stableGroupOfTwo, subscription, sync, type Bench } from './harness.js';
 
 test('one member: MEMBER_ID_REQUIRED, initial delay, leader gets its own metadata, sync makes the group Stable', async () => {
   const b = bench();
@@ -138,13 +138,19 @@ test('a member whose session expires is removed and the group rebalances without
   assert.equal(b.coordinator.heartbeat({ groupId: 'g', generationId, memberId: follower, groupInstanceId: null }), ErrorCode.UNKNOWN_MEMBER_ID);
 });
 
-test('a member that got its join response but never syncs is removed after the rebalance timeout', async () => {
-  const b = bench();
+/** Two new members join 'g' and wait out the initial delays (7 s); `ja` is a's join response. */
+async function twoMembersJoined(b: Bench) {
   const a = await joinWithNewId(b, 'g');
   const c = await joinWithNewId(b, 'g');
   await b.time.advance(7000);
   const ja = await a.join;
   await c.join;
+  return { a, c, ja };
+}
+
+test('a member that got its join response but never syncs is removed after the rebalance timeout', async () => {
+  const b = bench();
+  const { a, c, ja } = await twoMembersJoined(b);
   // The leader syncs; the follower never does (and keeps heartbeating, which does not save it).
   await sync(b, 'g', ja.generationId, a.memberId, { [a.memberId]: 'A', [c.memberId]: 'C' });
   for (let t = 0; t < 21_000; t += 3000) {
@@ -176,11 +182,7 @@ test('a new member joining a Stable group triggers a rebalance; the old member l
 
 test('a member joining during CompletingRebalance sends parked SyncGroups back with REBALANCE_IN_PROGRESS', async () => {
   const b = bench();
-  const a = await joinWithNewId(b, 'g');
-  const c = await joinWithNewId(b, 'g');
-  await b.time.advance(7000);
-  const ja = await a.join;
-  await c.join;
+  const { c, ja } = await twoMembersJoined(b);
   const followerSync = sync(b, 'g', ja.generationId, c.memberId);
   // Before the leader syncs, a third member joins: the parked follower must rejoin.
   await joinWithNewId(b, 'g');

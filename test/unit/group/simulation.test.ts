@@ -8,18 +8,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ErrorCode } from '../../../src/protocol/errors.js';
+import { mulberry32 } from '../../helpers/fuzz.js';
 import { bench, joinParams, type Bench } from './harness.js';
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const TICK_MS = 1000;
 const SESSION_MS = 10_000;
@@ -130,7 +120,7 @@ class SimClient {
 }
 
 async function simulate(seed: number): Promise<void> {
-  const rnd = prng(seed);
+  const rnd = mulberry32(seed);
   const b = bench({ initialRebalanceDelayMs: 2000 });
   const log: string[] = [];
   const clients = Array.from({ length: 5 }, (_, i) => new SimClient(`c${i}`, i % 2 === 1, b, log));
