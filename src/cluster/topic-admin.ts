@@ -4,7 +4,8 @@
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ReplicaManager } from './replica-manager.js';
-import { validateTopicName, type TopicInfo, type TopicRegistry } from './topic-registry.js';
+import { validateTopicName } from '../storage/log-dirs.js';
+import type { TopicInfo, TopicRegistry } from './topic-registry.js';
 import { validateTopicConfigs } from './config/topic-config.js';
 
 export interface TopicAdminSettings {

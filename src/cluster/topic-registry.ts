@@ -16,20 +16,6 @@ export interface TopicInfo {
 }
 
 const FILE_NAME = 'tributary-topics.json';
-const MAX_TOPIC_NAME = 249;
-const LEGAL_NAME = /^[a-zA-Z0-9._-]+$/;
-
-/** Kafka's topic name rules (Topic.validate). */
-export function validateTopicName(name: string): void {
-  if (name.length === 0) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name is illegal, it can\'t be empty');
-  if (name === '.' || name === '..') throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, 'Topic name cannot be "." or ".."');
-  if (name.length > MAX_TOPIC_NAME) {
-    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic name is illegal, it can't be longer than ${MAX_TOPIC_NAME} characters, topic name: ${name}`);
-  }
-  if (!LEGAL_NAME.test(name)) {
-    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic name "${name}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`);
-  }
-}
 
 export class TopicRegistry {
   private readonly topics = new Map<string, TopicInfo>();

@@ -22,14 +22,18 @@ export interface HostedLog {
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 const MAX_TOPIC_LENGTH = 249;
 
-/** Kafka's topic name rules; the name becomes a directory name, so this is also a path-safety check. */
+/**
+ * Kafka's topic name rules (Topic.validate), with its messages. The name becomes a directory name, so
+ * this is also the path-safety check; topic creation in `cluster/` uses the same function.
+ */
 export function validateTopicName(topic: string): void {
-  if (topic.length === 0 || topic === '.' || topic === '..' || topic.length > MAX_TOPIC_LENGTH || !LEGAL_TOPIC.test(topic)) {
-    throw new KafkaError(
-      ErrorCode.INVALID_TOPIC_EXCEPTION,
-      `invalid topic name '${topic}': use 1-${MAX_TOPIC_LENGTH} of [a-zA-Z0-9._-], not '.' or '..'`,
-    );
-  }
+  const fail = (why: string): never => {
+    throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, why);
+  };
+  if (topic.length === 0) fail("Topic name is illegal, it can't be empty");
+  if (topic === '.' || topic === '..') fail('Topic name cannot be "." or ".."');
+  if (topic.length > MAX_TOPIC_LENGTH) fail(`Topic name is illegal, it can't be longer than ${MAX_TOPIC_LENGTH} characters, topic name: ${topic}`);
+  if (!LEGAL_TOPIC.test(topic)) fail(`Topic name "${topic}" is illegal, it contains a character other than ASCII alphanumerics, '.', '_' and '-'`);
 }
 
 /** `<topic>-<partition>` → parts; the partition follows the LAST '-'. Null for other names. */
