@@ -6,13 +6,12 @@
  * docs/client.md ("Consumer").
  */
 import type { Logger } from 'pino';
-import type { DecodedBatch, KafkaRecord } from '../../protocol/records/types.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { Cluster } from '../cluster/cluster.js';
 import { ClientConfigError } from '../errors.js';
 import { bufferDeserializer, type Deserializer } from '../serializers.js';
 import { rebalanceProtocolOf, resolveAssignors, type Assignor, type RebalanceProtocol } from './assignors/index.js';
-import type { Chunk } from './chunk.js';
+import { ChunkFailure, type Chunk } from './chunk.js';
 import { Fetcher } from './fetcher.js';
 import { DeliveryGate } from './gate.js';
 import { GroupMembership, type MembershipHost } from './group/membership.js';
@@ -29,13 +28,6 @@ export interface RunHandlers<K, V> {
   eachRecord?: (record: ConsumerRecord<K, V>) => void | Promise<void>;
 }
 
-/** What the application is holding: its position is taken as processed on close / early exit. */
-interface InHand {
-  state: PartitionState;
-  epoch: number;
-  next: number;
-}
-
 export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIterable<ConsumerRecord<K, V>> {
   readonly cluster: Cluster;
   private readonly opts: ResolvedConsumerOptions;
@@ -45,7 +37,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private readonly keyDeserializer: Deserializer<K>;
   private readonly valueDeserializer: Deserializer<V>;
   private readonly assigned = new Assignment();
-  private readonly fetcher: Fetcher;
+  private readonly fetcher: Fetcher<K, V>;
   private readonly positions: PositionResolver;
   private readonly gate = new DeliveryGate();
   private membership: GroupMembership | null = null;
@@ -59,7 +51,9 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   private autoCommitting: Promise<void> | null = null;
   private closing: Promise<void> | null = null;
   private iterating = false;
-  private inHand: InHand | null = null;
+  /** The chunk whose record (batch) the application holds, and the position once that is processed. */
+  private inHandChunk: Chunk<K, V> | null = null;
+  private inHandNext = 0;
 
   constructor(options: ConsumerOptions<K, V>) {
     this.opts = resolveConsumerOptions(options as ConsumerOptions<unknown, unknown>);
@@ -72,7 +66,8 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     this.listener = options.rebalanceListener ?? {};
     const onError = (err: Error): void => this.pushError(err);
     this.positions = new PositionResolver(this.cluster, this.assigned, this.opts, this.log, { resolved: () => this.fetcher.maybeFetch(), error: onError });
-    this.fetcher = new Fetcher(this.cluster, this.assigned, this.opts, this.log, { needOffsets: () => this.positions.trigger(), error: onError });
+    const deserializers = { key: this.keyDeserializer, value: this.valueDeserializer };
+    this.fetcher = new Fetcher<K, V>(this.cluster, this.assigned, this.opts, this.log, { needOffsets: () => this.positions.trigger(), error: onError }, deserializers);
   }
 
   /** Reads cluster metadata (optional: the consumer connects on first use). */
@@ -258,16 +253,17 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         const s = chunk.state;
         try {
           for (;;) {
-            const n = chunk.next();
-            if (!n) {
-              if (chunk.valid) s.position = chunk.nextOffset;
+            const r = this.nextOf(chunk);
+            if (r === null) {
+              if (chunk.valid && chunk.done) s.position = chunk.nextOffset;
               break;
             }
-            this.inHand = { state: s, epoch: chunk.epoch, next: n.record.offset + 1 };
-            yield this.toRecord(s, n.record, n.batch);
-            this.inHand = null;
+            this.inHandChunk = chunk;
+            this.inHandNext = r.offset + 1;
+            yield r;
+            this.inHandChunk = null;
             if (!chunk.valid) break;
-            s.position = n.record.offset + 1;
+            s.position = r.offset + 1;
             if (this.gate.contended || this.closing || this.errors.length > 0) {
               this.gate.exitApp();
               this.throwPendingError();
@@ -278,8 +274,7 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
             }
           }
         } finally {
-          this.finishInHand();
-          this.gate.exitApp();
+          this.leaveChunk(chunk);
         }
       }
     } finally {
@@ -296,19 +291,20 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
         if (!chunk) return;
         const s = chunk.state;
         try {
-          const records: Array<ConsumerRecord<K, V>> = [];
-          for (let n = chunk.next(); n; n = chunk.next()) records.push(this.toRecord(s, n.record, n.batch));
-          if (records.length === 0) {
-            s.position = chunk.nextOffset;
-            continue;
+          // Normally all of the chunk; only a failure part-way leaves a rest (its error comes next).
+          while (chunk.valid && !chunk.done) {
+            const records = this.restOf(chunk);
+            if (records.length === 0) break;
+            const next = chunk.done ? chunk.nextOffset : records[records.length - 1]!.offset + 1;
+            this.inHandChunk = chunk;
+            this.inHandNext = next;
+            yield { topic: s.topic, partition: s.partition, records, highWatermark: chunk.highWatermark, nextOffset: next };
+            this.inHandChunk = null;
+            if (chunk.valid) s.position = next;
           }
-          this.inHand = { state: s, epoch: chunk.epoch, next: chunk.nextOffset };
-          yield { topic: s.topic, partition: s.partition, records, highWatermark: chunk.highWatermark, nextOffset: chunk.nextOffset };
-          this.inHand = null;
-          if (chunk.valid) s.position = chunk.nextOffset;
+          if (chunk.valid && chunk.done) s.position = chunk.nextOffset;
         } finally {
-          this.finishInHand();
-          this.gate.exitApp();
+          this.leaveChunk(chunk);
         }
       }
     } finally {
@@ -484,12 +480,13 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
   }
 
   /** The next chunk to hand out, with the gate held for the application; null once closing. */
-  private async nextChunk(): Promise<Chunk | null> {
+  private async nextChunk(): Promise<Chunk<K, V> | null> {
     for (;;) {
       this.throwPendingError();
       if (this.closing) return null;
       const chunk = this.fetcher.take();
       if (chunk) {
+        if (chunk.ready) await chunk.ready;
         const wait = this.gate.enterApp();
         if (wait) await wait;
         if (chunk.valid && !chunk.state.paused && !this.closing) return chunk;
@@ -501,29 +498,65 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
     }
   }
 
+  private nextOf(chunk: Chunk<K, V>): ConsumerRecord<K, V> | null {
+    try {
+      return chunk.next();
+    } catch (err) {
+      if (err instanceof ChunkFailure) return this.chunkFailed(chunk, err);
+      throw err;
+    }
+  }
+
+  private restOf(chunk: Chunk<K, V>): Array<ConsumerRecord<K, V>> {
+    try {
+      return chunk.rest();
+    } catch (err) {
+      if (err instanceof ChunkFailure) return this.chunkFailed(chunk, err) ?? [];
+      throw err;
+    }
+  }
+
+  /**
+   * A corrupt batch or a throwing deserializer: the position stops at it, what was fetched beyond
+   * is dropped, and the error is thrown next. Corrupt data stops the partition until a seek past
+   * it; a deserializer's error comes again when the partition is read again (Kafka's
+   * RecordDeserializationException), so the application can seek past the record.
+   */
+  private chunkFailed(chunk: Chunk<K, V>, f: ChunkFailure): null {
+    const s = chunk.state;
+    if (!chunk.valid) return null;
+    s.position = f.offset;
+    s.rewindFetch();
+    if (f.corrupt) {
+      s.failed = true;
+      this.pushError(new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${formatTp(s)} at offset ${f.offset}: ${f.error.message}; seek() past it to go on`));
+    } else {
+      this.pushError(f.error);
+    }
+    return null;
+  }
+
+  /**
+   * The iterator is done with a chunk. If the application stopped early (break, throw, close)
+   * while holding records, they count as processed, as Kafka's poll counts them; records of the
+   * chunk not handed out yet are fetched again (the fetch position had run ahead of them).
+   */
+  private leaveChunk(chunk: Chunk<K, V>): void {
+    this.finishInHand();
+    if (chunk.valid && !chunk.done) chunk.state.rewindFetch();
+    this.gate.exitApp();
+  }
+
   /** The application stopped early (break, throw, close) while holding records: count them processed, as Kafka's poll does. */
   private finishInHand(): void {
-    const h = this.inHand;
-    this.inHand = null;
-    if (h && h.state.assigned && h.state.epoch === h.epoch) h.state.position = h.next;
+    const c = this.inHandChunk;
+    this.inHandChunk = null;
+    if (c && c.valid) c.state.position = this.inHandNext;
   }
 
   private rewindTo(tp: TopicPartition, offset: number): void {
     const s = this.assigned.get(tp);
     if (s && s.assigned) s.moveTo(offset);
-  }
-
-  private toRecord(s: PartitionState, r: KafkaRecord, b: DecodedBatch): ConsumerRecord<K, V> {
-    return {
-      topic: s.topic,
-      partition: s.partition,
-      offset: r.offset,
-      timestamp: r.timestamp,
-      timestampType: b.timestampType,
-      key: this.keyDeserializer.deserialize(r.key, s.topic),
-      value: this.valueDeserializer.deserialize(r.value, s.topic),
-      headers: r.headers,
-    };
   }
 
   private pushError(err: Error): void {

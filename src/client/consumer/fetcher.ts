@@ -1,11 +1,12 @@
 /**
  * Fetching: one Fetch in flight per broker (no fetch sessions), for the assigned partitions that
- * broker leads, have a known fetch position, are not paused, and have nothing fetched waiting.
- * Responses are decoded (CRC check, decompression) into chunks queued for the application; the
- * next fetch to that broker goes out as soon as the response is decoded, so it is in flight
- * while the application processes — at most one chunk in hand, MAX_QUEUED_CHUNKS queued and one
- * in flight per partition, which bounds memory to about 4 × maxPartitionFetchBytes per partition
- * (and fetchMaxBytes per response).
+ * broker leads, have a known fetch position, are not paused, and have fewer than
+ * MAX_QUEUED_CHUNKS chunks waiting. A response is only walked batch header by batch header (to
+ * learn where each partition continues) and queued as chunks; the next fetch to that broker goes
+ * out at once, so the broker reads it while this client checks CRCs, decodes records (lazily, as
+ * the application reaches them, see chunk.ts) and the application processes — at most one chunk
+ * in hand, MAX_QUEUED_CHUNKS queued and one in flight per partition, which bounds memory to about
+ * 4 × maxPartitionFetchBytes per partition (and fetchMaxBytes per response).
  *
  * Errors: OFFSET_OUT_OF_RANGE resets the position by the reset policy (or fails the partition
  * until `seek` when the policy is 'none'); stale-leader errors refresh metadata and back the
@@ -14,16 +15,19 @@
 import type { Logger } from 'pino';
 import { FetchApi } from '../../protocol/messages/index.js';
 import type { FetchRequest, FetchResponse, PartitionData } from '../../protocol/messages/fetch.js';
-import { decodeRecordBatches } from '../../protocol/records/decode-batches.js';
+import { iterateBatchHeaders } from '../../protocol/records/batch-iterator.js';
+import type { BatchInfo } from '../../protocol/records/types.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { backoffMs } from '../backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { isRetriableError, responseError } from '../errors.js';
-import { Chunk, deliverableBatches } from './chunk.js';
+import { Chunk } from './chunk.js';
 import type { ResolvedConsumerOptions } from './options.js';
 import type { Assignment, PartitionState } from './partition-state.js';
+import { bufferDeserializer } from '../serializers.js';
+import type { Deserializers } from './record-factory.js';
 import { Signal } from './signal.js';
 import { formatTp, tpKey } from './types.js';
 
@@ -54,8 +58,8 @@ interface Sent {
   offset: number;
 }
 
-export class Fetcher {
-  private readonly queue: Chunk[] = [];
+export class Fetcher<K = Buffer | null, V = Buffer | null> {
+  private readonly queue: Array<Chunk<K, V>> = [];
   private readonly inFlight = new Set<number>();
   private readonly brokerFailures = new Map<number, { count: number; untilMs: number }>();
   private rotation = 0;
@@ -70,6 +74,7 @@ export class Fetcher {
     private readonly opts: ResolvedConsumerOptions,
     private readonly log: Logger,
     private readonly hooks: FetcherHooks,
+    private readonly deserializers: Deserializers<K, V> = { key: bufferDeserializer, value: bufferDeserializer } as unknown as Deserializers<K, V>,
   ) {}
 
   close(): void {
@@ -80,7 +85,7 @@ export class Fetcher {
   }
 
   /** Takes the next chunk that is still valid, and lets its partition be fetched again. */
-  take(): Chunk | null {
+  take(): Chunk<K, V> | null {
     for (;;) {
       const c = this.queue.shift();
       if (!c) return null;
@@ -189,10 +194,17 @@ export class Fetcher {
         (err: unknown) => this.failed(leader, sent, err),
       )
       .catch((err: unknown) => this.hooks.error(err as Error))
-      .finally(() => {
-        this.inFlight.delete(leader);
-        this.maybeFetch();
-      });
+      .finally(() => this.settled(leader));
+  }
+
+  /**
+   * The broker can take the next fetch. Called synchronously once a response is queued, before
+   * the application gets to run on it (and again, harmlessly, when the request settles): a
+   * fetch sent a few microtasks later would wait for the application to process a whole chunk.
+   */
+  private settled(leader: number): void {
+    if (!this.inFlight.delete(leader)) return;
+    this.maybeFetch();
   }
 
   private failed(leader: number, sent: readonly Sent[], err: unknown): void {
@@ -206,7 +218,7 @@ export class Fetcher {
     else this.hooks.error(err as Error);
   }
 
-  private async handle(leader: number, sent: readonly Sent[], res: FetchResponse, topicIds: ReadonlyMap<string, string>): Promise<void> {
+  private handle(leader: number, sent: readonly Sent[], res: FetchResponse, topicIds: ReadonlyMap<string, string>): void {
     this.brokerFailures.delete(leader);
     const nameOf = new Map<string, string>();
     for (const [topic, id] of topicIds) nameOf.set(id, topic);
@@ -217,37 +229,39 @@ export class Fetcher {
       for (const p of t.partitions) found.set(tpKey(topic, p.partitionIndex), p);
     }
     if (res.errorCode !== ErrorCode.NONE) this.log.debug({ broker: leader, error: ErrorCode[res.errorCode] }, 'fetch: top-level error');
-    await Promise.all(
-      sent.map(async (x) => {
-        try {
-          const p = found.get(x.state.key);
-          if (p && !this.closed && x.state.assigned && x.state.epoch === x.epoch) await this.partition(x, p);
-        } finally {
-          x.state.inFlight = false;
-        }
-      }),
-    );
+    try {
+      for (const x of sent) {
+        const p = found.get(x.state.key);
+        if (p && !this.closed && x.state.assigned && x.state.epoch === x.epoch) this.partition(x, p);
+      }
+    } finally {
+      for (const x of sent) x.state.inFlight = false;
+    }
+    this.settled(leader);
   }
 
-  private async partition(x: Sent, p: PartitionData): Promise<void> {
+  private partition(x: Sent, p: PartitionData): void {
     const s = x.state;
     if (p.errorCode === ErrorCode.NONE) {
       if (p.highWatermark >= 0) s.highWatermark = p.highWatermark;
       const buf = recordsToBuffer(p.records);
       if (!buf || buf.length === 0) return;
-      let batches;
+      let infos: BatchInfo[];
       try {
-        batches = await decodeRecordBatches(buf, { verifyCrc: this.opts.checkCrcs });
+        infos = Array.from(iterateBatchHeaders(buf));
       } catch (err) {
-        if (s.epoch !== x.epoch) return;
         s.failed = true;
         this.hooks.error(new KafkaError(ErrorCode.CORRUPT_MESSAGE, `${formatTp(s)} at offset ${x.offset}: ${(err as Error).message}; seek() past it to go on`));
         return;
       }
-      if (!s.assigned || s.epoch !== x.epoch || batches.length === 0) return;
-      const nextOffset = batches[batches.length - 1]!.lastOffset + 1;
+      if (infos.length === 0) return;
+      const nextOffset = infos[infos.length - 1]!.lastOffset + 1;
       if (nextOffset <= x.offset) return;
-      const chunk = new Chunk(s, x.epoch, x.offset, deliverableBatches(batches, this.opts.isolationLevel === 1, p.abortedTransactions), nextOffset, s.highWatermark);
+      const chunk = new Chunk<K, V>(s, x.epoch, x.offset, buf, infos, nextOffset, s.highWatermark, {
+        verifyCrc: this.opts.checkCrcs,
+        aborted: this.opts.isolationLevel === 1 ? p.abortedTransactions : null,
+        deserializers: this.deserializers,
+      });
       s.fetchPosition = nextOffset;
       s.queued++;
       this.queue.push(chunk);

@@ -91,7 +91,7 @@ test('fetcher: NOT_LEADER_OR_FOLLOWER refreshes metadata and the partition is fe
   await until(() => s!.queued > 0);
   const chunk = fetcher.take();
   assert.ok(chunk);
-  assert.deepEqual([chunk.next()?.record.offset, chunk.next()?.record.offset], [0, 1]);
+  assert.deepEqual([chunk.next()?.offset, chunk.next()?.offset], [0, 1]);
   assert.equal(requests[0]!.broker, 1);
   assert.ok(requests.some((r) => r.broker === 2), 'fetched again at the new leader');
   fetcher.close();
@@ -122,7 +122,7 @@ test('fetcher: OFFSET_OUT_OF_RANGE asks for a reset; records below the fetch off
   await until(() => s!.queued === 2);
   assert.equal(requests.length, 3, 'the partition stops being fetched with two chunks waiting');
   const first = fetcher.take()!;
-  assert.equal(first.next()?.record.offset, 3, 'records before the fetch offset are skipped');
+  assert.equal(first.next()?.offset, 3, 'records before the fetch offset are skipped');
   await until(() => requests.length === 4);
   assert.equal(requests[3]!.req.topics[0]!.partitions[0]!.fetchOffset, 20, 'taking a chunk lets the next fetch go out while it is processed');
   fetcher.close();

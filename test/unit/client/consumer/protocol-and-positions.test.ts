@@ -1,13 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Chunk, deliverableBatches } from '../../../../src/client/consumer/chunk.js';
 import { decodeAssignment, decodeSubscription, encodeAssignment, encodeSubscription } from '../../../../src/client/consumer/consumer-protocol.js';
 import { DeliveryGate } from '../../../../src/client/consumer/gate.js';
 import { resolveConsumerOptions } from '../../../../src/client/consumer/options.js';
 import { Assignment } from '../../../../src/client/consumer/partition-state.js';
 import { ClientConfigError } from '../../../../src/client/errors.js';
 import { ByteWriter } from '../../../../src/protocol/bytes.js';
-import { buildRecordBatchSync, decodeRecordBatchesSync, encodeControlKey, encodeEndTxnMarker, ControlRecordType } from '../../../../src/protocol/records/index.js';
 
 test('subscription: v3 round trip with owned partitions, generation and user data', () => {
   const bytes = encodeSubscription({
@@ -43,54 +41,6 @@ test('assignment: round trip; an empty buffer is an empty assignment', () => {
   const bytes = encodeAssignment([{ topic: 'x', partition: 3 }, { topic: 'x', partition: 1 }]);
   assert.deepEqual(decodeAssignment(bytes).partitions, [{ topic: 'x', partition: 1 }, { topic: 'x', partition: 3 }]);
   assert.deepEqual(decodeAssignment(Buffer.alloc(0)).partitions, []);
-});
-
-function txnBatch(baseOffset: number, producerId: number, values: string[]): ReturnType<typeof decodeRecordBatchesSync>[number] {
-  const buf = buildRecordBatchSync({ baseOffset, producerId, producerEpoch: 0, baseSequence: 0, transactional: true, records: values.map((v) => ({ value: v })) });
-  return decodeRecordBatchesSync(buf)[0]!;
-}
-
-function marker(offset: number, producerId: number, commit: boolean): ReturnType<typeof decodeRecordBatchesSync>[number] {
-  const buf = buildRecordBatchSync({
-    baseOffset: offset,
-    producerId,
-    producerEpoch: 0,
-    transactional: true,
-    control: true,
-    records: [{ key: encodeControlKey(commit ? ControlRecordType.Commit : ControlRecordType.Abort), value: encodeEndTxnMarker(0) }],
-  });
-  return decodeRecordBatchesSync(buf)[0]!;
-}
-
-test('read_committed: aborted transactions and control batches are dropped; read_uncommitted drops only control batches', () => {
-  const batches = [
-    txnBatch(0, 1, ['p1-a', 'p1-b']), // aborted
-    txnBatch(2, 2, ['p2-a']), // committed
-    marker(3, 1, false),
-    marker(4, 2, true),
-    txnBatch(5, 1, ['p1-c']), // a new transaction of producer 1, committed
-    marker(6, 1, true),
-  ];
-  const values = (bs: ReturnType<typeof deliverableBatches>): string[] => bs.flatMap((b) => b.records.map((r) => r.value!.toString()));
-  assert.deepEqual(values(deliverableBatches(batches, true, [{ producerId: 1, firstOffset: 0 }])), ['p2-a', 'p1-c']);
-  assert.deepEqual(values(deliverableBatches(batches, false, null)), ['p1-a', 'p1-b', 'p2-a', 'p1-c']);
-});
-
-test('chunk: skips records before the fetch offset; invalid after a seek or revocation', () => {
-  const assignment = new Assignment();
-  const [s] = assignment.add([{ topic: 't', partition: 0 }]);
-  s!.moveTo(12);
-  const batches = decodeRecordBatchesSync(buildRecordBatchSync({ baseOffset: 10, records: ['a', 'b', 'c', 'd'].map((v) => ({ value: v })) }));
-  const chunk = new Chunk(s!, s!.epoch, 12, batches, 14, 14);
-  assert.equal(chunk.next()?.record.offset, 12);
-  assert.equal(chunk.next()?.record.offset, 13);
-  assert.equal(chunk.next(), null);
-  assert.ok(chunk.valid);
-  s!.moveTo(0);
-  assert.ok(!chunk.valid, 'a seek invalidates fetched data');
-  const chunk2 = new Chunk(s!, s!.epoch, 0, batches, 14, 14);
-  assignment.remove([{ topic: 't', partition: 0 }]);
-  assert.ok(!chunk2.valid, 'revocation invalidates fetched data');
 });
 
 test('partition state: fetchable only with a position, unpaused, nothing in flight and less than two chunks queued; uncommitted positions', () => {
