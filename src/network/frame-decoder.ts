@@ -32,7 +32,11 @@ export class FrameDecoder {
   private parts: Buffer[] = [];
   private partsHave = 0;
 
-  constructor(private readonly maxFrameBytes: number) {}
+  /** `alloc` provides the buffers frames are assembled in (e.g. a FramePool); default Buffer.allocUnsafe. */
+  constructor(
+    private readonly maxFrameBytes: number,
+    private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+  ) {}
 
   /** Feeds bytes; returns the complete frames they finish (payloads without the size prefix). */
   push(chunk: Buffer): Buffer[] {
@@ -94,7 +98,7 @@ export class FrameDecoder {
       this.frameSize = size;
       const rest = len - pos;
       if (size <= PREALLOCATE_MAX_BYTES) {
-        this.target = Buffer.allocUnsafe(size);
+        this.target = this.alloc(size);
         chunk.copy(this.target, 0, pos, len);
         this.targetHave = rest;
       } else {

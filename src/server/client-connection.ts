@@ -10,11 +10,17 @@
  * - each connection may dispatch at most DISPATCH_BUDGET_BYTES of requests per event-loop turn;
  *   frames beyond that wait in a backlog (socket paused) until the next turn, so a connection that
  *   delivers megabytes per read cannot keep the loop from serving the others;
- * - reading pauses beyond MAX_IN_FLIGHT requests or MAX_IN_FLIGHT_BYTES of request bytes in flight.
+ * - reading pauses beyond MAX_IN_FLIGHT requests or MAX_IN_FLIGHT_BYTES of request bytes in flight;
+ * - frames cut by a chunk boundary are assembled in FramePool buffers, and a Produce frame goes
+ *   back to the pool once its handler has settled: the produce handler resolves only after every
+ *   append is written (acks=0 included), and nothing downstream keeps the request bytes. Other
+ *   requests are never released (group state, for one, keeps views of JoinGroup metadata).
  */
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../network/frame-decoder.js';
+import type { FramePool } from '../network/frame-pool.js';
+import { ProduceApi } from '../protocol/messages/index.js';
 import type { RequestRouter } from './request-router.js';
 import { isMalformedRequest } from './request-router.js';
 import type { BrokerServices } from './broker-services.js';
@@ -76,8 +82,9 @@ export class ClientConnection {
     services: BrokerServices,
     private readonly logger: Logger,
     maxFrameBytes: number,
+    private readonly framePool: FramePool | null = null,
   ) {
-    this.decoder = new FrameDecoder(maxFrameBytes);
+    this.decoder = new FrameDecoder(maxFrameBytes, framePool ? (n) => framePool.alloc(n) : undefined);
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.baseContext = { connectionId: id, remoteAddress: this.remoteAddress, services, logger };
     socket.setNoDelay(true);
@@ -159,13 +166,18 @@ export class ClientConnection {
       this.reject(err);
       return;
     }
+    const reusable = this.framePool !== null && frame.length >= 2 && frame.readInt16BE(0) === ProduceApi.apiKey;
     pending.then(
       (response) => {
+        if (reusable) this.framePool!.release(frame);
         slot.response = response;
         slot.done = true;
         this.scheduleFlush();
       },
-      (err: unknown) => this.reject(err),
+      (err: unknown) => {
+        if (reusable) this.framePool!.release(frame);
+        this.reject(err);
+      },
     );
   }
 

@@ -3,6 +3,7 @@
  */
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
+import { FramePool } from '../network/frame-pool.js';
 import { ClientConnection } from './client-connection.js';
 import type { RequestRouter } from './request-router.js';
 import type { BrokerServices } from './broker-services.js';
@@ -11,6 +12,7 @@ export class SocketServer {
   private readonly server: Server;
   private readonly connections = new Set<ClientConnection>();
   private nextId = 1;
+  private readonly framePool = new FramePool({ maxRetainedBytes: 16 * 1024 * 1024 });
 
   constructor(
     private readonly router: RequestRouter,
@@ -22,7 +24,7 @@ export class SocketServer {
   }
 
   private accept(socket: Socket): void {
-    const conn = new ClientConnection(socket, this.nextId++, this.router, this.services, this.logger, this.maxFrameBytes);
+    const conn = new ClientConnection(socket, this.nextId++, this.router, this.services, this.logger, this.maxFrameBytes, this.framePool);
     this.connections.add(conn);
     socket.on('close', () => this.connections.delete(conn));
   }
@@ -41,6 +43,7 @@ export class SocketServer {
 
   close(): Promise<void> {
     for (const c of this.connections) c.close();
+    this.framePool.close();
     return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }

@@ -7,7 +7,7 @@ import { consumeAll, makeKafka } from '../helpers/kafkajs.js';
 import { runChecked } from '../helpers/proc.js';
 import { makeRecords, verifyRoundTrip, type ConsumedRecord, type TestRecord } from '../helpers/records.js';
 import { KCAT_RECORD_FORMAT, parseKcatLine, requireTool } from '../helpers/tools.js';
-import { checkStoredBatches, COMPRESSION_NAMES } from '../helpers/wire.js';
+import { checkStoredBatches, COMPRESSION_NAMES, readAllBatches } from '../helpers/wire.js';
 
 /**
  * Our producer against the broker process, read back by other clients: kcat (librdkafka 2.0.2)
@@ -181,4 +181,34 @@ test('acks=0 and acks=1: records arrive; acks=0 reports offset -1', { timeout: 6
   const m1 = await p1.send({ topic, messages: Array.from({ length: 100 }, (_, i) => ({ value: Buffer.from(`a1-${i}`), partition: 0 })) });
   assert.deepEqual(m1.map((m) => m.offset), Array.from({ length: 100 }, (_, i) => 100 + i), 'acks=0 records were stored first, in order');
   await p1.close();
+});
+
+test('batches grow past batchSize while they wait (up to batchMaxSize) and split when the topic refuses them', { timeout: 60_000 }, async (t) => {
+  const { bootstrap, host, port, topic } = await setup(t, 'client-batch-growth');
+  const admin = new Admin({ bootstrapServers: bootstrap });
+  const small = `${topic}-small-max`;
+  await admin.createTopics([{ name: small, numPartitions: 1, configs: { 'max.message.bytes': '20000' } }]);
+  await admin.close();
+  const producer = new Producer({ bootstrapServers: bootstrap, acks: 1 });
+  const value = Buffer.alloc(1000, 0x63);
+  const messages = Array.from({ length: 1500 }, (_, i) => ({ value, key: Buffer.from(`k${i}`), partition: 0 }));
+  try {
+    // One send of 1.5 MB to one partition: batches fill to batchMaxSize (256 KiB), not batchSize (16 KiB).
+    const grown = await producer.send({ topic, messages });
+    assert.deepEqual(grown.map((m) => m.offset), messages.map((_, i) => i));
+    const stored = await readAllBatches(host, port, topic, 0);
+    const sizes = stored.batches.map((b) => b.batchLength + 12);
+    assert.ok(stored.batches.every((b) => b.crcOk && b.magic === 2));
+    assert.ok(sizes.every((s) => s <= 262_144), `no batch above batchMaxSize: ${sizes.join(',')}`);
+    assert.ok(sizes.some((s) => s > 200_000), `batches grew past batchSize: ${sizes.join(',')}`);
+    // The same send to a topic with max.message.bytes=20000: refused batches are halved until they fit.
+    const split = await producer.send({ topic: small, messages });
+    assert.deepEqual(split.map((m) => m.offset), messages.map((_, i) => i), 'every record stored once, in order');
+    const smallStored = await readAllBatches(host, port, small, 0);
+    assert.ok(smallStored.batches.every((b) => b.crcOk && b.batchLength + 12 <= 20_000));
+    assert.equal(smallStored.batches.reduce((n, b) => n + b.recordsCount, 0), 1500);
+    t.diagnostic(`grown batches ${sizes.length}, split batches ${smallStored.batches.length}`);
+  } finally {
+    await producer.close();
+  }
 });

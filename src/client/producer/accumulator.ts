@@ -1,7 +1,13 @@
 /**
- * Per-partition queues of batches. `append` adds a record to the partition's open batch (or a new
- * one when it would pass batchSize); the sender takes ready head batches and puts failed ones
- * back in their place (by `seq`) for a retry.
+ * Per-partition queues of batches. `append` adds a record to the partition's open batch; the
+ * sender takes ready head batches and puts failed ones back in their place (by `seq`) for a retry.
+ *
+ * A batch is ready (no more lingering, and the sticky partitioner moves on) once it reaches
+ * batchSize, but it keeps taking records until the sender takes it or it reaches batchMaxSize
+ * (the idea of KIP-782). Under light load the sender takes a batch as soon as it is ready, so
+ * batches stay at batchSize; when every in-flight slot is busy, the records that arrive meanwhile
+ * join the waiting batch instead of queueing many batchSize batches, each of which would cost a
+ * Produce request of its own (Kafka allows one batch per partition per request).
  */
 import type { RecordInput } from '../../protocol/records/types.js';
 import { ProducerBatch, type SendOp } from './batch.js';
@@ -15,7 +21,7 @@ export class PartitionQueue {
 }
 
 export interface AppendResult {
-  /** The batch the record went into is now full (ready to send). */
+  /** The batch the record went into just reached batchSize (ready to send). */
   batchFull: boolean;
   /** A batch was closed by this append (the previous one was full). */
   closedPrevious: boolean;
@@ -28,7 +34,11 @@ export class Accumulator {
   /** Batches queued or in flight. */
   pendingBatches = 0;
 
-  constructor(private readonly batchSizeBytes: number, private readonly deliveryTimeoutMs: number) {}
+  constructor(
+    private readonly batchSizeBytes: number,
+    private readonly batchMaxBytes: number,
+    private readonly deliveryTimeoutMs: number,
+  ) {}
 
   queue(topic: string, partition: number): PartitionQueue {
     let list = this.queues.get(topic);
@@ -40,9 +50,17 @@ export class Accumulator {
     const q = this.queue(topic, partition);
     let last = q.batches[q.batches.length - 1];
     let closedPrevious = false;
-    if (last && !last.closed && last.records.length > 0 && last.sizeBytes + sizeBytes > this.batchSizeBytes) {
-      last.closed = true;
-      closedPrevious = true;
+    let batchFull = false;
+    if (last && !last.closed && last.records.length > 0) {
+      const after = last.sizeBytes + sizeBytes;
+      if (after > this.batchMaxBytes) {
+        closedPrevious = !last.ready; // a ready batch already told the partitioner
+        last.ready = true;
+        last.closed = true;
+      } else if (!last.ready && after > this.batchSizeBytes) {
+        last.ready = true; // as full as Kafka's batch.size allows: this record joins it anyway
+        batchFull = true;
+      }
     }
     if (!last || last.closed) {
       last = new ProducerBatch(topic, partition, q.nextSeq++, nowMs, nowMs + this.deliveryTimeoutMs);
@@ -51,14 +69,18 @@ export class Accumulator {
     }
     last.add(record, sizeBytes, op, index);
     this.nonEmpty.add(q);
-    const batchFull = last.sizeBytes >= this.batchSizeBytes;
-    if (batchFull) last.closed = true;
+    if (!last.ready && last.sizeBytes >= this.batchSizeBytes) {
+      last.ready = true;
+      batchFull = true;
+    }
+    if (last.sizeBytes >= this.batchMaxBytes) last.closed = true;
     return { batchFull, closedPrevious };
   }
 
   /** Removes and returns the head batch of `q` (to send it). */
   takeHead(q: PartitionQueue): ProducerBatch {
     const b = q.batches.shift()!;
+    b.ready = true;
     b.closed = true;
     if (q.batches.length === 0) this.nonEmpty.delete(q);
     q.inFlight++;
@@ -73,6 +95,22 @@ export class Accumulator {
     while (i < q.batches.length && q.batches[i]!.seq < b.seq) i++;
     q.batches.splice(i, 0, b);
     this.nonEmpty.add(q);
+  }
+
+  /**
+   * Replaces a sent batch the broker refused as too large by its two halves, queued where it
+   * was (they are new batches: the count of pending batches grows by one).
+   */
+  requeueSplit(b: ProducerBatch): [ProducerBatch, ProducerBatch] {
+    const halves = b.split();
+    const q = this.queue(b.topic, b.partition);
+    q.inFlight--;
+    let i = 0;
+    while (i < q.batches.length && q.batches[i]!.seq < b.seq) i++;
+    q.batches.splice(i, 0, ...halves);
+    this.nonEmpty.add(q);
+    this.pendingBatches++;
+    return halves;
   }
 
   /** A sent batch is finished (acknowledged or failed for good). */

@@ -64,7 +64,9 @@ export class ProducerBatch {
   sizeBytes = RECORD_BATCH_OVERHEAD;
   /** Bytes reserved in the BufferPool for this batch's records. */
   memoryBytes = 0;
-  /** No more records are added once the batch is full or has been sent. */
+  /** Reached batchSize (or was sent): no lingering; it may still grow up to batchMaxSize until sent. */
+  ready = false;
+  /** No more records are added once the batch reaches batchMaxSize or has been sent. */
   closed = false;
   attempts = 0;
   retryAtMs = 0;
@@ -73,12 +75,19 @@ export class ProducerBatch {
   constructor(
     readonly topic: string,
     readonly partition: number,
-    /** Position in its partition's send order (retries go back to their place). */
+    /**
+     * Position in its partition's send order (retries go back to their place). Halves of a split
+     * batch take fractions: the second half of a batch split at depth d gets seq + 2^-(d+1), so
+     * every piece sorts after the earlier ones and before the next whole batch.
+     */
     readonly seq: number,
     readonly createdMs: number,
     /** deliveryTimeoutMs after creation: the batch fails if not acknowledged by then. */
     readonly deadlineMs: number,
   ) {}
+
+  /** How many times the records of this batch were halved after MESSAGE_TOO_LARGE. */
+  splitDepth = 0;
 
   add(record: RecordInput, sizeBytes: number, op: SendOp, index: number): void {
     this.records.push(record);
@@ -86,6 +95,39 @@ export class ProducerBatch {
     this.opIndexes.push(index);
     this.sizeBytes += sizeBytes;
     this.memoryBytes += sizeBytes;
+  }
+
+  /**
+   * Two batches holding this one's records, first half then second, for a broker that refused the
+   * batch as too large (as Kafka's producer splits on MESSAGE_TOO_LARGE). Sizes and memory are
+   * shared out in proportion, so the totals stay exact for the buffer pool.
+   */
+  split(): [ProducerBatch, ProducerBatch] {
+    const n = this.records.length;
+    const mid = n >>> 1;
+    const depth = this.splitDepth + 1;
+    const halves: [ProducerBatch, ProducerBatch] = [
+      new ProducerBatch(this.topic, this.partition, this.seq, this.createdMs, this.deadlineMs),
+      new ProducerBatch(this.topic, this.partition, this.seq + 2 ** -depth, this.createdMs, this.deadlineMs),
+    ];
+    const recordBytes = this.sizeBytes - RECORD_BATCH_OVERHEAD;
+    const firstMemory = Math.floor((this.memoryBytes * mid) / n);
+    const firstBytes = Math.floor((recordBytes * mid) / n);
+    halves.forEach((h, i) => {
+      const [from, to] = i === 0 ? [0, mid] : [mid, n];
+      for (let r = from; r < to; r++) {
+        h.records.push(this.records[r]!);
+        h.ops.push(this.ops[r]!);
+        h.opIndexes.push(this.opIndexes[r]!);
+      }
+      h.memoryBytes = i === 0 ? firstMemory : this.memoryBytes - firstMemory;
+      h.sizeBytes = RECORD_BATCH_OVERHEAD + (i === 0 ? firstBytes : recordBytes - firstBytes);
+      h.splitDepth = depth;
+      h.attempts = this.attempts;
+      h.ready = true;
+      h.closed = true;
+    });
+    return halves;
   }
 
   complete(baseOffset: number, logAppendTimeMs: number): void {

@@ -12,8 +12,14 @@ export interface ProducerOptions<K = Buffer | null, V = Buffer | null> extends C
   acks?: Acks;
   /** none (default), gzip, snappy, lz4, zstd. */
   compression?: CompressionName;
-  /** Target batch size per partition in bytes (`batch.size`). Default 16384. */
+  /** Size at which a partition's batch is ready to send (`batch.size`). Default 16384. */
   batchSize?: number;
+  /**
+   * Largest batch: a ready batch still waiting for an in-flight slot keeps growing up to this
+   * (KIP-782's `batch.max.size`). Default 262144, at most maxRequestSize; set it to batchSize
+   * for the Java client's fixed batches.
+   */
+  batchMaxSize?: number;
   /** How long a non-full batch waits for more records (`linger.ms`). Default 5 (Kafka 4.0's default). */
   lingerMs?: number;
   /** Produce requests in flight per broker (`max.in.flight.requests.per.connection`). Default 5. */
@@ -45,6 +51,7 @@ export interface ResolvedProducerOptions {
   acks: -1 | 0 | 1;
   compression: CompressionType;
   batchSize: number;
+  batchMaxSize: number;
   lingerMs: number;
   maxInFlight: number;
   retries: number;
@@ -74,18 +81,23 @@ export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): Re
   if (deliveryTimeoutMs < lingerMs + requestTimeoutMs) {
     throw new ClientConfigError(`deliveryTimeoutMs (${deliveryTimeoutMs}) must be at least lingerMs + requestTimeoutMs (${lingerMs + requestTimeoutMs})`);
   }
+  const batchSize = intOption('batchSize', o.batchSize, 16_384, 1);
+  const maxRequestSize = intOption('maxRequestSize', o.maxRequestSize, 1_048_576, 1024);
+  const batchMaxSize = intOption('batchMaxSize', o.batchMaxSize, Math.min(maxRequestSize, Math.max(batchSize, 262_144)), 1);
+  if (batchMaxSize < batchSize) throw new ClientConfigError(`batchMaxSize (${batchMaxSize}) must be at least batchSize (${batchSize})`);
   const retries = o.retries === undefined ? Number.POSITIVE_INFINITY : intOption('retries', o.retries, 0);
   return {
     acks,
     compression,
-    batchSize: intOption('batchSize', o.batchSize, 16_384, 1),
+    batchSize,
+    batchMaxSize,
     lingerMs,
     maxInFlight: intOption('maxInFlightRequestsPerConnection', o.maxInFlightRequestsPerConnection, 5, 1),
     retries,
     deliveryTimeoutMs,
     bufferMemory: intOption('bufferMemory', o.bufferMemory, 33_554_432, 1024),
     maxBlockMs: intOption('maxBlockMs', o.maxBlockMs, 60_000),
-    maxRequestSize: intOption('maxRequestSize', o.maxRequestSize, 1_048_576, 1024),
+    maxRequestSize,
     allowAutoTopicCreation: o.allowAutoTopicCreation ?? true,
     requestTimeoutMs,
   };

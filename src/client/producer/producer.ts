@@ -63,7 +63,7 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     this.cluster = new Cluster(options, 'producer');
     this.log = this.cluster.logger;
     this.pool = new BufferPool(this.opts.bufferMemory);
-    this.acc = new Accumulator(this.opts.batchSize, this.opts.deliveryTimeoutMs);
+    this.acc = new Accumulator(this.opts.batchSize, this.opts.batchMaxSize, this.opts.deliveryTimeoutMs);
     this.partitioner = createPartitioner(options.partitioner);
     this.keySerializer = options.keySerializer ?? (bufferSerializer as Serializer<K>);
     this.valueSerializer = options.valueSerializer ?? (bufferSerializer as Serializer<V>);

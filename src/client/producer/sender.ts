@@ -95,7 +95,7 @@ export class Sender {
   /** When the head batch of `q` may be sent (Infinity: never by time alone; <= now: ready). */
   private readyAt(q: PartitionQueue): number {
     const head = q.batches[0]!;
-    const lingerDone = head.closed || q.batches.length > 1 || this.flushing > 0 ? head.retryAtMs : Math.max(head.retryAtMs, head.createdMs + this.opts.lingerMs);
+    const lingerDone = head.ready || q.batches.length > 1 || this.flushing > 0 ? head.retryAtMs : Math.max(head.retryAtMs, head.createdMs + this.opts.lingerMs);
     return lingerDone;
   }
 
@@ -135,7 +135,7 @@ export class Sender {
         if (q.batches.length === 0 || this.readyAt(q) > now) continue;
         const head = q.batches[0]!;
         if (batches.length > 0 && size + head.sizeBytes > this.opts.maxRequestSize) continue;
-        const wasOpen = !head.closed;
+        const wasOpen = !head.ready;
         batches.push(this.acc.takeHead(q));
         size += head.sizeBytes;
         if (wasOpen) this.partitioner.onBatchClosed?.(q.topic, q.partition);
@@ -242,6 +242,12 @@ export class Sender {
   }
 
   private retryOrFail(b: ProducerBatch, err: Error): void {
+    if (err instanceof KafkaError && err.code === ErrorCode.MESSAGE_TOO_LARGE && b.records.length > 1 && !this.cluster.isClosed) {
+      // The topic's max.message.bytes is below our batch: send the records in halves (not a retry).
+      const [a, c] = this.acc.requeueSplit(b);
+      this.log.debug({ topic: b.topic, partition: b.partition, records: b.records.length, halves: [a.records.length, c.records.length] }, 'batch too large: split');
+      return;
+    }
     const now = Date.now();
     const retriable = err instanceof KafkaError && err.retriable;
     const wait = backoffMs(b.attempts - 1, this.cluster.options.retryBackoffMs, this.cluster.options.retryBackoffMaxMs);
