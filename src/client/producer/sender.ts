@@ -17,6 +17,7 @@ import type { ProduceRequest, ProduceResponse } from '../../protocol/messages/pr
 import { CompressionType } from '../../protocol/compression/types.js';
 import { buildRecordBatch, buildRecordBatchSync } from '../../protocol/records/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import { FramePool } from '../../network/frame-pool.js';
 import { backoffMs } from '../backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { responseError, timeoutError } from '../errors.js';
@@ -54,6 +55,15 @@ export class Sender {
   /** While > 0 every batch is ready regardless of lingerMs (flush / close). */
   flushing = 0;
   private readonly identity: ProducerIdentity = { producerId: -1, producerEpoch: -1 };
+  /**
+   * Uncompressed batches are built in reused buffers: fresh 256 KiB buffers that live until their
+   * response get promoted and drive V8 into frequent mark-compacts (see network/frame-pool.ts).
+   * A buffer goes back only after the broker acknowledged its batch on the first attempt: the
+   * response proves the socket write finished, and no other request can still hold the bytes.
+   * With acks=0 there is no such proof, so nothing is pooled.
+   */
+  private readonly batchPool: FramePool | null;
+  private readonly allocBatch: ((size: number) => Buffer) | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -62,7 +72,11 @@ export class Sender {
     private readonly opts: ResolvedProducerOptions,
     private readonly partitioner: Partitioner,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.batchPool = opts.acks === 0 ? null : new FramePool({ maxRetainedBytes: 8 * 1024 * 1024 });
+    const batchPool = this.batchPool;
+    this.allocBatch = batchPool ? (size) => batchPool.alloc(size) : undefined;
+  }
 
   /** Runs a drain pass soon (coalesced within the current tick). */
   wake(): void {
@@ -76,6 +90,7 @@ export class Sender {
 
   /** Stop timers (producer closed). */
   stop(): void {
+    this.batchPool?.close();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     this.wakeAtMs = Number.POSITIVE_INFINITY;
@@ -160,6 +175,7 @@ export class Sender {
       compression: this.opts.compression,
       producerId: this.identity.producerId,
       producerEpoch: this.identity.producerEpoch,
+      alloc: this.allocBatch,
     };
     if (this.opts.compression === CompressionType.None) return (b.bytes = buildRecordBatchSync(opts));
     return buildRecordBatch(opts).then((bytes) => (b.bytes = bytes));
@@ -233,6 +249,8 @@ export class Sender {
   private complete(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
     this.acc.finishInFlight(b);
     this.pool.release(b.memoryBytes);
+    if (b.bytes && b.attempts === 1) this.batchPool?.release(b.bytes);
+    b.bytes = null;
     b.complete(baseOffset, logAppendTimeMs);
   }
 

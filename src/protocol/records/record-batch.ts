@@ -52,6 +52,8 @@ export interface BuildRecordBatchOptions {
   logAppendTime?: number;
   /** The clock for records without a timestamp (tests pin it). Defaults to Date.now(). */
   now?: number;
+  /** Where an uncompressed batch is built (e.g. a pool's buffer). Default Buffer.allocUnsafe. */
+  alloc?: (size: number) => Buffer;
 }
 
 /** Header fields that do not depend on compression. */
@@ -88,7 +90,7 @@ function writeHeader(buf: Buffer, opts: BuildRecordBatchOptions, p: RecordsPlan,
 
 /** Uncompressed: the records are written straight behind the header in a single allocation. */
 function buildUncompressed(opts: BuildRecordBatchOptions, p: RecordsPlan): Buffer {
-  const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + p.size);
+  const buf = (opts.alloc ?? Buffer.allocUnsafe)(RECORD_BATCH_OVERHEAD + p.size);
   writeRecords(buf, RECORD_BATCH_OVERHEAD, opts.records, p);
   writeHeader(buf, opts, p, CompressionType.None);
   return buf;
