@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { parseBrokerConfig } from './cluster/config/broker-config.js';
-import { startBrokerFromConfig, type BrokerHandle } from './server/broker.js';
+import type { BrokerHandle } from './server/broker.js';
 
 export { ConfigError } from './cluster/config/broker-config.js';
 export { ErrorCode, KafkaError } from './protocol/errors.js';
@@ -35,6 +35,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   for (const [k, v] of Object.entries(options.config ?? {})) props[k] = String(v);
   const logger = options.logger ?? pino({ level: process.env['TRIBUTARY_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
   try {
+    // The broker (storage, groups, handlers: ~150 modules) is imported on the first start, so an
+    // application that only uses the client does not load it.
+    const { startBrokerFromConfig } = await import('./server/broker.js');
     const broker = await startBrokerFromConfig(parseBrokerConfig(props), { logger });
     if (!tempDir) return broker;
     return {

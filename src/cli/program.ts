@@ -3,19 +3,14 @@
  * `register…Command(program, ctx)` function; add new ones to COMMANDS below. Global flags
  * (-b, --command-config, --timeout, --no-color) are defined in globals.ts and read by every
  * client command through `optsWithGlobals()`.
+ *
+ * Command modules are imported only when the command line names them: `tributary server` does not
+ * load the client (admin, producer, consumer, perf), and `tributary topic list` does not load the
+ * broker. Help, completion and anything unrecognised load them all (commandsFor).
  */
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { Logger } from 'pino';
-import { registerClusterCommand } from './commands/cluster.js';
-import { registerCompletionCommand } from './commands/completion.js';
-import { registerConfigCommand } from './commands/config.js';
-import { registerConsumeCommand } from './commands/consume.js';
-import { registerGroupCommand } from './commands/group.js';
-import { registerPerfCommand } from './commands/perf.js';
-import { registerProduceCommand } from './commands/produce.js';
-import { registerServerCommand } from './commands/server.js';
-import { registerTopicCommand } from './commands/topic.js';
 import type { CliContext } from './context.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 import { addGlobalOptions } from './globals.js';
@@ -23,17 +18,48 @@ import { createCliLogger } from './logger.js';
 
 export type Register = (program: Command, ctx: CliContext) => unknown;
 
-const COMMANDS: readonly Register[] = [
-  registerServerCommand,
-  registerTopicCommand,
-  registerProduceCommand,
-  registerConsumeCommand,
-  registerGroupCommand,
-  registerConfigCommand,
-  registerClusterCommand,
-  registerPerfCommand,
-  registerCompletionCommand,
+/** A top-level command: its name on the command line and how to import its module. */
+interface CommandEntry {
+  readonly name: string;
+  readonly load: () => Promise<Register>;
+}
+
+const COMMANDS: readonly CommandEntry[] = [
+  { name: 'server', load: async () => (await import('./commands/server.js')).registerServerCommand },
+  { name: 'topic', load: async () => (await import('./commands/topic.js')).registerTopicCommand },
+  { name: 'produce', load: async () => (await import('./commands/produce.js')).registerProduceCommand },
+  { name: 'consume', load: async () => (await import('./commands/consume.js')).registerConsumeCommand },
+  { name: 'group', load: async () => (await import('./commands/group.js')).registerGroupCommand },
+  { name: 'config', load: async () => (await import('./commands/config.js')).registerConfigCommand },
+  { name: 'cluster', load: async () => (await import('./commands/cluster.js')).registerClusterCommand },
+  { name: 'perf', load: async () => (await import('./commands/perf.js')).registerPerfCommand },
+  // Completion walks the whole command tree, so it is never loaded alone (commandsFor).
+  { name: 'completion', load: async () => (await import('./commands/completion.js')).registerCompletionCommand },
 ];
+
+/**
+ * The first word of `args` (process.argv without node and the script) that is not a global option
+ * or a global option's value: the top-level command commander will run, if any.
+ */
+function commandWord(args: readonly string[]): string | undefined {
+  const globals = new Command();
+  addGlobalOptions(globals);
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (!a.startsWith('-') || a === '-') return a;
+    // `-b host` and `--timeout 5s` take the next word; `--timeout=5s` and `-bhost` are one word.
+    if (globals.options.some((o) => o.required && (o.short === a || o.long === a))) i++;
+  }
+  return undefined;
+}
+
+/** The register functions `argv` needs: the named command's alone, or all for help and errors. */
+async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const word = commandWord(argv.slice(2));
+  const only = COMMANDS.find((c) => c.name === word && c.name !== 'completion');
+  return Promise.all((only ? [only] : COMMANDS).map((c) => c.load()));
+}
 
 function packageVersion(): string {
   try {
@@ -63,7 +89,7 @@ export function defaultCliContext(): CliContext {
   };
 }
 
-export function buildProgram(ctx: CliContext, register: readonly Register[] = COMMANDS): Command {
+export function buildProgram(ctx: CliContext, register: readonly Register[]): Command {
   const program = new Command('tributary')
     .description('Tributary: a Kafka-compatible event streaming platform for Node.js')
     .version(packageVersion(), '-V, --version')
@@ -102,13 +128,12 @@ Every command has --help with examples. Full reference: docs/cli.md.`,
   return program;
 }
 
-/** Runs the CLI on `argv` (process.argv form) and resolves with the exit status. */
-export async function runCli(
-  argv: readonly string[],
-  ctx: CliContext = defaultCliContext(),
-  register: readonly Register[] = COMMANDS,
-): Promise<number> {
-  const program = buildProgram(ctx, register);
+/**
+ * Runs the CLI on `argv` (process.argv form) and resolves with the exit status. Without `register`,
+ * the commands `argv` needs are imported (commandsFor).
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext = defaultCliContext(), register?: readonly Register[]): Promise<number> {
+  const program = buildProgram(ctx, register ?? (await commandsFor(argv)));
   try {
     if (argv.length <= 2) {
       program.outputHelp({ error: true });

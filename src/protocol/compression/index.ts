@@ -4,17 +4,18 @@
  */
 import { ErrorCode, KafkaError } from '../errors.js';
 import { corrupt } from './corrupt.js';
-import { gzipCodec } from './gzip.js';
+import { gzipCodec, zlibLib } from './gzip.js';
 import {
   compressLz4ForMagic0,
   compressLz4ForMagic0Sync,
   decompressLz4FromMagic0,
   decompressLz4FromMagic0Sync,
   lz4Codec,
+  lz4Lib,
 } from './lz4.js';
-import { snappyCodec } from './snappy.js';
+import { snappyCodec, snappyLib } from './snappy.js';
 import { CompressionType, type Codec } from './types.js';
-import { zstdCodec } from './zstd.js';
+import { loadZstd, zstdCodec } from './zstd.js';
 
 export { CompressionType, isCompressionType, type Codec } from './types.js';
 export { isXerialFramed, compressRawSnappy, XERIAL_MAGIC, XERIAL_BLOCK_SIZE } from './snappy.js';
@@ -38,6 +39,11 @@ const NONE: Codec = {
 };
 
 const CODECS: readonly Codec[] = [NONE, gzipCodec, snappyCodec, lz4Codec, zstdCodec];
+/**
+ * Each codec's library is loaded on first use (lazy-require.ts). getCodec loads it, so that in
+ * decompress a library that fails to load surfaces as itself, not as a CORRUPT_MESSAGE.
+ */
+const LOADERS: readonly (() => unknown)[] = [() => undefined, zlibLib, snappyLib, lz4Lib, loadZstd];
 const NAMES = ['none', 'gzip', 'snappy', 'lz4', 'zstd'] as const;
 
 export type CompressionName = (typeof NAMES)[number];
@@ -61,7 +67,9 @@ function codecIndex(type: number): number {
 }
 
 export function getCodec(type: CompressionType): Codec {
-  return CODECS[codecIndex(type)]!;
+  const i = codecIndex(type);
+  LOADERS[i]!();
+  return CODECS[i]!;
 }
 
 /**
@@ -69,8 +77,9 @@ export function getCodec(type: CompressionType): Codec {
  * magic-0 frames carry a differently computed header checksum (COMPAT.md section 6).
  */
 export function compress(type: CompressionType, data: Buffer, magic = 2): Promise<Buffer> {
+  const codec = getCodec(type);
   if (type === CompressionType.Lz4 && magic === 0) return compressLz4ForMagic0(data);
-  return getCodec(type).compress(data);
+  return codec.compress(data);
 }
 
 export async function decompress(type: CompressionType, data: Buffer, magic = 2): Promise<Buffer> {
@@ -84,8 +93,9 @@ export async function decompress(type: CompressionType, data: Buffer, magic = 2)
 }
 
 export function compressSync(type: CompressionType, data: Buffer, magic = 2): Buffer {
+  const codec = getCodec(type);
   if (type === CompressionType.Lz4 && magic === 0) return compressLz4ForMagic0Sync(data);
-  return getCodec(type).compressSync(data);
+  return codec.compressSync(data);
 }
 
 export function decompressSync(type: CompressionType, data: Buffer, magic = 2): Buffer {

@@ -11,13 +11,16 @@
  * header checksum over magic+FLG+BD instead of FLG+BD. Such frames are only accepted when the
  * caller says the payload comes from a magic-0 message.
  */
-import * as lz4 from 'lz4-napi';
+import { lazyRequire } from './lazy-require.js';
 import type { Codec } from './types.js';
 import { xxh32 } from './xxh32.js';
 
 export const LZ4_FRAME_MAGIC = 0x184d2204;
 const FLG_CONTENT_SIZE = 0x08;
 const FLG_DICT_ID = 0x01;
+
+/** The addon, loaded on the first lz4 call (lazy-require.ts says why). */
+export const lz4Lib = lazyRequire<typeof import('lz4-napi')>('lz4-napi');
 
 /** Byte position of the header checksum (HC), or -1 if `data` does not start with a frame header. */
 export function lz4HeaderChecksumPos(data: Buffer): number {
@@ -52,26 +55,26 @@ function fromLegacyChecksum(frame: Buffer): Buffer {
 }
 
 export const lz4Codec: Codec = {
-  compress: (data) => lz4.compressFrame(data),
-  decompress: (data) => lz4.decompressFrame(data),
-  compressSync: (data) => lz4.compressFrameSync(data),
-  decompressSync: (data) => lz4.decompressFrameSync(data),
+  compress: (data) => lz4Lib().compressFrame(data),
+  decompress: (data) => lz4Lib().decompressFrame(data),
+  compressSync: (data) => lz4Lib().compressFrameSync(data),
+  decompressSync: (data) => lz4Lib().decompressFrameSync(data),
 };
 
 /** Compress for a magic-0 message: same frame, magic-0 style header checksum. */
 export async function compressLz4ForMagic0(data: Buffer): Promise<Buffer> {
-  return withChecksum(await lz4.compressFrame(data), true);
+  return withChecksum(await lz4Lib().compressFrame(data), true);
 }
 
 /** Decompress a magic-0 payload, which may carry either header checksum form. */
 export function decompressLz4FromMagic0(data: Buffer): Promise<Buffer> {
-  return lz4.decompressFrame(fromLegacyChecksum(data));
+  return lz4Lib().decompressFrame(fromLegacyChecksum(data));
 }
 
 export function decompressLz4FromMagic0Sync(data: Buffer): Buffer {
-  return lz4.decompressFrameSync(fromLegacyChecksum(data));
+  return lz4Lib().decompressFrameSync(fromLegacyChecksum(data));
 }
 
 export function compressLz4ForMagic0Sync(data: Buffer): Buffer {
-  return withChecksum(lz4.compressFrameSync(data), true);
+  return withChecksum(lz4Lib().compressFrameSync(data), true);
 }

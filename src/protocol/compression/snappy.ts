@@ -6,9 +6,12 @@
  * xerial framing: 8-byte magic, int32 version, int32 compatible version, then blocks of
  * int32 BE compressed length + raw snappy block, each block holding up to 32 KiB of input.
  */
-import * as snappy from 'snappy';
 import { ErrorCode, KafkaError } from '../errors.js';
+import { lazyRequire } from './lazy-require.js';
 import type { Codec } from './types.js';
+
+/** The addon, loaded on the first snappy call (lazy-require.ts says why). */
+export const snappyLib = lazyRequire<typeof import('snappy')>('snappy');
 
 export const XERIAL_MAGIC = Buffer.from([0x82, 0x53, 0x4e, 0x41, 0x50, 0x50, 0x59, 0x00]);
 export const XERIAL_HEADER_SIZE = 16;
@@ -77,24 +80,26 @@ const DEC = { asBuffer: true } as const;
 
 // With asBuffer the binding always returns a Buffer; its typings just do not narrow on the option.
 async function rawUncompress(block: Buffer): Promise<Buffer> {
-  return (await snappy.uncompress(block, DEC)) as Buffer;
+  return (await snappyLib().uncompress(block, DEC)) as Buffer;
 }
 
 function rawUncompressSync(block: Buffer): Buffer {
-  return snappy.uncompressSync(block, DEC) as Buffer;
+  return snappyLib().uncompressSync(block, DEC) as Buffer;
 }
 
 export const snappyCodec: Codec = {
   async compress(data) {
+    const lib = snappyLib();
     // Blocks are independent, so they compress in parallel on the thread pool.
-    return frame(await Promise.all(splitInput(data).map((c) => snappy.compress(c))));
+    return frame(await Promise.all(splitInput(data).map((c) => lib.compress(c))));
   },
   async decompress(data) {
     if (!isXerialFramed(data)) return rawUncompress(data);
     return concat(await Promise.all(xerialBlocks(data).map(rawUncompress)));
   },
   compressSync(data) {
-    return frame(splitInput(data).map((c) => snappy.compressSync(c)));
+    const lib = snappyLib();
+    return frame(splitInput(data).map((c) => lib.compressSync(c)));
   },
   decompressSync(data) {
     if (!isXerialFramed(data)) return rawUncompressSync(data);
@@ -104,5 +109,5 @@ export const snappyCodec: Codec = {
 
 /** Raw (unframed) snappy, as librdkafka writes it. Exposed for tests and interop checks. */
 export function compressRawSnappy(data: Buffer): Promise<Buffer> {
-  return snappy.compress(data);
+  return snappyLib().compress(data);
 }
