@@ -21,6 +21,8 @@ export class TopicRegistry {
   private readonly topics = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
   private writeChain: Promise<void> = Promise.resolve();
+  /** The write that has not started yet: every change made before it starts joins it (one write for many). */
+  private nextWrite: Promise<void> | null = null;
 
   private constructor(private readonly dir: string) {}
 
@@ -102,10 +104,21 @@ export class TopicRegistry {
     return t;
   }
 
-  /** Serialises writes: each persists the state at the time it runs, in call order. */
+  /**
+   * Serialises writes: each persists the state at the time it runs, in call order. Changes made while a write
+   * is in progress share the next one (topics created concurrently, e.g. by auto-creation, cost one fsync'd
+   * write together rather than one each).
+   */
   private persist(): Promise<void> {
+    if (this.nextWrite !== null) return this.nextWrite;
     // A failed write must not poison the writes queued after it: each reports its own outcome.
-    const next = this.writeChain.catch(() => undefined).then(() => this.writeNow());
+    const next = this.writeChain
+      .catch(() => undefined)
+      .then(() => {
+        this.nextWrite = null;
+        return this.writeNow();
+      });
+    this.nextWrite = next;
     this.writeChain = next;
     return next;
   }

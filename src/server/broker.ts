@@ -71,6 +71,8 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
     autoCreateTopicsEnable: config.autoCreateTopicsEnable,
     deleteTopicEnable: config.deleteTopicEnable,
     validateConfigs: (configs) => void topicConfigs.validate(configs),
+    // New partitions' logs are created several at a time (file creations and fsyncs overlap).
+    createLogs: (topic, partitions, topicId) => logs.createLogs(topic, partitions, logConfigFor(topic), topicId),
   });
   const offsetsTopic = new OffsetsTopic(topics, topicAdmin, {
     numPartitions: config.offsetsTopicNumPartitions,

@@ -2,6 +2,7 @@
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import path from 'node:path';
+import { withTransientFile } from './open-files.js';
 
 export const LOG_FILE_SUFFIX = '.log';
 export const INDEX_FILE_SUFFIX = '.index';
@@ -63,29 +64,33 @@ export async function readAt(fh: FileHandle, position: number, length: number): 
 }
 
 /** Makes a directory's entries (created, renamed, deleted files) durable. */
-export async function fsyncDir(dir: string): Promise<void> {
-  let fh: FileHandle | undefined;
-  try {
-    fh = await open(dir, constants.O_RDONLY);
-    await fh.sync();
-  } catch (err) {
-    // Some platforms (Windows) cannot open or fsync a directory; Kafka ignores that too.
-    if ((err as NodeJS.ErrnoException).code !== 'EISDIR' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
-  } finally {
-    await fh?.close();
-  }
+export function fsyncDir(dir: string): Promise<void> {
+  return withTransientFile(async () => {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(dir, constants.O_RDONLY);
+      await fh.sync();
+    } catch (err) {
+      // Some platforms (Windows) cannot open or fsync a directory; Kafka ignores that too.
+      if ((err as NodeJS.ErrnoException).code !== 'EISDIR' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    } finally {
+      await fh?.close();
+    }
+  });
 }
 
 /** Replaces `file` atomically: write `file.tmp`, fsync, rename over `file`, fsync the directory. */
 export async function atomicWriteFile(file: string, data: string | Buffer): Promise<void> {
   const tmp = `${file}.tmp`;
-  const fh = await open(tmp, 'w');
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+  await withTransientFile(async () => {
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  });
   await rename(tmp, file);
   await fsyncDir(path.dirname(file));
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { CLEAN_SHUTDOWN_FILE, atomicWriteFile, fsyncDir } from './fs-util.js';
 import { segmentConfigFor, type ResolvedLogConfig } from './log-config.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 import { LogSegment } from './log-segment.js';
 import type { StorageLogger } from './logger.js';
 
@@ -40,6 +41,8 @@ export class LocalLog {
     segments: LogSegment[],
     recoveryPoint: number,
     logStartOffset: number | undefined,
+    /** The cache holding this log's segment file handles (undefined: the process-wide one). */
+    readonly handles: FileHandleCache | undefined,
   ) {
     this.segments = segments;
     this.nextOffset = segments[segments.length - 1]!.nextOffset;
@@ -96,7 +99,7 @@ export class LocalLog {
   async roll(baseOffset: number): Promise<void> {
     const old = this.active;
     old.onBecomeInactive();
-    const seg = await LogSegment.create(this.dir, baseOffset, segmentConfigFor(this.config), this.clock());
+    const seg = await LogSegment.create(this.dir, baseOffset, segmentConfigFor(this.config, this.handles), this.clock());
     this.segments = [...this.segments, seg];
     this.logger.info({ dir: this.dir, baseOffset, previous: old.baseOffset }, 'rolled log segment');
     this.rollFlush = this.rollFlush.then(async () => {
@@ -136,7 +139,7 @@ export class LocalLog {
       keep = [];
     }
     for (const s of drop) await s.deleteFiles();
-    if (keep.length === 0) keep = [await LogSegment.create(this.dir, offset, segmentConfigFor(this.config), this.clock())];
+    if (keep.length === 0) keep = [await LogSegment.create(this.dir, offset, segmentConfigFor(this.config, this.handles), this.clock())];
     this.segments = keep;
     this.version++;
     // Kafka's truncateFullyAndStartAt: an emptied log starts at the truncation offset.

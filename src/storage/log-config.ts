@@ -13,6 +13,7 @@
  * Kafka's Long.MAX_VALUE defaults cannot be held by a JS number; any value ≥ Number.MAX_SAFE_INTEGER (`NEVER`)
  * means "unbounded", as in src/cluster/config.
  */
+import type { FileHandleCache } from './file-handle-cache.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
@@ -197,13 +198,16 @@ export interface SegmentConfig {
   segmentIndexBytes: number;
   /** preallocate: size the new .log at this many bytes up front (0 = no); trimmed when the segment rolls. */
   preallocateBytes?: number;
+  /** Where the segment's file handle is cached (not config, but it travels with it to every new segment). Default: the process-wide cache. */
+  handles?: FileHandleCache;
 }
 
 /** The segment settings a log's config implies for new segments. */
-export function segmentConfigFor(cfg: ResolvedLogConfig): SegmentConfig {
+export function segmentConfigFor(cfg: ResolvedLogConfig, handles?: FileHandleCache): SegmentConfig {
   return {
     indexIntervalBytes: cfg.indexIntervalBytes,
     segmentIndexBytes: cfg.segmentIndexBytes,
     preallocateBytes: cfg.preallocate ? cfg.segmentBytes : 0,
+    ...(handles !== undefined ? { handles } : {}),
   };
 }

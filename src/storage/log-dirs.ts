@@ -90,12 +90,15 @@ export async function discoverPartitionDirs(
   return found;
 }
 
-/** Runs `jobs` with at most `limit` in flight; rejects with the first failure after all started ones settle. */
-export async function runLimited(jobs: Array<() => Promise<void>>, limit: number): Promise<void> {
+/**
+ * Runs `jobs` with at most `limit` in flight; rejects with the first failure after all started ones settle.
+ * A failure stops starting new jobs, unless `all` (every job runs whatever happens, e.g. closing logs).
+ */
+export async function runLimited(jobs: Array<() => Promise<void>>, limit: number, opts: { all?: boolean } = {}): Promise<void> {
   let next = 0;
   let firstError: unknown = null;
   const worker = async (): Promise<void> => {
-    while (next < jobs.length && firstError === null) {
+    while (next < jobs.length && (firstError === null || opts.all === true)) {
       const job = jobs[next++]!;
       try {
         await job();

@@ -11,6 +11,7 @@ import type { LogConfig } from './log-config.js';
 import { LogCheckpoints } from './log-checkpoints.js';
 import { discoverPartitionDirs, partitionKey as key, runLimited, validateTopicName, type HostedLog } from './log-dirs.js';
 import { CleanerScheduler, RetentionScheduler, type SchedulerHost } from './log-schedulers.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import { readMetaProperties, writeMetaProperties } from './meta-properties.js';
 import { PartitionLog } from './partition-log.js';
@@ -38,6 +39,13 @@ export interface LogManagerOptions {
   cleanerLoadFactor?: number;
   /** The partition's high watermark: retention and the cleaner never go past it. Default: the log's written end. */
   highWatermarkFor?: (topic: string, partition: number) => number | undefined;
+  /**
+   * Where segment `.log` handles are cached (opened on demand, least recently used idle ones closed beyond its
+   * capacity). Default: the process-wide cache, sized from the open-files limit (open-files.ts).
+   */
+  fileHandles?: FileHandleCache;
+  /** Logs created or closed at once by `createLogs` and `close` (default 32). */
+  bulkConcurrency?: number;
 }
 
 /** Resolves the config of a topic's logs found at open. */
@@ -48,6 +56,8 @@ const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300000;
 const DEFAULT_CLEANER_BACKOFF_MS = 15000;
 const DEFAULT_DEDUPE_BUFFER_BYTES = 128 * 1024 * 1024;
 const DEFAULT_OPEN_CONCURRENCY = 8;
+/** Each job holds at most a couple of descriptors and waits mostly on fsync, which the file system batches. */
+const DEFAULT_BULK_CONCURRENCY = 32;
 /** The KRaft metadata log lives in a log dir but is owned by the Raft layer, as in Kafka. */
 const DEFAULT_IGNORED_DIRS = ['__cluster_metadata-0'];
 
@@ -55,8 +65,10 @@ export class LogManager {
   readonly logDirs: readonly string[];
   private readonly logs = new Map<string, HostedLog>();
   private readonly creating = new Map<string, Promise<PartitionLog>>();
-  private readonly opts: Required<Omit<LogManagerOptions, 'clock' | 'highWatermarkFor'>> &
-    Pick<LogManagerOptions, 'clock' | 'highWatermarkFor'>;
+  /** Partitions per log dir (Kafka's placement rule picks the dir holding the fewest). */
+  private readonly perDir = new Map<string, number>();
+  private readonly opts: Required<Omit<LogManagerOptions, 'clock' | 'highWatermarkFor' | 'fileHandles'>> &
+    Pick<LogManagerOptions, 'clock' | 'highWatermarkFor' | 'fileHandles'>;
   private readonly checkpoints: LogCheckpoints;
   private readonly retention: RetentionScheduler;
   private readonly cleaner: CleanerScheduler;
@@ -79,7 +91,10 @@ export class LogManager {
       cleanerDedupeBufferBytes: options.cleanerDedupeBufferBytes ?? DEFAULT_DEDUPE_BUFFER_BYTES,
       cleanerLoadFactor: options.cleanerLoadFactor ?? 0.9,
       highWatermarkFor: options.highWatermarkFor,
+      fileHandles: options.fileHandles,
+      bulkConcurrency: Math.max(1, options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY),
     };
+    for (const d of this.logDirs) this.perDir.set(d, 0);
     const host: SchedulerHost = {
       logs: this.logs,
       logger,
@@ -126,6 +141,7 @@ export class LogManager {
             logStartOffset: checkpoints.logStartOffsets.get(k),
             clock: this.opts.clock,
             onLogStartOffsetChange: () => this.checkpointLogStartOffsets(logDir),
+            fileHandles: this.opts.fileHandles,
           });
           const cleaned = checkpoints.cleanerOffsets.get(k);
           if (cleaned !== undefined) this.cleaner.restore(k, cleaned);
@@ -135,14 +151,14 @@ export class LogManager {
           } catch (err) {
             this.logger.warn({ dir, err }, 'ignoring unreadable partition.metadata');
           }
-          this.logs.set(k, { topic, partition, logDir, dir, topicId, log });
+          this.addHosted({ topic, partition, logDir, dir, topicId, log });
         });
       }
     }
     try {
       await runLimited(jobs, this.opts.openConcurrency);
     } catch (err) {
-      await Promise.all([...this.logs.values()].map((h) => h.log.close().catch(() => undefined)));
+      await this.closeAll().catch(() => undefined);
       this.logs.clear();
       throw err;
     }
@@ -213,6 +229,27 @@ export class LogManager {
     return [...this.logs.values()];
   }
 
+  private addHosted(h: HostedLog): void {
+    this.logs.set(key(h.topic, h.partition), h);
+    this.perDir.set(h.logDir, (this.perDir.get(h.logDir) ?? 0) + 1);
+  }
+
+  private removeHosted(h: HostedLog): void {
+    this.logs.delete(key(h.topic, h.partition));
+    this.perDir.set(h.logDir, (this.perDir.get(h.logDir) ?? 1) - 1);
+  }
+
+  /**
+   * `createLog` for many partitions of one topic at once (CreateTopics, CreatePartitions), at most
+   * `bulkConcurrency` at a time: creating a log is a handful of file creations and fsyncs, which the file
+   * system runs in parallel and batches in its journal, so concurrent creation is several times faster than
+   * one after another. Rejects with the first failure once the started creations have settled.
+   */
+  async createLogs(topic: string, partitions: readonly number[], config: Partial<LogConfig> = {}, topicId?: string): Promise<void> {
+    const jobs = partitions.map((p) => async (): Promise<void> => void (await this.createLog(topic, p, config, topicId)));
+    await runLimited(jobs, this.opts.bulkConcurrency);
+  }
+
   /**
    * Returns the partition's log, creating it in the log dir with the fewest partitions when it does not exist
    * (Kafka's getOrCreateLog). With `topicId`, writes partition.metadata, or checks it against the stored id:
@@ -238,12 +275,17 @@ export class LogManager {
       if (topicId !== undefined) await this.recordTopicId(existing, topicId);
       return existing.log;
     }
+    // The dir is counted from the moment it is chosen, so concurrent creations spread over the log dirs.
+    const logDir = this.nextLogDir();
+    this.perDir.set(logDir, this.perDir.get(logDir)! + 1);
     const job = (async () => {
-      const logDir = this.nextLogDir();
       const dir = path.join(logDir, k);
       const log = await PartitionLog.open(dir, config, this.logger, {
         clock: this.opts.clock,
         onLogStartOffsetChange: () => this.checkpointLogStartOffsets(logDir),
+        fileHandles: this.opts.fileHandles,
+        // Writing partition.metadata (below) fsyncs the directory: one fsync for both.
+        dirSyncedByCaller: topicId !== undefined,
       });
       const hosted: HostedLog = { topic, partition, logDir, dir, topicId: undefined, log };
       try {
@@ -258,6 +300,7 @@ export class LogManager {
       this.logger.info({ topic, partition, dir }, 'created log');
       return log;
     })();
+    job.catch(() => this.perDir.set(logDir, this.perDir.get(logDir)! - 1));
     this.creating.set(k, job);
     try {
       return await job;
@@ -280,10 +323,8 @@ export class LogManager {
 
   /** Kafka's placement rule: the log dir currently holding the fewest partitions (first on ties). */
   private nextLogDir(): string {
-    const counts = new Map<string, number>(this.logDirs.map((d) => [d, 0]));
-    for (const h of this.logs.values()) counts.set(h.logDir, (counts.get(h.logDir) ?? 0) + 1);
     let best = this.logDirs[0]!;
-    for (const d of this.logDirs) if (counts.get(d)! < counts.get(best)!) best = d;
+    for (const d of this.logDirs) if (this.perDir.get(d)! < this.perDir.get(best)!) best = d;
     return best;
   }
 
@@ -293,7 +334,7 @@ export class LogManager {
     await this.creating.get(k)?.catch(() => undefined);
     const hosted = this.logs.get(k);
     if (hosted === undefined) return false;
-    this.logs.delete(k);
+    this.removeHosted(hosted);
     this.cleaner.forget(k);
     await hosted.log.delete();
     return true;
@@ -317,6 +358,18 @@ export class LogManager {
     }
   }
 
+  /**
+   * Closes every log, `bulkConcurrency` at a time (each close fsyncs and writes its marker; all at once would
+   * open a descriptor per log), every one even when some fail; rejects with the first failure.
+   */
+  private closeAll(): Promise<void> {
+    return runLimited(
+      [...this.logs.values()].map((h) => () => h.log.close()),
+      this.opts.bulkConcurrency,
+      { all: true },
+    );
+  }
+
   /** Closes every log (clean shutdown markers) and writes the final recovery-point checkpoints. */
   async close(): Promise<void> {
     if (this.state === 'closed') return;
@@ -329,14 +382,16 @@ export class LogManager {
     // The cleaner checks the state between segments; retention finishes its current log.
     await this.cleaner.idle();
     await this.retention.idle();
-    const results = await Promise.allSettled([...this.logs.values()].map((h) => h.log.close()));
+    const failure = await this.closeAll().then(
+      () => null,
+      (err: unknown) => ({ err }),
+    );
     if (wasOpen) {
       await this.checkpointRecoveryPoints();
       await this.checkpointCleanerOffsets();
     }
     this.logs.clear();
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed !== undefined) throw failed.reason;
+    if (failure !== null) throw failure.err;
     this.logger.info({ logDirs: this.logDirs }, 'log manager closed');
   }
 }

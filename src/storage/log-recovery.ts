@@ -19,8 +19,10 @@ import { mkdir, open, readdir, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { BatchHeaderReader } from './batch-reader.js';
 import { segmentConfigFor, type ResolvedLogConfig } from './log-config.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 import { LogSegment } from './log-segment.js';
 import type { StorageLogger } from './logger.js';
+import { withTransientFile } from './open-files.js';
 import {
   CLEAN_SHUTDOWN_FILE,
   INDEX_FILE_SUFFIX,
@@ -37,6 +39,10 @@ export interface LoadOptions {
   /** Offset below which the log is known to be fsynced; undefined means "unknown" (recover everything). */
   recoveryPoint: number | undefined;
   nowMs: number;
+  /** Where the segments' file handles are cached (undefined: the process-wide cache). */
+  handles?: FileHandleCache;
+  /** The caller fsyncs the directory right after a brand-new log is created (it writes partition.metadata). */
+  dirSyncedByCaller?: boolean;
 }
 
 export interface LoadedLog {
@@ -85,7 +91,11 @@ async function completeSwaps(dir: string, names: string[], logger: StorageLogger
 }
 
 /** Offset after the last whole batch of a segment file (a header walk; the cleaner fsynced the file). */
-async function nextOffsetOfFile(file: string, baseOffset: number): Promise<number> {
+function nextOffsetOfFile(file: string, baseOffset: number): Promise<number> {
+  return withTransientFile(() => walkOffsets(file, baseOffset));
+}
+
+async function walkOffsets(file: string, baseOffset: number): Promise<number> {
   const fh = await open(file, 'r');
   try {
     const reader = new BatchHeaderReader(fh, 0, (await fh.stat()).size);
@@ -103,9 +113,10 @@ async function nextOffsetOfFile(file: string, baseOffset: number): Promise<numbe
 
 export async function loadLog(dir: string, config: ResolvedLogConfig, opts: LoadOptions): Promise<LoadedLog> {
   const { logger } = opts;
-  await mkdir(dir, { recursive: true });
-  const swapped = await completeSwaps(dir, await readdir(dir), logger);
-  const names = await readdir(dir);
+  // mkdir answers the directory it created: a brand-new log has nothing to list (saves two directory reads).
+  const created = (await mkdir(dir, { recursive: true })) !== undefined;
+  const swapped = created ? new Set<number>() : await completeSwaps(dir, await readdir(dir), logger);
+  const names = created ? [] : await readdir(dir);
   const clean = names.includes(CLEAN_SHUTDOWN_FILE);
   const bases = new Set<number>();
   for (const name of names) {
@@ -121,13 +132,13 @@ export async function loadLog(dir: string, config: ResolvedLogConfig, opts: Load
     }
   }
   const sorted = [...bases].sort((a, b) => a - b);
-  const segConfig = segmentConfigFor(config);
+  const segConfig = segmentConfigFor(config, opts.handles);
   const segments: LogSegment[] = [];
   try {
     for (const base of sorted) segments.push(await LogSegment.open(dir, base, segConfig, opts.nowMs));
     if (segments.length === 0) {
-      segments.push(await LogSegment.create(dir, 0, segConfig, opts.nowMs));
-      await fsyncDir(dir);
+      segments.push(await LogSegment.create(dir, 0, segConfig, opts.nowMs, '', true));
+      if (opts.dirSyncedByCaller !== true) await fsyncDir(dir);
     }
     let truncatedBytes = 0;
     if (clean || sorted.length === 0) {

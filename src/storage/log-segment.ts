@@ -3,10 +3,11 @@
  * A segment never decodes records; it appends whole batches, keeps its indexes, and finds byte positions by
  * offset or timestamp. Only the owning PartitionLog calls it, and never two writes at once.
  */
-import { stat, type FileHandle } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import type { StoredBatch } from './batch-reader.js';
 import { readAt, writeFully } from './fs-util.js';
 import type { SegmentConfig } from './log-config.js';
+import { defaultFileHandleCache } from './file-handle-cache.js';
 import { OffsetIndex } from './offset-index.js';
 import { findRecord, type RecordTimestamp } from './record-timestamps.js';
 import { batchesIn, findTimestampFrom, firstBatchReaching, readBatches, type SegmentRead } from './segment-read.js';
@@ -52,9 +53,8 @@ export class LogSegment {
   private loading: Promise<void> | null = null;
   /** True while the .log file is longer than `sizeBytes` because it was preallocated. */
   private preallocated = false;
+  /** The .log; its handle is opened on demand and may be closed by the file-handle cache between uses. */
   private readonly file: SegmentFile;
-
-  private readonly fh: FileHandle;
 
   private constructor(
     readonly dir: string,
@@ -65,7 +65,6 @@ export class LogSegment {
     nowMs: number,
   ) {
     this.file = file;
-    this.fh = file.fh;
     this.sizeBytes = sizeBytes;
     this.nextOffset = baseOffset;
     this.createdMs = nowMs;
@@ -91,7 +90,8 @@ export class LogSegment {
 
   /**
    * Creates a new, empty segment (any leftover files with its name are replaced). `suffix` '.cleaned' is how
-   * the cleaner writes a replacement segment beside the live ones.
+   * the cleaner writes a replacement segment beside the live ones. `lazyHandle` (a new log's first segment)
+   * keeps the file open only when the handle cache has a free slot.
    */
   static async create(
     dir: string,
@@ -99,9 +99,10 @@ export class LogSegment {
     config: SegmentConfig,
     nowMs: number,
     suffix: SegmentFileSuffix = '',
+    lazyHandle = false,
   ): Promise<LogSegment> {
     const prealloc = config.preallocateBytes ?? 0;
-    const file = await SegmentFile.create(dir, baseOffset, suffix, prealloc);
+    const file = await SegmentFile.create(dir, baseOffset, suffix, prealloc, config.handles ?? defaultFileHandleCache(), lazyHandle);
     const seg = new LogSegment(dir, baseOffset, file, 0, config, nowMs);
     seg.loading = Promise.resolve();
     // Kafka's preallocate: the file got its final size (sparse on most file systems); `sizeBytes` tracks the
@@ -119,7 +120,7 @@ export class LogSegment {
 
   /** Opens an existing segment; indexes are loaded later (`ensureLoaded`) or rebuilt by `recover`. */
   static async open(dir: string, baseOffset: number, config: SegmentConfig, nowMs: number): Promise<LogSegment> {
-    const { file, sizeBytes } = await SegmentFile.open(dir, baseOffset);
+    const { file, sizeBytes } = await SegmentFile.open(dir, baseOffset, config.handles ?? defaultFileHandleCache());
     return new LogSegment(dir, baseOffset, file, sizeBytes, config, nowMs);
   }
 
@@ -153,7 +154,7 @@ export class LogSegment {
 
   /** Recomputes the in-memory state past the last offset-index entry; false when the indexes disagree with the .log. */
   private async scanTail(): Promise<boolean> {
-    const tail = await scanTail(this.fh, this.sizeBytes, this.baseOffset, this.offsetIndex, this.timeIndex);
+    const tail = await this.file.use((fh) => scanTail(fh, this.sizeBytes, this.baseOffset, this.offsetIndex, this.timeIndex));
     if (tail === null) return false;
     this.applyState(tail);
     return true;
@@ -177,17 +178,19 @@ export class LogSegment {
     this.offsetIndex.reset();
     this.timeIndex.reset();
     this.applyState(emptyTailState(this.baseOffset));
-    const fileSize = (await this.fh.stat()).size;
-    const scan = await scanValidPrefix(this.fh, fileSize, this.baseOffset, expectedFirstOffset, (b) =>
-      this.indexBatch(b.position, b.sizeBytes, b.lastOffset, b.maxTimestamp),
-    );
-    const pos = scan.validBytes;
-    this.sizeBytes = pos;
-    const truncatedBytes = fileSize - pos;
-    if (truncatedBytes > 0) {
-      await this.fh.truncate(pos);
-      await this.fh.sync();
-    }
+    const { scan, truncatedBytes } = await this.file.use(async (fh) => {
+      const fileSize = (await fh.stat()).size;
+      const result = await scanValidPrefix(fh, fileSize, this.baseOffset, expectedFirstOffset, (b) =>
+        this.indexBatch(b.position, b.sizeBytes, b.lastOffset, b.maxTimestamp),
+      );
+      const cut = fileSize - result.validBytes;
+      if (cut > 0) {
+        await fh.truncate(result.validBytes);
+        await fh.sync();
+      }
+      return { scan: result, truncatedBytes: cut };
+    });
+    this.sizeBytes = scan.validBytes;
     this.preallocated = false;
     await this.offsetIndex.persist(true);
     await this.timeIndex.persist(true);
@@ -224,7 +227,7 @@ export class LogSegment {
    */
   async append(bufs: Buffer[], batches: AppendedBatch[]): Promise<void> {
     const start = this.sizeBytes;
-    await writeFully(this.fh, bufs, start);
+    await this.file.use((fh) => writeFully(fh, bufs, start));
     let pos = start;
     for (const b of batches) {
       this.indexBatch(pos, b.sizeBytes, b.lastOffset, b.maxTimestamp);
@@ -239,7 +242,8 @@ export class LogSegment {
     if (!this.unsynced) return;
     this.unsynced = false;
     try {
-      await this.fh.sync();
+      // fsync covers the file's dirty pages whichever handle wrote them (the cache may have reopened it).
+      await this.file.use((fh) => fh.sync());
     } catch (err) {
       this.unsynced = true;
       throw err;
@@ -268,12 +272,12 @@ export class LogSegment {
   async truncateTo(offset: number): Promise<number> {
     await this.ensureLoaded();
     const from = this.offsetIndex.lookup(offset).position;
-    const cut = await firstBatchReaching(this.fh, from, this.sizeBytes, offset);
+    const cut = await this.file.use((fh) => firstBatchReaching(fh, from, this.sizeBytes, offset));
     if (cut === null) return this.nextOffset;
     this.offsetIndex.truncateToPosition(cut.position);
     this.timeIndex.truncateTo(cut.baseOffset);
     this.sizeBytes = cut.position;
-    await this.fh.truncate(cut.position);
+    await this.file.use((fh) => fh.truncate(cut.position));
     this.preallocated = false;
     this.unsynced = true;
     if (!(await this.scanTail())) {
@@ -290,7 +294,7 @@ export class LogSegment {
   async findBatch(target: number, limit: number): Promise<StoredBatch | null> {
     await this.ensureLoaded();
     const start = this.offsetIndex.lookup(target).position;
-    return firstBatchReaching(this.fh, Math.min(start, limit), limit, target);
+    return this.file.use((fh) => firstBatchReaching(fh, Math.min(start, limit), limit, target));
   }
 
   /**
@@ -298,20 +302,26 @@ export class LogSegment {
    * the first batch even if larger when `minOneBatch` — and only batches whose lastOffset < `maxOffset`.
    */
   readFrom(position: number, limit: number, maxBytes: number, maxOffset: number, minOneBatch: boolean): Promise<SegmentRead> {
-    return readBatches(this.fh, this.logFile, position, limit, maxBytes, maxOffset, minOneBatch);
+    return this.file.use((fh) => readBatches(fh, this.logFile, position, limit, maxBytes, maxOffset, minOneBatch));
   }
 
   /**
    * Every whole batch below `limit` with its bytes, oldest first, read through a 1 MiB window (the cleaner's
    * sequential pass). Stops at the first header that is not a plausible batch.
    */
-  batches(limit = this.sizeBytes): AsyncGenerator<{ batch: StoredBatch; bytes: Buffer }> {
-    return batchesIn(this.fh, this.logFile, limit);
+  async *batches(limit = this.sizeBytes): AsyncGenerator<{ batch: StoredBatch; bytes: Buffer }> {
+    // The handle stays in use for the whole pass (released when the loop ends, breaks or throws).
+    const fh = await this.file.acquire();
+    try {
+      yield* batchesIn(fh, this.logFile, limit);
+    } finally {
+      this.file.releaseHandle();
+    }
   }
 
   /** The whole bytes of a batch found by a header scan. */
   readBatch(batch: StoredBatch): Promise<Buffer> {
-    return readAt(this.fh, batch.position, batch.sizeBytes);
+    return this.file.use((fh) => readAt(fh, batch.position, batch.sizeBytes));
   }
 
   /**
@@ -324,7 +334,7 @@ export class LogSegment {
     if (this.maxTimestamp < timestamp) return null;
     const fromOffset = Math.max(this.timeIndex.lookup(timestamp).offset, minOffset);
     const start = this.offsetIndex.lookup(fromOffset).position;
-    return findTimestampFrom(this.fh, Math.min(start, limit), limit, timestamp, maxOffset, minOffset);
+    return this.file.use((fh) => findTimestampFrom(fh, Math.min(start, limit), limit, timestamp, maxOffset, minOffset));
   }
 
   /**
@@ -346,7 +356,8 @@ export class LogSegment {
   /** Cuts a preallocated .log back to its data (on roll and close, as Kafka trims on roll). */
   async trim(): Promise<void> {
     if (!this.preallocated) return;
-    await this.fh.truncate(this.sizeBytes);
+    const size = this.sizeBytes;
+    await this.file.use((fh) => fh.truncate(size));
     this.preallocated = false;
     this.unsynced = true;
   }

@@ -13,6 +13,7 @@
  * part that does the work; the shared state (segments, offsets) is a LocalLog.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
+import type { FileHandleCache } from './file-handle-cache.js';
 import {
   NEVER,
   resolveLogConfig,
@@ -54,6 +55,16 @@ export interface PartitionLogOptions {
    * checkpoint it before DeleteRecords is answered (LogManager writes log-start-offset-checkpoint).
    */
   onLogStartOffsetChange?: (log: PartitionLog) => Promise<void> | void;
+  /**
+   * Where the segments' `.log` handles are cached; they are opened on demand and the least recently used idle
+   * ones closed beyond its capacity. Default: the process-wide cache sized from the open-files limit.
+   */
+  fileHandles?: FileHandleCache;
+  /**
+   * The caller fsyncs the log's directory right after opening a brand-new log (LogManager writes
+   * partition.metadata there), so the open need not do it too.
+   */
+  dirSyncedByCaller?: boolean;
 }
 
 export class PartitionLog {
@@ -73,7 +84,7 @@ export class PartitionLog {
     recoveryPoint: number,
     options: PartitionLogOptions,
   ) {
-    this.local = new LocalLog(dir, config, logger, clock, segments, recoveryPoint, options.logStartOffset);
+    this.local = new LocalLog(dir, config, logger, clock, segments, recoveryPoint, options.logStartOffset, options.fileHandles);
     this.queue = new WriteQueue(this.local);
     this.reader = new LogReader(this.local);
     this.retired = new RetiredSegments(this.local);
@@ -92,7 +103,13 @@ export class PartitionLog {
   ): Promise<PartitionLog> {
     const cfg = resolveLogConfig(config);
     const clock = options.clock ?? Date.now;
-    const loaded = await loadLog(dir, cfg, { logger, recoveryPoint: options.recoveryPoint, nowMs: clock() });
+    const loaded = await loadLog(dir, cfg, {
+      logger,
+      recoveryPoint: options.recoveryPoint,
+      nowMs: clock(),
+      handles: options.fileHandles,
+      dirSyncedByCaller: options.dirSyncedByCaller,
+    });
     const log = new PartitionLog(dir, cfg, logger, clock, loaded.segments, loaded.recoveryPoint, options);
     logger.debug(
       { dir, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, recovered: loaded.recovered },
@@ -272,7 +289,7 @@ export class PartitionLog {
   /** @internal The current segments (oldest first) and the version `swapSegments` checks. */
   cleanerView(): { segments: readonly LogSegment[]; version: number; writtenEnd: number; segmentConfig: SegmentConfig } {
     const local = this.local;
-    return { segments: local.segments, version: local.version, writtenEnd: local.writtenEnd, segmentConfig: segmentConfigFor(local.config) };
+    return { segments: local.segments, version: local.version, writtenEnd: local.writtenEnd, segmentConfig: segmentConfigFor(local.config, local.handles) };
   }
 
   /**

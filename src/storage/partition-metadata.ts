@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { atomicWriteFile, isNotFound } from './fs-util.js';
+import { withTransientFile } from './open-files.js';
 
 export const PARTITION_METADATA_FILE = 'partition.metadata';
 
@@ -40,7 +41,7 @@ export function parsePartitionMetadata(text: string): string {
 export async function readPartitionMetadata(partitionDir: string): Promise<string | null> {
   let text: string;
   try {
-    text = await readFile(path.join(partitionDir, PARTITION_METADATA_FILE), 'utf8');
+    text = await withTransientFile(() => readFile(path.join(partitionDir, PARTITION_METADATA_FILE), 'utf8'));
   } catch (err) {
     if (isNotFound(err)) return null;
     throw err;

@@ -8,6 +8,9 @@
 import { open, readFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { isNotFound, writeFully } from './fs-util.js';
+import { withTransientFile } from './open-files.js';
+
+const EMPTY = Buffer.alloc(0);
 
 export abstract class SparseIndex {
   protected buf: Buffer;
@@ -29,7 +32,8 @@ export abstract class SparseIndex {
     maxIndexBytes: number,
   ) {
     this.maxEntries = Math.max(1, Math.floor(maxIndexBytes / entryBytes));
-    this.buf = Buffer.alloc(Math.min(this.maxEntries, 64) * entryBytes);
+    // Allocated on the first entry: most segments of a broker with many partitions never get one.
+    this.buf = EMPTY;
   }
 
   get entries(): number {
@@ -93,20 +97,22 @@ export abstract class SparseIndex {
   async persist(sync: boolean): Promise<void> {
     if (this.detached) return;
     if (!this.fileTooLong && this.persistedCount === this.count && !sync) return;
-    const fh = await open(this.file, constants.O_WRONLY | constants.O_CREAT, 0o644);
-    try {
-      if (this.fileTooLong) {
-        await fh.truncate(this.persistedCount * this.entryBytes);
-        this.fileTooLong = false;
+    await withTransientFile(async () => {
+      const fh = await open(this.file, constants.O_WRONLY | constants.O_CREAT, 0o644);
+      try {
+        if (this.fileTooLong) {
+          await fh.truncate(this.persistedCount * this.entryBytes);
+          this.fileTooLong = false;
+        }
+        const from = this.persistedCount * this.entryBytes;
+        const to = this.count * this.entryBytes;
+        if (to > from) await writeFully(fh, [Buffer.from(this.buf.subarray(from, to))], from);
+        this.persistedCount = this.count;
+        if (sync) await fh.sync();
+      } finally {
+        await fh.close();
       }
-      const from = this.persistedCount * this.entryBytes;
-      const to = this.count * this.entryBytes;
-      if (to > from) await writeFully(fh, [Buffer.from(this.buf.subarray(from, to))], from);
-      this.persistedCount = this.count;
-      if (sync) await fh.sync();
-    } finally {
-      await fh.close();
-    }
+    });
   }
 
   /**
@@ -117,7 +123,7 @@ export abstract class SparseIndex {
   async load(entryValid: (i: number) => boolean): Promise<boolean> {
     let data: Buffer;
     try {
-      data = await readFile(this.file);
+      data = await withTransientFile(() => readFile(this.file));
     } catch (err) {
       if (isNotFound(err)) {
         this.reset();
@@ -129,7 +135,7 @@ export abstract class SparseIndex {
       this.reset();
       return false;
     }
-    this.buf = data.length > 0 ? data : Buffer.alloc(this.entryBytes * 64);
+    this.buf = data.length > 0 ? data : EMPTY;
     this.count = data.length / this.entryBytes;
     for (let i = 0; i < this.count; i++) {
       if (!entryValid(i)) {
