@@ -7,11 +7,13 @@
 export class DeliveryGate {
   private holder: 'app' | 'group' | null = null;
   private readonly waiting: Array<{ who: 'app' | 'group'; resolve: () => void }> = [];
+  /** Group entries in `waiting`: `contended` is asked after every record, so it must not scan. */
+  private groupsWaiting = 0;
   /** Date.now() when the application took the gate (for maxPollIntervalMs). */
   appSinceMs = 0;
 
   get contended(): boolean {
-    return this.waiting.some((w) => w.who === 'group');
+    return this.groupsWaiting > 0;
   }
 
   get heldByApp(): boolean {
@@ -51,9 +53,13 @@ export class DeliveryGate {
         const i = this.waiting.findIndex((w) => w.who === 'app');
         if (i < 0) this.waiting.push(entry);
         else this.waiting.splice(i, 0, entry);
+        this.groupsWaiting++;
         timer = setTimeout(() => {
           const at = this.waiting.indexOf(entry);
-          if (at >= 0) this.waiting.splice(at, 1);
+          if (at >= 0) {
+            this.waiting.splice(at, 1);
+            this.groupsWaiting--;
+          }
           resolve(false);
         }, timeoutMs);
       });
@@ -74,6 +80,7 @@ export class DeliveryGate {
       this.holder = null;
       return;
     }
+    if (next.who === 'group') this.groupsWaiting--;
     this.holder = next.who;
     next.resolve();
   }
