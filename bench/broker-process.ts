@@ -11,6 +11,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVER_NODE_FLAGS } from '../src/cli/node-flags.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'src', 'cli', 'main.js');
 
@@ -51,7 +52,8 @@ export function cpuOf(pid: number): number {
 
 export async function startBrokerProcess(overrides: Record<string, string> = {}, options: BrokerProcessOptions = {}): Promise<BenchBroker> {
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'tributary-bench-')));
-  const args = [...(options.nodeArgs ?? [])];
+  // The V8 flags `tributary server` runs with (src/cli/node-flags.ts), then the bench's own.
+  const args = [...SERVER_NODE_FLAGS, ...(options.nodeArgs ?? [])];
   const profDir = process.env['BENCH_CPU_PROF'];
   if (profDir) args.push('--cpu-prof', `--cpu-prof-dir=${profDir}`);
   const extra = process.env['BENCH_BROKER_NODE_ARGS'];

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { TestContext } from 'node:test';
 import { makeTempDir, removeTempDir, trackChild } from './cleanup.js';
 import { brokerCli } from './paths.js';
+import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 
 /**
  * Runs the real broker as a separate process (`node dist/src/cli/main.js server ...`), the way a
@@ -157,6 +158,7 @@ export class BrokerProcess {
 
   private async spawnAndWait(port: number): Promise<void> {
     const args = [
+      ...SERVER_NODE_FLAGS,
       brokerCli,
       'server',
       '--override',

@@ -1,4 +1,4 @@
-import { crc32 as nativeCrc32 } from '@node-rs/crc32';
+import { nativeCrc32 } from './crc32c.js';
 
 /** CRC-32 (IEEE 802.3, zlib's), as an unsigned 32-bit integer. Legacy (magic 0/1) messages use it. */
 export function crc32(data: Uint8Array, initial = 0): number {
