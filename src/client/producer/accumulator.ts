@@ -9,14 +9,16 @@
  * join the waiting batch instead of queueing many batchSize batches, each of which would cost a
  * Produce request of its own (Kafka allows one batch per partition per request).
  */
-import type { RecordInput } from '../../protocol/records/types.js';
-import { ProducerBatch, type SendOp } from './batch.js';
+import type { RecordHeaderInput } from '../../protocol/records/types.js';
+import { PLAIN_MEMORY, ProducerBatch, type BatchMemory, type SendOp } from './batch.js';
 
 export class PartitionQueue {
   readonly batches: ProducerBatch[] = [];
   nextSeq = 0;
   /** Batches of this partition currently in flight. */
   inFlight = 0;
+  /** Size of the last batch sent: the next one starts with a buffer that large (fewer regrowths). */
+  lastBatchBytes = 0;
   constructor(readonly topic: string, readonly partition: number) {}
 }
 
@@ -38,6 +40,7 @@ export class Accumulator {
     private readonly batchSizeBytes: number,
     private readonly batchMaxBytes: number,
     private readonly deliveryTimeoutMs: number,
+    private readonly memory: BatchMemory = PLAIN_MEMORY,
   ) {}
 
   queue(topic: string, partition: number): PartitionQueue {
@@ -46,12 +49,24 @@ export class Accumulator {
     return (list[partition] ??= new PartitionQueue(topic, partition));
   }
 
-  append(topic: string, partition: number, record: RecordInput, sizeBytes: number, op: SendOp, index: number, nowMs: number): AppendResult {
+  /** Adds one record (`sizeBytes`: its estimate, reserved in bufferMemory) to its partition's open batch. */
+  append(
+    topic: string,
+    partition: number,
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: readonly RecordHeaderInput[] | undefined,
+    timestamp: number,
+    sizeBytes: number,
+    op: SendOp,
+    index: number,
+    nowMs: number,
+  ): AppendResult {
     const q = this.queue(topic, partition);
     let last = q.batches[q.batches.length - 1];
     let closedPrevious = false;
     let batchFull = false;
-    if (last && !last.closed && last.records.length > 0) {
+    if (last && !last.closed && last.count > 0) {
       const after = last.sizeBytes + sizeBytes;
       if (after > this.batchMaxBytes) {
         closedPrevious = !last.ready; // a ready batch already told the partitioner
@@ -63,11 +78,12 @@ export class Accumulator {
       }
     }
     if (!last || last.closed) {
-      last = new ProducerBatch(topic, partition, q.nextSeq++, nowMs, nowMs + this.deliveryTimeoutMs);
+      const capacity = Math.max(this.batchSizeBytes, Math.min(q.lastBatchBytes, this.batchMaxBytes));
+      last = new ProducerBatch(topic, partition, q.nextSeq++, nowMs, nowMs + this.deliveryTimeoutMs, this.memory, capacity);
       q.batches.push(last);
       this.pendingBatches++;
     }
-    last.add(record, sizeBytes, op, index);
+    last.add(key, value, headers, timestamp, sizeBytes, op, index);
     this.nonEmpty.add(q);
     if (!last.ready && last.sizeBytes >= this.batchSizeBytes) {
       last.ready = true;
@@ -84,6 +100,7 @@ export class Accumulator {
     b.closed = true;
     if (q.batches.length === 0) this.nonEmpty.delete(q);
     q.inFlight++;
+    q.lastBatchBytes = b.sizeBytes;
     return b;
   }
 

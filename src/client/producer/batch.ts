@@ -1,10 +1,34 @@
 /**
  * A producer batch: the records of one partition that travel in one RecordBatch, the `send()`
- * calls waiting on them, and their retry state. Its bytes are built once and re-sent as they are
+ * calls waiting on them, and their retry state.
+ *
+ * Records are encoded into the batch's buffer as they are added (as Kafka's MemoryRecordsBuilder
+ * does), so no per-record object outlives `send()`: keys, values and the caller's message objects
+ * die young instead of being promoted while the batch waits for its acknowledgement. Sealing
+ * writes the header and CRC (or compresses the records); the sealed bytes are re-sent as they are
  * on retries (so a later switch to idempotence keeps the same sequence numbers).
  */
+import { CompressionType } from '../../protocol/compression/types.js';
 import { RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.js';
-import type { RecordInput } from '../../protocol/records/types.js';
+import { decodeRecordBatchesSync } from '../../protocol/records/decode-batches.js';
+import { recordBodySize, writeRecord } from '../../protocol/records/record-encoder.js';
+import { sealCompressedRecordBatch, sealRecordBatch, type SealOptions } from '../../protocol/records/record-batch.js';
+import type { RecordHeaderInput } from '../../protocol/records/types.js';
+import { sizeOfVarint } from '../../protocol/records/varint.js';
+
+/** Where batch buffers come from and go back to (a FramePool, or plain allocation). */
+export interface BatchMemory {
+  alloc(size: number): Buffer;
+  release(buf: Buffer): void;
+}
+
+export const PLAIN_MEMORY: BatchMemory = { alloc: (n) => Buffer.allocUnsafe(n), release: () => undefined };
+
+/** Producer id, epoch and first sequence of a batch (-1s until idempotence). */
+export interface BatchIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
 
 export interface RecordMetadata {
   topic: string;
@@ -57,12 +81,18 @@ export class SendOp {
 }
 
 export class ProducerBatch {
-  readonly records: RecordInput[] = [];
   readonly ops: SendOp[] = [];
   readonly opIndexes: number[] = [];
-  /** Estimated encoded size (batch header included), against batchSize. */
+  /** CreateTime of each record, for its RecordMetadata. */
+  private readonly timestamps: number[] = [];
+  /** Encoded records from RECORD_BATCH_OVERHEAD to `end`; the header is written when sealed. */
+  private buf: Buffer | null = null;
+  private end = RECORD_BATCH_OVERHEAD;
+  private baseTimestamp = 0;
+  private maxTimestamp = -1;
+  /** Encoded size, batch header included, against batchSize. */
   sizeBytes = RECORD_BATCH_OVERHEAD;
-  /** Bytes reserved in the BufferPool for this batch's records. */
+  /** Bytes reserved in the BufferPool for this batch's records (their estimates). */
   memoryBytes = 0;
   /** Reached batchSize (or was sent): no lingering; it may still grow up to batchMaxSize until sent. */
   ready = false;
@@ -70,7 +100,10 @@ export class ProducerBatch {
   closed = false;
   attempts = 0;
   retryAtMs = 0;
+  /** The sealed batch, once built. */
   bytes: Buffer | null = null;
+  /** How many times the records of this batch were halved after MESSAGE_TOO_LARGE. */
+  splitDepth = 0;
 
   constructor(
     readonly topic: string,
@@ -84,44 +117,103 @@ export class ProducerBatch {
     readonly createdMs: number,
     /** deliveryTimeoutMs after creation: the batch fails if not acknowledged by then. */
     readonly deadlineMs: number,
+    private readonly memory: BatchMemory = PLAIN_MEMORY,
+    /** Buffer size to start with (the batch grows by doubling). */
+    private readonly initialCapacity = 16_384,
   ) {}
 
-  /** How many times the records of this batch were halved after MESSAGE_TOO_LARGE. */
-  splitDepth = 0;
+  get count(): number {
+    return this.ops.length;
+  }
 
-  add(record: RecordInput, sizeBytes: number, op: SendOp, index: number): void {
-    this.records.push(record);
+  /** Encodes one record into the batch. `estimate` is what bufferMemory reserved for it. */
+  add(
+    key: Buffer | null,
+    value: Buffer | null,
+    headers: readonly RecordHeaderInput[] | undefined,
+    timestamp: number,
+    estimate: number,
+    op: SendOp,
+    index: number,
+  ): void {
+    const offsetDelta = this.ops.length;
+    if (offsetDelta === 0) this.baseTimestamp = timestamp;
+    const timestampDelta = timestamp - this.baseTimestamp;
+    const body = recordBodySize(offsetDelta, timestampDelta, key, value, headers);
+    const need = sizeOfVarint(body) + body;
+    const buf = this.room(need);
+    this.end = writeRecord(buf, this.end, body, offsetDelta, timestampDelta, key, value, headers);
+    if (timestamp > this.maxTimestamp) this.maxTimestamp = timestamp;
+    this.timestamps.push(timestamp);
     this.ops.push(op);
     this.opIndexes.push(index);
-    this.sizeBytes += sizeBytes;
-    this.memoryBytes += sizeBytes;
+    this.sizeBytes += need;
+    this.memoryBytes += estimate;
+  }
+
+  /** A buffer with `need` free bytes after `end`: grown by doubling (records copied once). */
+  private room(need: number): Buffer {
+    const buf = this.buf;
+    if (buf !== null && this.end + need <= buf.length) return buf;
+    const size = Math.max(buf === null ? this.initialCapacity : buf.length * 2, this.end + need);
+    const grown = this.memory.alloc(size);
+    if (buf !== null) {
+      buf.copy(grown, 0, 0, this.end);
+      this.memory.release(buf);
+    }
+    return (this.buf = grown);
+  }
+
+  /** Header and CRC (compressing the records if asked); the result is kept in `bytes`. */
+  seal(compression: CompressionType, id: BatchIdentity): Buffer | Promise<Buffer> {
+    if (this.bytes) return this.bytes;
+    const o: SealOptions = { count: this.count, baseTimestamp: this.baseTimestamp, maxTimestamp: this.maxTimestamp, producerId: id.producerId, producerEpoch: id.producerEpoch };
+    const buf = this.buf!;
+    if (compression === CompressionType.None) return (this.bytes = sealRecordBatch(buf.subarray(0, this.end), o));
+    return sealCompressedRecordBatch(buf.subarray(RECORD_BATCH_OVERHEAD, this.end), compression, o).then((bytes) => {
+      // The raw records were only read by the compressor; the sealed copy is what travels.
+      if (this.buf === buf) {
+        this.buf = null;
+        this.memory.release(buf);
+      }
+      return (this.bytes = bytes);
+    });
+  }
+
+  /**
+   * Gives the batch buffer back for reuse: only once the broker acknowledged this batch on its
+   * first attempt, which proves no socket write still reads it.
+   */
+  recycle(): void {
+    if (this.buf !== null && this.attempts === 1) this.memory.release(this.buf);
+    this.buf = null;
+    this.bytes = null;
   }
 
   /**
    * Two batches holding this one's records, first half then second, for a broker that refused the
-   * batch as too large (as Kafka's producer splits on MESSAGE_TOO_LARGE). Sizes and memory are
-   * shared out in proportion, so the totals stay exact for the buffer pool.
+   * batch as too large (as Kafka's producer splits on MESSAGE_TOO_LARGE). The records are decoded
+   * from the sealed bytes and encoded again; memory is shared out in proportion, so the totals stay
+   * exact for the buffer pool.
    */
   split(): [ProducerBatch, ProducerBatch] {
-    const n = this.records.length;
+    const [decoded] = decodeRecordBatchesSync(this.bytes!, { verifyCrc: false });
+    const records = decoded!.records;
+    const n = this.count;
     const mid = n >>> 1;
     const depth = this.splitDepth + 1;
     const halves: [ProducerBatch, ProducerBatch] = [
-      new ProducerBatch(this.topic, this.partition, this.seq, this.createdMs, this.deadlineMs),
-      new ProducerBatch(this.topic, this.partition, this.seq + 2 ** -depth, this.createdMs, this.deadlineMs),
+      new ProducerBatch(this.topic, this.partition, this.seq, this.createdMs, this.deadlineMs, this.memory, this.initialCapacity),
+      new ProducerBatch(this.topic, this.partition, this.seq + 2 ** -depth, this.createdMs, this.deadlineMs, this.memory, this.initialCapacity),
     ];
-    const recordBytes = this.sizeBytes - RECORD_BATCH_OVERHEAD;
     const firstMemory = Math.floor((this.memoryBytes * mid) / n);
-    const firstBytes = Math.floor((recordBytes * mid) / n);
     halves.forEach((h, i) => {
       const [from, to] = i === 0 ? [0, mid] : [mid, n];
       for (let r = from; r < to; r++) {
-        h.records.push(this.records[r]!);
-        h.ops.push(this.ops[r]!);
-        h.opIndexes.push(this.opIndexes[r]!);
+        const rec = records[r]!;
+        h.add(rec.key, rec.value, rec.headers, this.timestamps[r]!, 0, this.ops[r]!, this.opIndexes[r]!);
       }
       h.memoryBytes = i === 0 ? firstMemory : this.memoryBytes - firstMemory;
-      h.sizeBytes = RECORD_BATCH_OVERHEAD + (i === 0 ? firstBytes : recordBytes - firstBytes);
       h.splitDepth = depth;
       h.attempts = this.attempts;
       h.ready = true;
@@ -131,8 +223,8 @@ export class ProducerBatch {
   }
 
   complete(baseOffset: number, logAppendTimeMs: number): void {
-    for (let i = 0; i < this.records.length; i++) {
-      const ts = logAppendTimeMs >= 0 ? logAppendTimeMs : this.records[i]!.timestamp!;
+    for (let i = 0; i < this.ops.length; i++) {
+      const ts = logAppendTimeMs >= 0 ? logAppendTimeMs : this.timestamps[i]!;
       this.ops[i]!.complete(this.opIndexes[i]!, { topic: this.topic, partition: this.partition, offset: baseOffset < 0 ? -1 : baseOffset + i, timestamp: ts });
     }
   }

@@ -4,12 +4,13 @@
  * once the broker acknowledges it. See docs/client.md.
  */
 import type { Logger } from 'pino';
-import type { RecordHeaderInput, RecordInput } from '../../protocol/records/types.js';
+import type { RecordHeaderInput } from '../../protocol/records/types.js';
+import { FramePool } from '../../network/frame-pool.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { Cluster } from '../cluster/cluster.js';
 import { bufferSerializer, type Serializer } from '../serializers.js';
 import { Accumulator } from './accumulator.js';
-import { SendOp, type RecordMetadata } from './batch.js';
+import { SendOp, type BatchMemory, type RecordMetadata } from './batch.js';
 import { BufferPool } from './buffer-pool.js';
 import { resolveProducerOptions, type ProducerOptions, type ResolvedProducerOptions } from './options.js';
 import { createPartitioner, type Partitioner } from './partitioners.js';
@@ -36,17 +37,63 @@ export interface ProducerRecord<K, V> {
 
 export type { RecordMetadata } from './batch.js';
 
-interface PreparedRecord {
-  index: number;
-  partition: number;
-  size: number;
-  record: RecordInput;
+/**
+ * Records of one `send` between serialization and their batches, as parallel arrays: no object
+ * per record, and the arrays are reused from slice to slice.
+ */
+class RecordSlice {
+  readonly indexes: number[] = [];
+  readonly partitions: number[] = [];
+  readonly sizes: number[] = [];
+  readonly keys: Array<Buffer | null> = [];
+  readonly values: Array<Buffer | null> = [];
+  readonly headers: Array<RecordHeaderInput[] | undefined> = [];
+  readonly timestamps: number[] = [];
+  bytes = 0;
+
+  get length(): number {
+    return this.indexes.length;
+  }
+
+  lastPartition(): number {
+    return this.partitions[this.partitions.length - 1]!;
+  }
+
+  push(index: number, partition: number, size: number, key: Buffer | null, value: Buffer | null, headers: RecordHeaderInput[] | undefined, timestamp: number): void {
+    this.indexes.push(index);
+    this.partitions.push(partition);
+    this.sizes.push(size);
+    this.keys.push(key);
+    this.values.push(value);
+    this.headers.push(headers);
+    this.timestamps.push(timestamp);
+    this.bytes += size;
+  }
+
+  clear(): void {
+    this.indexes.length = this.partitions.length = this.sizes.length = 0;
+    this.keys.length = this.values.length = this.headers.length = this.timestamps.length = 0;
+    this.bytes = 0;
+  }
+
+  /** A copy that survives the caller's `clear()` (for an append that has to wait). */
+  copy(): RecordSlice {
+    const c = new RecordSlice();
+    for (let i = 0; i < this.length; i++) c.push(this.indexes[i]!, this.partitions[i]!, this.sizes[i]!, this.keys[i]!, this.values[i]!, this.headers[i], this.timestamps[i]!);
+    return c;
+  }
 }
 
 export class Producer<K = Buffer | null, V = Buffer | null> {
   readonly cluster: Cluster;
   private readonly opts: ResolvedProducerOptions;
   private readonly pool: BufferPool;
+  /**
+   * Batch buffers are reused: fresh 256 KiB buffers that live until their acknowledgement get
+   * promoted and drive V8 into frequent mark-compacts (see network/frame-pool.ts). A batch gives
+   * its buffer back only when the broker acknowledged it on the first attempt (batch.ts).
+   */
+  private readonly batchPool = new FramePool({ maxRetainedBytes: 8 * 1024 * 1024 });
   private readonly acc: Accumulator;
   private readonly sender: Sender;
   private readonly partitioner: Partitioner;
@@ -63,7 +110,8 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     this.cluster = new Cluster(options, 'producer');
     this.log = this.cluster.logger;
     this.pool = new BufferPool(this.opts.bufferMemory);
-    this.acc = new Accumulator(this.opts.batchSize, this.opts.batchMaxSize, this.opts.deliveryTimeoutMs);
+    const memory: BatchMemory = { alloc: (n) => this.batchPool.alloc(n), release: (b) => this.batchPool.release(b) };
+    this.acc = new Accumulator(this.opts.batchSize, this.opts.batchMaxSize, this.opts.deliveryTimeoutMs, memory);
     this.partitioner = createPartitioner(options.partitioner);
     this.keySerializer = options.keySerializer ?? (bufferSerializer as Serializer<K>);
     this.valueSerializer = options.valueSerializer ?? (bufferSerializer as Serializer<V>);
@@ -121,8 +169,7 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     const now = Date.now();
     // Records are prepared in slices of about batchSize bytes; memory is reserved per slice, so a
     // producer blocked on bufferMemory waits once per slice rather than once per record.
-    const slice: PreparedRecord[] = [];
-    let sliceBytes = 0;
+    const slice = new RecordSlice();
     for (let i = 0; i < messages.length; i++) {
       if (op.isSettled) return;
       const m = messages[i]!;
@@ -134,11 +181,10 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
         available ??= info.partitions.filter((p) => p.leader >= 0).map((p) => p.partition);
         partition = this.partitioner.partition({ topic, key, value, partitionCount, availablePartitions: available });
         // The sticky partitioner moves on when a batch closes: place the slice so far first.
-        if (key === null && slice.length > 0 && slice[slice.length - 1]!.partition !== partition) {
-          const wait = this.appendSlice(topic, slice, sliceBytes, op);
+        if (key === null && slice.length > 0 && slice.lastPartition() !== partition) {
+          const wait = this.appendSlice(topic, slice, op);
           if (wait) await wait;
-          slice.length = 0;
-          sliceBytes = 0;
+          slice.clear();
           if (op.isSettled) return;
           partition = this.partitioner.partition({ topic, key, value, partitionCount, availablePartitions: available });
         }
@@ -150,18 +196,18 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
       if (size > this.opts.maxRequestSize) {
         throw new KafkaError(ErrorCode.MESSAGE_TOO_LARGE, `record ${i} is about ${size} bytes, more than maxRequestSize ${this.opts.maxRequestSize}`);
       }
-      if (slice.length > 0 && sliceBytes + size > this.opts.batchSize) {
-        const wait = this.appendSlice(topic, slice, sliceBytes, op);
+      if (slice.length > 0 && slice.bytes + size > this.opts.batchSize) {
+        const wait = this.appendSlice(topic, slice, op);
         if (wait) await wait;
-        slice.length = 0;
-        sliceBytes = 0;
+        slice.clear();
         if (op.isSettled) return;
       }
-      slice.push({ index: i, partition, size, record: { key, value, headers, timestamp: m.timestamp ?? now } });
-      sliceBytes += size;
+      const timestamp = m.timestamp ?? now;
+      if (!Number.isSafeInteger(timestamp)) throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, `record ${i}: timestamp ${String(timestamp)} is not an integer (ms since the epoch)`);
+      slice.push(i, partition, size, key, value, headers, timestamp);
     }
     if (slice.length > 0) {
-      const wait = this.appendSlice(topic, slice, sliceBytes, op);
+      const wait = this.appendSlice(topic, slice, op);
       if (wait) await wait;
     }
     this.sender.wake();
@@ -169,13 +215,14 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
   }
 
   /** Reserves memory for the slice and appends it: synchronously (null) when memory is free. */
-  private appendSlice(topic: string, slice: readonly PreparedRecord[], bytes: number, op: SendOp): Promise<void> | null {
+  private appendSlice(topic: string, slice: RecordSlice, op: SendOp): Promise<void> | null {
+    const bytes = slice.bytes;
     if (this.pool.tryReserve(bytes)) {
       this.placeSlice(topic, slice, op);
       return null;
     }
     this.sender.wake(); // let queued batches go while we wait for room
-    const records = [...slice];
+    const records = slice.copy();
     return this.pool.reserve(bytes, this.opts.maxBlockMs).then(() => {
       if ((this.closing && this.sender.flushing === 0) || op.isSettled) {
         this.pool.release(bytes);
@@ -186,11 +233,12 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     });
   }
 
-  private placeSlice(topic: string, slice: readonly PreparedRecord[], op: SendOp): void {
+  private placeSlice(topic: string, slice: RecordSlice, op: SendOp): void {
     const now = Date.now();
-    for (const r of slice) {
-      const res = this.acc.append(topic, r.partition, r.record, r.size, op, r.index, now);
-      if (res.closedPrevious || res.batchFull) this.partitioner.onBatchClosed?.(topic, r.partition);
+    for (let i = 0; i < slice.length; i++) {
+      const partition = slice.partitions[i]!;
+      const res = this.acc.append(topic, partition, slice.keys[i]!, slice.values[i]!, slice.headers[i], slice.timestamps[i]!, slice.sizes[i]!, op, slice.indexes[i]!, now);
+      if (res.closedPrevious || res.batchFull) this.partitioner.onBatchClosed?.(topic, partition);
     }
     this.sender.wake();
   }
@@ -223,6 +271,7 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
       if (!flushed) this.sender.failQueued(err);
       this.pool.rejectAll(err);
       this.sender.stop();
+      this.batchPool.close();
       this.cluster.close();
     })();
     return this.closing;

@@ -14,10 +14,7 @@
 import type { Logger } from 'pino';
 import { ProduceApi } from '../../protocol/messages/index.js';
 import type { ProduceRequest, ProduceResponse } from '../../protocol/messages/produce.js';
-import { CompressionType } from '../../protocol/compression/types.js';
-import { buildRecordBatch, buildRecordBatchSync } from '../../protocol/records/index.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { FramePool } from '../../network/frame-pool.js';
 import { backoffMs } from '../backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { responseError, timeoutError } from '../errors.js';
@@ -55,15 +52,6 @@ export class Sender {
   /** While > 0 every batch is ready regardless of lingerMs (flush / close). */
   flushing = 0;
   private readonly identity: ProducerIdentity = { producerId: -1, producerEpoch: -1 };
-  /**
-   * Uncompressed batches are built in reused buffers: fresh 256 KiB buffers that live until their
-   * response get promoted and drive V8 into frequent mark-compacts (see network/frame-pool.ts).
-   * A buffer goes back only after the broker acknowledged its batch on the first attempt: the
-   * response proves the socket write finished, and no other request can still hold the bytes.
-   * With acks=0 there is no such proof, so nothing is pooled.
-   */
-  private readonly batchPool: FramePool | null;
-  private readonly allocBatch: ((size: number) => Buffer) | undefined;
 
   constructor(
     private readonly cluster: Cluster,
@@ -72,11 +60,7 @@ export class Sender {
     private readonly opts: ResolvedProducerOptions,
     private readonly partitioner: Partitioner,
     private readonly log: Logger,
-  ) {
-    this.batchPool = opts.acks === 0 ? null : new FramePool({ maxRetainedBytes: 8 * 1024 * 1024 });
-    const batchPool = this.batchPool;
-    this.allocBatch = batchPool ? (size) => batchPool.alloc(size) : undefined;
-  }
+  ) {}
 
   /** Runs a drain pass soon (coalesced within the current tick). */
   wake(): void {
@@ -90,7 +74,6 @@ export class Sender {
 
   /** Stop timers (producer closed). */
   stop(): void {
-    this.batchPool?.close();
     if (this.wakeTimer) clearTimeout(this.wakeTimer);
     this.wakeTimer = null;
     this.wakeAtMs = Number.POSITIVE_INFINITY;
@@ -164,21 +147,12 @@ export class Sender {
   private expire(q: PartitionQueue, now: number): void {
     while (q.batches.length > 0 && q.batches[0]!.deadlineMs <= now) {
       const b = this.acc.dropHead(q);
-      this.finish(b, timeoutError(`${b.records.length} record(s) for ${b.topic}-${b.partition} expired: not acknowledged within deliveryTimeoutMs ${this.opts.deliveryTimeoutMs}`));
+      this.finish(b, timeoutError(`${b.count} record(s) for ${b.topic}-${b.partition} expired: not acknowledged within deliveryTimeoutMs ${this.opts.deliveryTimeoutMs}`));
     }
   }
 
   private build(b: ProducerBatch): Buffer | Promise<Buffer> {
-    if (b.bytes) return b.bytes;
-    const opts = {
-      records: b.records,
-      compression: this.opts.compression,
-      producerId: this.identity.producerId,
-      producerEpoch: this.identity.producerEpoch,
-      alloc: this.allocBatch,
-    };
-    if (this.opts.compression === CompressionType.None) return (b.bytes = buildRecordBatchSync(opts));
-    return buildRecordBatch(opts).then((bytes) => (b.bytes = bytes));
+    return b.seal(this.opts.compression, this.identity);
   }
 
   private send(node: number, batches: ProducerBatch[]): void {
@@ -249,8 +223,8 @@ export class Sender {
   private complete(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
     this.acc.finishInFlight(b);
     this.pool.release(b.memoryBytes);
-    if (b.bytes && b.attempts === 1) this.batchPool?.release(b.bytes);
-    b.bytes = null;
+    // With acks=0 nothing proves the socket has finished with the bytes: leave them to the GC.
+    if (this.opts.acks !== 0) b.recycle();
     b.complete(baseOffset, logAppendTimeMs);
   }
 
@@ -260,10 +234,10 @@ export class Sender {
   }
 
   private retryOrFail(b: ProducerBatch, err: Error): void {
-    if (err instanceof KafkaError && err.code === ErrorCode.MESSAGE_TOO_LARGE && b.records.length > 1 && !this.cluster.isClosed) {
+    if (err instanceof KafkaError && err.code === ErrorCode.MESSAGE_TOO_LARGE && b.count > 1 && !this.cluster.isClosed) {
       // The topic's max.message.bytes is below our batch: send the records in halves (not a retry).
       const [a, c] = this.acc.requeueSplit(b);
-      this.log.debug({ topic: b.topic, partition: b.partition, records: b.records.length, halves: [a.records.length, c.records.length] }, 'batch too large: split');
+      this.log.debug({ topic: b.topic, partition: b.partition, records: b.count, halves: [a.count, c.count] }, 'batch too large: split');
       return;
     }
     const now = Date.now();

@@ -57,7 +57,7 @@ export interface BuildRecordBatchOptions {
 }
 
 /** Header fields that do not depend on compression. */
-function attributesOf(opts: BuildRecordBatchOptions, compression: CompressionType): number {
+function attributesOf(opts: Omit<BuildRecordBatchOptions, 'records'>, compression: CompressionType): number {
   let attrs: number = compression;
   if (opts.timestampType === 'log-append') attrs |= ATTR_TIMESTAMP_TYPE;
   if (opts.transactional) attrs |= ATTR_TRANSACTIONAL;
@@ -70,7 +70,7 @@ function plan(opts: BuildRecordBatchOptions): RecordsPlan {
   return planRecords(opts.records, opts.now ?? Date.now());
 }
 
-function writeHeader(buf: Buffer, opts: BuildRecordBatchOptions, p: RecordsPlan, compression: CompressionType): void {
+function writeHeader(buf: Buffer, opts: Omit<BuildRecordBatchOptions, 'records'>, p: RecordsPlan, compression: CompressionType, count: number): void {
   writeInt64(buf, BASE_OFFSET, opts.baseOffset ?? 0);
   buf.writeInt32BE(buf.length - LOG_OVERHEAD, BATCH_LENGTH);
   buf.writeInt32BE(opts.partitionLeaderEpoch ?? -1, PARTITION_LEADER_EPOCH);
@@ -83,7 +83,7 @@ function writeHeader(buf: Buffer, opts: BuildRecordBatchOptions, p: RecordsPlan,
   writeInt64(buf, PRODUCER_ID, opts.producerId ?? -1);
   buf.writeInt16BE(opts.producerEpoch ?? -1, PRODUCER_EPOCH);
   buf.writeInt32BE(opts.baseSequence ?? -1, BASE_SEQUENCE);
-  buf.writeInt32BE(opts.records.length, RECORDS_COUNT);
+  buf.writeInt32BE(count, RECORDS_COUNT);
   // CRC covers attributes..end, so it goes last.
   buf.writeUInt32BE(computeBatchCrc(buf), CRC);
 }
@@ -92,7 +92,7 @@ function writeHeader(buf: Buffer, opts: BuildRecordBatchOptions, p: RecordsPlan,
 function buildUncompressed(opts: BuildRecordBatchOptions, p: RecordsPlan): Buffer {
   const buf = (opts.alloc ?? Buffer.allocUnsafe)(RECORD_BATCH_OVERHEAD + p.size);
   writeRecords(buf, RECORD_BATCH_OVERHEAD, opts.records, p);
-  writeHeader(buf, opts, p, CompressionType.None);
+  writeHeader(buf, opts, p, CompressionType.None, opts.records.length);
   return buf;
 }
 
@@ -105,7 +105,7 @@ function encodeBody(opts: BuildRecordBatchOptions, p: RecordsPlan): Buffer {
 function assemble(opts: BuildRecordBatchOptions, p: RecordsPlan, type: CompressionType, payload: Buffer): Buffer {
   const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + payload.length);
   payload.copy(buf, RECORD_BATCH_OVERHEAD);
-  writeHeader(buf, opts, p, type);
+  writeHeader(buf, opts, p, type, opts.records.length);
   return buf;
 }
 
@@ -123,4 +123,36 @@ export function buildRecordBatchSync(opts: BuildRecordBatchOptions): Buffer {
   const type = opts.compression ?? CompressionType.None;
   if (type === CompressionType.None) return buildUncompressed(opts, p);
   return assemble(opts, p, type, compressSync(type, encodeBody(opts, p)));
+}
+
+/** A batch whose records were appended one by one (writeRecord) by an incremental builder. */
+export interface SealOptions {
+  count: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId?: number;
+  producerEpoch?: number;
+  baseSequence?: number;
+}
+
+function sealPlan(o: SealOptions): RecordsPlan {
+  return { lens: [], size: 0, now: o.baseTimestamp, baseTimestamp: o.baseTimestamp, maxTimestamp: o.maxTimestamp, lastOffsetDelta: o.count - 1 };
+}
+
+/**
+ * Completes, in place, an uncompressed batch whose records (offset deltas 0..count-1) were written
+ * from RECORD_BATCH_OVERHEAD to the end of `buf`: header fields, then the CRC.
+ */
+export function sealRecordBatch(buf: Buffer, o: SealOptions): Buffer {
+  writeHeader(buf, o, sealPlan(o), CompressionType.None, o.count);
+  return buf;
+}
+
+/** Same for a compressed batch: `records` (the appended records) are compressed off the event loop. */
+export async function sealCompressedRecordBatch(records: Buffer, type: CompressionType, o: SealOptions): Promise<Buffer> {
+  const payload = await compress(type, records);
+  const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + payload.length);
+  payload.copy(buf, RECORD_BATCH_OVERHEAD);
+  writeHeader(buf, o, sealPlan(o), type, o.count);
+  return buf;
 }

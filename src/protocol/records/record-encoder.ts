@@ -3,7 +3,7 @@
  * byte lengths included) into a flat number list, the second writes into one exact-size Buffer.
  * No per-record objects or intermediate Buffers: this is the producer's hot path.
  */
-import type { RecordData, RecordHeadersInput, RecordInput } from './types.js';
+import type { RecordData, RecordHeaderInput, RecordHeadersInput, RecordInput } from './types.js';
 import { sizeOfVarint, writeVarint } from './varint.js';
 
 export interface RecordsPlan {
@@ -110,6 +110,59 @@ export function writeRecords(buf: Buffer, pos: number, records: readonly RecordI
         li += 2;
       });
     }
+  }
+  return pos;
+}
+
+// ------------------------------------------------------------ one record at a time
+
+/**
+ * Body size (everything after the length prefix) of one record with Buffer key/value, for a
+ * builder that appends records to a batch as they arrive (the producer) instead of planning a
+ * whole list. `writeRecord` then writes exactly `sizeOfVarint(body) + body` bytes.
+ */
+export function recordBodySize(
+  offsetDelta: number,
+  timestampDelta: number,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: readonly RecordHeaderInput[] | undefined,
+): number {
+  let body = 1 + sizeOfVarint(timestampDelta) + sizeOfVarint(offsetDelta);
+  body += key === null ? 1 : sizeOfVarint(key.length) + key.length;
+  body += value === null ? 1 : sizeOfVarint(value.length) + value.length;
+  const n = headers?.length ?? 0;
+  body += sizeOfVarint(n);
+  for (let i = 0; i < n; i++) {
+    const h = headers![i]!;
+    body += sizeOfBytes(Buffer.byteLength(h.key, 'utf8')) + sizeOfBytes(byteLen(h.value));
+  }
+  return body;
+}
+
+/** Writes one record measured by `recordBodySize` at `pos`; returns the position after it. */
+export function writeRecord(
+  buf: Buffer,
+  pos: number,
+  body: number,
+  offsetDelta: number,
+  timestampDelta: number,
+  key: Uint8Array | null,
+  value: Uint8Array | null,
+  headers: readonly RecordHeaderInput[] | undefined,
+): number {
+  pos = writeVarint(buf, pos, body);
+  buf[pos++] = 0; // record attributes: unused
+  pos = writeVarint(buf, pos, timestampDelta);
+  pos = writeVarint(buf, pos, offsetDelta);
+  pos = writeBytes(buf, pos, key, key === null ? -1 : key.length);
+  pos = writeBytes(buf, pos, value, value === null ? -1 : value.length);
+  const n = headers?.length ?? 0;
+  pos = writeVarint(buf, pos, n);
+  for (let i = 0; i < n; i++) {
+    const h = headers![i]!;
+    pos = writeBytes(buf, pos, h.key, Buffer.byteLength(h.key, 'utf8'));
+    pos = writeBytes(buf, pos, h.value, byteLen(h.value));
   }
   return pos;
 }
