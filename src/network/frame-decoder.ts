@@ -32,10 +32,16 @@ export class FrameDecoder {
   private parts: Buffer[] = [];
   private partsHave = 0;
 
-  /** `alloc` provides the buffers frames are assembled in (e.g. a FramePool); default Buffer.allocUnsafe. */
+  /**
+   * `alloc` provides the buffers frames are assembled in (e.g. a FramePool); default
+   * Buffer.allocUnsafe. With `transientChunks` the caller reuses each chunk's memory after `feed`
+   * returns (a socket reading into one buffer), so no frame or part may stay a view of a chunk:
+   * everything is copied out.
+   */
   constructor(
     private readonly maxFrameBytes: number,
     private readonly alloc: (size: number) => Buffer = Buffer.allocUnsafe,
+    private readonly transientChunks = false,
   ) {}
 
   /** Feeds bytes; returns the complete frames they finish (payloads without the size prefix). */
@@ -61,7 +67,7 @@ export class FrameDecoder {
           chunk.copy(this.target, this.targetHave, pos, pos + n);
           this.targetHave += n;
         } else {
-          this.parts.push(chunk.subarray(pos, pos + n));
+          this.parts.push(this.keep(chunk.subarray(pos, pos + n)));
           this.partsHave += n;
         }
         pos += n;
@@ -90,7 +96,7 @@ export class FrameDecoder {
       }
       if (size < 0 || size > this.maxFrameBytes) throw new FrameTooLargeError(size, this.maxFrameBytes);
       if (len - pos >= size) {
-        onFrame(chunk.subarray(pos, pos + size));
+        onFrame(this.keep(chunk.subarray(pos, pos + size)));
         pos += size;
         continue;
       }
@@ -102,11 +108,19 @@ export class FrameDecoder {
         chunk.copy(this.target, 0, pos, len);
         this.targetHave = rest;
       } else {
-        this.parts.push(chunk.subarray(pos));
+        this.parts.push(this.keep(chunk.subarray(pos)));
         this.partsHave = rest;
       }
       return;
     }
+  }
+
+  /** A view of the chunk, or a copy when the chunk's memory is about to be reused. */
+  private keep(view: Buffer): Buffer {
+    if (!this.transientChunks) return view;
+    const copy = this.alloc(view.length);
+    view.copy(copy);
+    return copy;
   }
 
   get bufferedBytes(): number {

@@ -68,3 +68,19 @@ test('frame decoder assembles chunk-spanning frames in pool buffers, byte for by
     pool.close();
   }
 });
+
+test('frame decoder with transient chunks: frames stay intact when the read buffer is overwritten after each feed', () => {
+  const decoder = new FrameDecoder(10_000_000, undefined, true);
+  // Small frames wholly inside a read, one spanning reads, one larger than the preallocation limit.
+  const payloads = [5, 300, 70_000, 12, 1_500_000, 1].map((n, i) => Buffer.alloc(n, i + 1));
+  const stream = Buffer.concat(payloads.flatMap((p) => [Buffer.from([p.length >>> 24, (p.length >>> 16) & 255, (p.length >>> 8) & 255, p.length & 255]), p]));
+  const readBuffer = Buffer.alloc(50_000);
+  const frames: Buffer[] = [];
+  for (let pos = 0; pos < stream.length; pos += readBuffer.length) {
+    const n = stream.copy(readBuffer, 0, pos, pos + readBuffer.length);
+    decoder.feed(readBuffer.subarray(0, n), (f) => frames.push(f));
+    readBuffer.fill(0xee); // the socket's next read reuses the memory
+  }
+  assert.equal(frames.length, payloads.length);
+  frames.forEach((f, i) => assert.ok(f.equals(payloads[i]!), `frame ${i} intact`));
+});
