@@ -5,10 +5,9 @@
  * carries its send time, so latency = receive time − send time on one clock. Rates: 10 MB/s and
  * 50% of the maximum measured at the start of the run.
  *
- * The broker runs with `--max-semi-space-size=4` (MiB; `--semi-space 0` for Node's default of 16):
- * with the default, V8 starts an incremental mark-compact of the broker's small old generation about
- * every 200 ms (its slack to the old-generation limit is below the young generation's capacity), each
- * pausing the event loop for 1–5 ms, and those pauses were most of the tail (docs/performance.md).
+ * The broker runs as `tributary server` does (src/cli/node-flags.ts: `--initial-heap-size=64`). That
+ * flag removed the mark-compacts every 20–200 ms that were most of the tail; `--semi-space N` adds
+ * `--max-semi-space-size=N` (MiB), which helped before it and no longer does (docs/performance.md).
  */
 import { Producer } from '../../src/client/index.js';
 import { decodeRecordBatchesSync } from '../../src/protocol/records/index.js';
@@ -107,7 +106,7 @@ export async function run(args: BenchArgs): Promise<void> {
   const recordBytes = args.number('--record-size', 1024);
   const partitions = args.number('--partitions', 1);
   const lingerMs = args.number('--linger-ms', 1);
-  const semiSpaceMiB = args.number('--semi-space', 4);
+  const semiSpaceMiB = args.number('--semi-space', 0);
   const broker = await startBrokerProcess({}, { nodeArgs: semiSpaceMiB > 0 ? [`--max-semi-space-size=${semiSpaceMiB}`] : [] });
   const rows: LatencyRow[] = [];
   let maxMBps = 0;
