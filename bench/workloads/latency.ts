@@ -124,7 +124,7 @@ export async function run(args: BenchArgs): Promise<void> {
   } finally {
     await broker.stop();
   }
-  const gc = semiSpaceMiB > 0 ? `broker --max-semi-space-size=${semiSpaceMiB}` : 'broker with Node default GC flags';
+  const gc = semiSpaceMiB > 0 ? `broker + --max-semi-space-size=${semiSpaceMiB}` : 'broker with tributary server flags';
   console.log(`latency: ${recordBytes} B records, ${partitions} partition(s), acks=1, lingerMs ${lingerMs}, ${seconds} s per rate, ${gc}; max producer rate ${fmt(maxMBps, 1)} MB/s`);
   printTable(
     ['rate', 'achieved MB/s', 'records', 'p50 ms', 'p95 ms', 'p99 ms', 'p99.9 ms', 'max ms'],
