@@ -39,17 +39,29 @@ export interface RecordMetadata {
   timestamp: number;
 }
 
-/** One `send()` call: resolves when every record in it is acknowledged, rejects on the first failure. */
+/**
+ * One `send()` call: resolves when every record in it is acknowledged, rejects on the first failure.
+ * Results are kept in typed arrays and turned into RecordMetadata objects only when the send
+ * resolves: tens of thousands of objects waiting for acknowledgements would be promoted by the
+ * young-generation GC, while the arrays cost it nothing.
+ */
 export class SendOp {
-  readonly results: RecordMetadata[];
+  private readonly partitions: Int32Array;
+  private readonly offsets: Float64Array;
+  private readonly timestamps: Float64Array;
   private remaining: number;
   private settled = false;
   readonly promise: Promise<RecordMetadata[]>;
   private resolveFn!: (r: RecordMetadata[]) => void;
   private rejectFn!: (e: Error) => void;
 
-  constructor(count: number) {
-    this.results = new Array<RecordMetadata>(count);
+  constructor(
+    count: number,
+    private readonly topic = '',
+  ) {
+    this.partitions = new Int32Array(count);
+    this.offsets = new Float64Array(count);
+    this.timestamps = new Float64Array(count);
     this.remaining = count;
     this.promise = new Promise<RecordMetadata[]>((resolve, reject) => {
       this.resolveFn = resolve;
@@ -62,8 +74,10 @@ export class SendOp {
     return this.settled;
   }
 
-  complete(index: number, md: RecordMetadata): void {
-    this.results[index] = md;
+  complete(index: number, partition: number, offset: number, timestamp: number): void {
+    this.partitions[index] = partition;
+    this.offsets[index] = offset;
+    this.timestamps[index] = timestamp;
     if (--this.remaining === 0) this.finish();
   }
 
@@ -76,7 +90,12 @@ export class SendOp {
   private finish(): void {
     if (this.settled) return;
     this.settled = true;
-    this.resolveFn(this.results);
+    const n = this.partitions.length;
+    const results = new Array<RecordMetadata>(n);
+    for (let i = 0; i < n; i++) {
+      results[i] = { topic: this.topic, partition: this.partitions[i]!, offset: this.offsets[i]!, timestamp: this.timestamps[i]! };
+    }
+    this.resolveFn(results);
   }
 }
 
@@ -225,7 +244,7 @@ export class ProducerBatch {
   complete(baseOffset: number, logAppendTimeMs: number): void {
     for (let i = 0; i < this.ops.length; i++) {
       const ts = logAppendTimeMs >= 0 ? logAppendTimeMs : this.timestamps[i]!;
-      this.ops[i]!.complete(this.opIndexes[i]!, { topic: this.topic, partition: this.partition, offset: baseOffset < 0 ? -1 : baseOffset + i, timestamp: ts });
+      this.ops[i]!.complete(this.opIndexes[i]!, this.partition, baseOffset < 0 ? -1 : baseOffset + i, ts);
     }
   }
 

@@ -136,7 +136,7 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
   async send(record: ProducerRecord<K, V>): Promise<RecordMetadata[]> {
     if (this.closing) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
     const { topic, messages } = record;
-    const op = new SendOp(messages.length);
+    const op = new SendOp(messages.length, topic);
     if (messages.length === 0) return op.promise;
     const tracked = op.promise;
     this.pendingOps.add(tracked);
