@@ -167,8 +167,9 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     const partitionCount = info.partitions.length;
     let available: number[] | null = null;
     const now = Date.now();
-    // Records are prepared in slices of about batchSize bytes; memory is reserved per slice, so a
-    // producer blocked on bufferMemory waits once per slice rather than once per record.
+    // Each record takes its bufferMemory and goes into its batch at once while memory is free. Once
+    // it is not, the rest are prepared in slices of about batchSize bytes, memory reserved per
+    // slice, so a producer blocked on bufferMemory waits once per slice rather than once per record.
     const slice = new RecordSlice();
     for (let i = 0; i < messages.length; i++) {
       if (op.isSettled) return;
@@ -204,6 +205,12 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
       }
       const timestamp = m.timestamp ?? now;
       if (!Number.isSafeInteger(timestamp)) throw new KafkaError(ErrorCode.INVALID_TIMESTAMP, `record ${i}: timestamp ${String(timestamp)} is not an integer (ms since the epoch)`);
+      // Fast path: memory is free and nothing is queued before this record — straight into its batch.
+      if (slice.length === 0 && this.pool.tryReserve(size)) {
+        const res = this.acc.append(topic, partition, key, value, headers, timestamp, size, op, i, now);
+        if (res.closedPrevious || res.batchFull) this.partitioner.onBatchClosed?.(topic, partition);
+        continue;
+      }
       slice.push(i, partition, size, key, value, headers, timestamp);
     }
     if (slice.length > 0) {
