@@ -22,6 +22,7 @@ import {
   BASE_TIMESTAMP,
   readInt64,
 } from '../protocol/records/batch-header.js';
+import { firstKeylessRecord } from './record-keys.js';
 import { findRecord } from './record-timestamps.js';
 
 /** Who produced the bytes. Clients must send fresh batches; replicas and coordinators may not. */
@@ -37,6 +38,8 @@ export interface ValidateOptions {
    * `nowMs + afterMaxMs` is refused with INVALID_TIMESTAMP. Omit for LogAppendTime topics.
    */
   timestamps?: { nowMs: number; beforeMaxMs: number; afterMaxMs: number };
+  /** Compacted topics: every record from a client must have a key (INVALID_RECORD otherwise). */
+  requireKeys?: boolean;
 }
 
 /** What the log needs to know about one batch; positions are relative to the validated buffer. */
@@ -73,7 +76,7 @@ function fail(code: ErrorCode, position: number, what: string): never {
  *   an unknown compression codec;
  * - MESSAGE_TOO_LARGE when one batch exceeds `maxMessageBytes`;
  * - INVALID_RECORD for recordsCount/lastOffsetDelta inconsistencies, control batches or producer ids without
- *   a base sequence from clients.
+ *   a base sequence from clients, and (with `requireKeys`) keyless records on a compacted topic.
  */
 export function validateBatches(buf: Buffer, opts: ValidateOptions): ValidationResult {
   const origin = opts.origin ?? 'client';
@@ -121,6 +124,7 @@ export function validateBatches(buf: Buffer, opts: ValidateOptions): ValidationR
       if (readInt64(buf, pos + PRODUCER_ID) >= 0 && buf.readInt32BE(pos + BASE_SEQUENCE) < 0) {
         fail(ErrorCode.INVALID_RECORD, pos, 'batch has a producer id but no base sequence');
       }
+      if (opts.requireKeys) checkKeys(buf, pos, size);
     }
     const maxTimestamp = readInt64(buf, pos + MAX_TIMESTAMP);
     if (opts.timestamps !== undefined) checkTimestamps(buf, pos, size, attributes, recordsCount, maxTimestamp, opts.timestamps);
@@ -132,6 +136,16 @@ export function validateBatches(buf: Buffer, opts: ValidateOptions): ValidationR
     pos += size;
   }
   return result;
+}
+
+function checkKeys(buf: Buffer, pos: number, size: number): void {
+  let keyless: number;
+  try {
+    keyless = firstKeylessRecord(buf, pos, size);
+  } catch (err) {
+    fail(ErrorCode.CORRUPT_MESSAGE, pos, `records cannot be read: ${(err as Error).message}`);
+  }
+  if (keyless >= 0) fail(ErrorCode.INVALID_RECORD, pos, `compacted topic cannot accept a record without a key (record ${keyless} of the batch)`);
 }
 
 /**

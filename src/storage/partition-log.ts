@@ -210,6 +210,7 @@ export class PartitionLog {
       maxMessageBytes: cfg.maxMessageBytes,
       origin: opts.origin,
       timestamps: checkTimestamps && opts.origin !== 'replication' ? { nowMs: this.clock(), beforeMaxMs, afterMaxMs } : undefined,
+      requireKeys: cfg.cleanupPolicy?.includes('compact') ?? false,
     };
   }
 

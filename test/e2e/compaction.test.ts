@@ -182,3 +182,30 @@ test('compaction: a kafkajs consumer from the beginning sees the latest value pe
   assert.deepEqual([...keys.keys()].sort(), ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7']);
   for (const [key, recs] of keys) assert.deepEqual(recs.map((r) => r.value), [key === 'k0' || key === 'k1' ? `${key}-v5` : `${key}-v4`], key);
 });
+
+test('a compacted topic refuses records without a key (INVALID_RECORD), as Kafka does; keyed records and tombstones pass', { timeout: 60_000 }, async (t) => {
+  const broker = await withBroker(t);
+  const { kafka } = makeKafka(broker.bootstrap, 'keys-required');
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: 'keys-required', numPartitions: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }] });
+  await admin.disconnect();
+  const producer = kafka.producer({ retry: { retries: 0 } });
+  await producer.connect();
+  try {
+    await assert.rejects(producer.send({ topic: 'keys-required', messages: [{ key: 'a', value: '1' }, { value: 'no key' }] }), (err: Error) => {
+      assert.match(`${err.message} ${String((err as { type?: string }).type)}`, /INVALID_RECORD|without a key/);
+      return true;
+    });
+    await producer.send({ topic: 'keys-required', messages: [{ key: 'a', value: '1' }, { key: 'b', value: null }] });
+  } finally {
+    await producer.disconnect();
+  }
+  const conn = await BrokerConnection.open(broker.host, broker.port);
+  try {
+    const records = await stored(conn, 'keys-required');
+    assert.deepEqual(records, [{ offset: 0, key: 'a', value: '1' }, { offset: 1, key: 'b', value: null }], 'the refused batch left nothing behind');
+  } finally {
+    conn.close();
+  }
+});

@@ -158,7 +158,10 @@ test('LogManager.runRetention applies each log policy', () =>
     const cfg = { segmentBytes: 2 * size - 1, retentionMs: HOUR };
     const del = await m.createLog('del', 0, cfg);
     const compact = await m.createLog('compact', 0, { ...cfg, cleanupPolicy: ['compact'] });
-    for (const log of [del, compact]) for (let i = 0; i < 3; i++) await log.append(valuesBatch(2, `k${i}`, T0 - 2 * HOUR));
+    // Compacted topics refuse keyless records (Kafka's rule), so the compacted log gets keyed ones of the same size.
+    const keyed = (i: number): Buffer => makeBatch({ records: [0, 1].map((j) => ({ key: Buffer.from(`${j}`), value: Buffer.from(`k${i}-${j}`), timestamp: T0 - 2 * HOUR })) });
+    for (let i = 0; i < 3; i++) await del.append(valuesBatch(2, `k${i}`, T0 - 2 * HOUR));
+    for (let i = 0; i < 3; i++) await compact.append(keyed(i));
     assert.equal(await m.runRetention(T0), 3);
     assert.equal(del.logStartOffset, 6);
     assert.equal(compact.logStartOffset, 0);
