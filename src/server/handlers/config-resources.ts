@@ -3,7 +3,7 @@
  * resources Tributary does not alter (dynamic broker configs, broker loggers, client metrics, groups).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import type { RequestContext } from '../request-context.js';
+import { errorOf, type RequestContext } from '../request-context.js';
 
 /** ConfigResource.Type ids. */
 export const ResourceType = { TOPIC: 2, GROUP: 32, BROKER: 4, BROKER_LOGGER: 8, CLIENT_METRICS: 16 } as const;
@@ -30,4 +30,30 @@ export function refuseNonTopicResource(resourceType: number, resourceName: strin
     );
   }
   throw new KafkaError(ErrorCode.INVALID_REQUEST, `Altering configs of resource type ${resourceType} is not supported: Tributary alters TOPIC (2) configs; BROKER (4) configs are static.`);
+}
+
+interface ConfigResource {
+  resourceType: number;
+  resourceName: string;
+  configs: ReadonlyArray<{ name: string }>;
+}
+
+/** One answer per resource: `alterTopic` for TOPIC resources, refuseNonTopicResource for the rest. */
+export async function alterEachResource<R extends ConfigResource>(
+  resources: readonly R[],
+  ctx: RequestContext,
+  alterTopic: (r: R) => Promise<unknown>,
+): Promise<Array<{ resourceType: number; resourceName: string; errorCode: number; errorMessage: string | null }>> {
+  const responses = [];
+  for (const r of resources) {
+    const base = { resourceType: r.resourceType, resourceName: r.resourceName };
+    try {
+      if (r.resourceType === ResourceType.TOPIC) await alterTopic(r);
+      else refuseNonTopicResource(r.resourceType, r.resourceName, r.configs.map((c) => c.name), ctx);
+      responses.push({ ...base, errorCode: ErrorCode.NONE as number, errorMessage: null });
+    } catch (err) {
+      responses.push({ ...base, ...errorOf(err) });
+    }
+  }
+  return responses;
 }

@@ -1,8 +1,7 @@
 import { IncrementalAlterConfigsApi } from '../../protocol/messages/index.js';
-import type { AlterConfigsResourceResponse, IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/incremental-alter-configs.js';
-import { ErrorCode } from '../../protocol/errors.js';
-import { errorOf, register, type Reply } from '../request-context.js';
-import { refuseNonTopicResource, ResourceType } from './config-resources.js';
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/incremental-alter-configs.js';
+import { register, type Reply } from '../request-context.js';
+import { alterEachResource } from './config-resources.js';
 
 /**
  * IncrementalAlterConfigs (KIP-339): SET / DELETE / APPEND / SUBTRACT on a TOPIC's overrides,
@@ -13,22 +12,14 @@ export const incrementalAlterConfigsHandler = register<IncrementalAlterConfigsRe
   IncrementalAlterConfigsApi,
   0,
   1,
-  async (req, ctx) => {
-    const responses: Array<Reply<AlterConfigsResourceResponse>> = [];
-    for (const r of req.resources) {
-      const base = { resourceType: r.resourceType, resourceName: r.resourceName };
-      try {
-        if (r.resourceType === ResourceType.TOPIC) {
-          const changes = r.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value }));
-          await ctx.services.topicConfigs.incremental(r.resourceName, changes, req.validateOnly);
-        } else {
-          refuseNonTopicResource(r.resourceType, r.resourceName, r.configs.map((c) => c.name), ctx);
-        }
-        responses.push({ ...base, errorCode: ErrorCode.NONE, errorMessage: null });
-      } catch (err) {
-        responses.push({ ...base, ...errorOf(err) });
-      }
-    }
-    return { throttleTimeMs: 0, responses };
-  },
+  async (req, ctx) => ({
+    throttleTimeMs: 0,
+    responses: await alterEachResource(req.resources, ctx, (r) =>
+      ctx.services.topicConfigs.incremental(
+        r.resourceName,
+        r.configs.map((c) => ({ name: c.name, operation: c.configOperation, value: c.value })),
+        req.validateOnly,
+      ),
+    ),
+  }),
 );
