@@ -4,7 +4,7 @@
  */
 import { type Command, Option } from 'commander';
 import type { Admin } from '../../client/admin/admin.js';
-import type { ConfigEntry, TopicDescription } from '../../client/admin/types.js';
+import type { ConfigEntry, PartitionDescription, TopicDescription } from '../../client/admin/types.js';
 import type { CliContext } from '../context.js';
 import { usageError } from '../errors.js';
 import { json, keyValues, plural, table } from '../output.js';
@@ -262,13 +262,7 @@ function replicationFactor(d: TopicDescription): number {
   return d.partitions.length === 0 ? 0 : Math.max(...d.partitions.map((p) => p.replicas.length));
 }
 
-interface PartitionRow {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas: number[];
+interface PartitionRow extends PartitionDescription {
   logStartOffset: number | null;
   highWatermark: number | null;
 }

@@ -1,4 +1,5 @@
 /** Public shapes of the admin client's arguments and results. */
+import type { PartitionInfo } from '../cluster/metadata-cache.js';
 
 export interface NewTopic {
   name: string;
@@ -19,14 +20,8 @@ export interface CreatedTopic {
   replicationFactor: number;
 }
 
-export interface PartitionDescription {
-  partition: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-  offlineReplicas: number[];
-}
+/** A partition as Metadata describes it (the cluster cache's PartitionInfo without its error code). */
+export type PartitionDescription = Omit<PartitionInfo, 'errorCode'>;
 
 export interface TopicDescription {
   name: string;
