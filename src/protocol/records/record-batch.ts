@@ -102,10 +102,10 @@ function encodeBody(opts: BuildRecordBatchOptions, p: RecordsPlan): Buffer {
   return body;
 }
 
-function assemble(opts: BuildRecordBatchOptions, p: RecordsPlan, type: CompressionType, payload: Buffer): Buffer {
+function assemble(opts: Omit<BuildRecordBatchOptions, 'records'>, p: RecordsPlan, type: CompressionType, payload: Buffer, count: number): Buffer {
   const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + payload.length);
   payload.copy(buf, RECORD_BATCH_OVERHEAD);
-  writeHeader(buf, opts, p, type, opts.records.length);
+  writeHeader(buf, opts, p, type, count);
   return buf;
 }
 
@@ -114,7 +114,7 @@ export async function buildRecordBatch(opts: BuildRecordBatchOptions): Promise<B
   const p = plan(opts);
   const type = opts.compression ?? CompressionType.None;
   if (type === CompressionType.None) return buildUncompressed(opts, p);
-  return assemble(opts, p, type, await compress(type, encodeBody(opts, p)));
+  return assemble(opts, p, type, await compress(type, encodeBody(opts, p)), opts.records.length);
 }
 
 /** Same as buildRecordBatch, compressing on the calling thread. */
@@ -122,7 +122,7 @@ export function buildRecordBatchSync(opts: BuildRecordBatchOptions): Buffer {
   const p = plan(opts);
   const type = opts.compression ?? CompressionType.None;
   if (type === CompressionType.None) return buildUncompressed(opts, p);
-  return assemble(opts, p, type, compressSync(type, encodeBody(opts, p)));
+  return assemble(opts, p, type, compressSync(type, encodeBody(opts, p)), opts.records.length);
 }
 
 /** A batch whose records were appended one by one (writeRecord) by an incremental builder. */
@@ -150,9 +150,5 @@ export function sealRecordBatch(buf: Buffer, o: SealOptions): Buffer {
 
 /** Same for a compressed batch: `records` (the appended records) are compressed off the event loop. */
 export async function sealCompressedRecordBatch(records: Buffer, type: CompressionType, o: SealOptions): Promise<Buffer> {
-  const payload = await compress(type, records);
-  const buf = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + payload.length);
-  payload.copy(buf, RECORD_BATCH_OVERHEAD);
-  writeHeader(buf, o, sealPlan(o), type, o.count);
-  return buf;
+  return assemble(o, sealPlan(o), type, await compress(type, records), o.count);
 }
