@@ -9,7 +9,6 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { CompressionType } from '../protocol/compression/types.js';
 import type { LogManager } from '../storage/log-manager.js';
 import type { LogConfig, PartitionLog } from '../storage/partition-log.js';
-import { recompressBatches } from './recompress.js';
 
 export interface HostedPartition {
   readonly topic: string;
@@ -35,16 +34,8 @@ export interface ReplicaManagerOptions {
   topicCodec?: (topic: string) => CompressionType | null;
 }
 
-/** Appends of one partition waiting for their batches to be recompressed, kept in call order. */
-interface AppendQueue {
-  /** Settles once the last queued append has been handed to the log (offsets assigned). */
-  tail: Promise<void>;
-  pending: number;
-}
-
 export class ReplicaManager {
   private readonly partitions = new Map<string, HostedPartition>();
-  private readonly appendQueues = new Map<string, AppendQueue>();
   /** Emits `key(topic, partition)` whenever that partition's high watermark moves. */
   readonly hwEvents = new EventEmitter();
 
@@ -88,48 +79,19 @@ export class ReplicaManager {
   }
 
   /**
-   * Appends client batches; the log validates them (sizes, CRC, magic) before assigning offsets.
-   * On a topic whose compression.type names a codec, batches in another codec are rebuilt with it
-   * first (recompress.ts); appends to one partition still reach the log in call order.
+   * Appends client batches; the log validates them (headers, CRC, every record's structure, compressed ones
+   * decompressed within a bound) before assigning offsets. On a topic whose compression.type names a codec,
+   * the log rebuilds batches in another codec with it; appends to one partition keep their call order.
    */
   async append(topic: string, partition: number, records: Buffer): Promise<AppendInfo> {
     const hosted = this.get(topic, partition);
-    const k = key(topic, partition);
-    const codec = this.options.topicCodec?.(topic) ?? null;
-    const queue = this.appendQueues.get(k);
-    const result =
-      codec === null && queue === undefined
-        ? await hosted.log.append(records, { leaderEpoch: hosted.leaderEpoch })
-        : await this.appendInOrder(k, hosted, codec === null ? Promise.resolve(records) : recompressBatches(records, codec, hosted.log.config.maxMessageBytes));
+    const recompressTo = this.options.topicCodec?.(topic) ?? null;
+    const result = await hosted.log.append(records, { leaderEpoch: hosted.leaderEpoch, recompressTo });
     if (result.lastOffset + 1 > hosted.highWatermark) {
       hosted.highWatermark = result.lastOffset + 1;
-      this.hwEvents.emit(k);
+      this.hwEvents.emit(key(topic, partition));
     }
     return result;
-  }
-
-  /** Hands `prepared` to the log once every append queued before it on the partition has been handed over. */
-  private async appendInOrder(k: string, hosted: HostedPartition, prepared: Promise<Buffer>): Promise<AppendInfo> {
-    let queue = this.appendQueues.get(k);
-    if (queue === undefined) {
-      queue = { tail: Promise.resolve(), pending: 0 };
-      this.appendQueues.set(k, queue);
-    }
-    const previous = queue.tail;
-    let handedOver!: () => void;
-    queue.tail = new Promise<void>((resolve) => (handedOver = resolve));
-    queue.pending++;
-    const q = queue;
-    let written: Promise<AppendInfo>;
-    try {
-      const batches = await prepared.finally(() => previous);
-      await previous;
-      written = hosted.log.append(batches, { leaderEpoch: hosted.leaderEpoch });
-    } finally {
-      handedOver();
-      if (--q.pending === 0 && this.appendQueues.get(k) === q) this.appendQueues.delete(k);
-    }
-    return written;
   }
 
   /**

@@ -1,4 +1,5 @@
 /** The option and result types of PartitionLog's methods (re-exported by partition-log.ts and index.ts). */
+import type { CompressionType } from '../protocol/compression/types.js';
 import type { AppendOrigin, ValidationResult } from './log-validator.js';
 
 export interface RetentionOptions {
@@ -18,6 +19,11 @@ export interface AppendOptions {
   origin?: AppendOrigin;
   /** The result of `validateBatches` on this very buffer, to skip validating twice. */
   validated?: ValidationResult;
+  /**
+   * The topic's codec when its compression.type names one: batches in another codec are rebuilt with it
+   * (Kafka's LogValidator). Null or absent: batches are stored in the codec the producer chose.
+   */
+  recompressTo?: CompressionType | null;
 }
 
 export interface AppendResult {

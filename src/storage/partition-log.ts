@@ -29,7 +29,10 @@ import { LogReader } from './log-reader.js';
 import { deleteOldSegments, deleteRecordsBefore } from './log-retention.js';
 import type { LogSegment } from './log-segment.js';
 import type { AppendOptions, AppendResult, ReadOptions, ReadResult, RetentionOptions, SwapStep } from './log-types.js';
-import { validateBatches } from './log-validator.js';
+import { AppendSequencer } from './append-sequencer.js';
+import type { ByteBudget } from './byte-budget.js';
+import { DEFAULT_DECOMPRESSION_BUDGET, needsPreparation, prepareBatches } from './deferred-validation.js';
+import { validateBatches, type ValidateOptions, type ValidationResult } from './log-validator.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import type { RecordTimestamp } from './record-timestamps.js';
 import { RetiredSegments } from './retired-segments.js';
@@ -65,6 +68,8 @@ export interface PartitionLogOptions {
    * partition.metadata there), so the open need not do it too.
    */
   dirSyncedByCaller?: boolean;
+  /** Bounds the memory decompressing client batches may hold at once; default: one budget for the process. */
+  decompressionBudget?: ByteBudget;
 }
 
 export class PartitionLog {
@@ -74,6 +79,8 @@ export class PartitionLog {
   private readonly retired: RetiredSegments;
   private closing: Promise<void> | null = null;
   private readonly onLogStartOffsetChange: ((log: PartitionLog) => Promise<void> | void) | undefined;
+  private readonly sequencer = new AppendSequencer();
+  private readonly decompressionBudget: ByteBudget;
 
   private constructor(
     readonly dir: string,
@@ -89,6 +96,7 @@ export class PartitionLog {
     this.reader = new LogReader(this.local);
     this.retired = new RetiredSegments(this.local);
     this.onLogStartOffsetChange = options.onLogStartOffsetChange;
+    this.decompressionBudget = options.decompressionBudget ?? DEFAULT_DECOMPRESSION_BUDGET;
   }
 
   /**
@@ -177,24 +185,43 @@ export class PartitionLog {
   // ---------------------------------------------------------------- append and flush
 
   /**
-   * Appends one or more v2 batches. Validates them (unless `opts.validated` is given), then, synchronously
-   * within this call, assigns offsets by writing baseOffset (and leaderEpoch) into each header in place —
-   * so appends are ordered by call order — and, for LogAppendTime topics, stamps maxTimestamp, sets the
-   * timestamp-type attribute and recomputes the CRC. The buffer belongs to the log until the promise settles.
+   * Appends one or more v2 batches. Validates them (unless `opts.validated` is given), then assigns offsets by
+   * writing baseOffset (and leaderEpoch) into each header in place — in call order — and, for LogAppendTime
+   * topics, stamps maxTimestamp, sets the timestamp-type attribute and recomputes the CRC. The buffer belongs to
+   * the log until the promise settles. Client batches that are compressed (or large) are decompressed within a
+   * bound and walked asynchronously first, and batches in another codec than `opts.recompressTo` rebuilt
+   * (deferred-validation.ts); later appends wait for them, so offsets still follow call order. Otherwise the
+   * offsets are assigned synchronously within this call.
    * Resolves once the bytes are in the file, and fsynced when flush.messages / flush.ms=0 say so.
    * Rejects with KafkaError: validation codes, RECORD_LIST_TOO_LARGE (set larger than segment.bytes),
    * NOT_LEADER_OR_FOLLOWER (closed or truncating), KAFKA_STORAGE_ERROR (I/O failure).
    */
   async append(batches: Buffer, opts: AppendOptions = {}): Promise<AppendResult> {
     this.local.ensureWritable();
-    const cfg = this.local.config;
-    const v = opts.validated ?? validateBatches(batches, this.validateOptions(opts));
+    const rules = this.validateOptions(opts);
+    const v = opts.validated ?? validateBatches(batches, rules);
     if (v.sizeBytes !== batches.length) throw new Error('opts.validated does not describe this buffer');
-    if (v.batches === 0) return { baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset };
+    const recompressTo = opts.recompressTo ?? null;
+    if (this.sequencer.idle && !needsPreparation(v, recompressTo)) return this.handOver(batches, v, opts);
+    const prepared = needsPreparation(v, recompressTo)
+      ? prepareBatches(batches, v, { validate: rules, recompressTo, budget: this.decompressionBudget })
+      : Promise.resolve(batches);
+    return this.sequencer.run(prepared, (ready) => {
+      this.local.ensureWritable();
+      // A rebuilt set was made by the broker from records just validated: its headers are checked again (sizes,
+      // CRC), its records are not walked twice.
+      const checked = ready === batches ? v : validateBatches(ready, { maxMessageBytes: rules.maxMessageBytes, origin: 'coordinator' });
+      return this.handOver(ready, checked, opts);
+    });
+  }
+
+  /** Assigns offsets to a validated set and queues it for writing. */
+  private handOver(batches: Buffer, v: ValidationResult, opts: AppendOptions): Promise<AppendResult> {
+    const cfg = this.local.config;
+    if (v.batches === 0) return Promise.resolve({ baseOffset: -1, lastOffset: -1, logAppendTime: -1, logStartOffset: this.logStartOffset });
     if (batches.length > cfg.segmentBytes) {
-      throw new KafkaError(
-        ErrorCode.RECORD_LIST_TOO_LARGE,
-        `record set of ${batches.length} bytes is larger than segment.bytes ${cfg.segmentBytes}`,
+      return Promise.reject(
+        new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `record set of ${batches.length} bytes is larger than segment.bytes ${cfg.segmentBytes}`),
       );
     }
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTimeMs ?? this.clock()) : -1;
@@ -202,7 +229,7 @@ export class PartitionLog {
   }
 
   /** Validation rules for an append: size, origin, and KIP-937 timestamp bounds on CreateTime topics. */
-  private validateOptions(opts: AppendOptions): Parameters<typeof validateBatches>[1] {
+  private validateOptions(opts: AppendOptions): ValidateOptions {
     const cfg = this.local.config;
     const { beforeMaxMs, afterMaxMs } = timestampBounds(cfg);
     const checkTimestamps = cfg.messageTimestampType === 'CreateTime' && (beforeMaxMs < NEVER || afterMaxMs < NEVER);

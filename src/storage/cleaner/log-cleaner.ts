@@ -24,7 +24,8 @@ import { SILENT_LOGGER, type StorageLogger } from '../logger.js';
 import type { PartitionLog, SwapStep } from '../partition-log.js';
 import { INT32_MAX } from '../segment-scan.js';
 import { OffsetMap } from './offset-map.js';
-import { batchFacts, readRawRecords, rebuildBatch, type RawRecord } from './record-rewriter.js';
+import { DEFAULT_DECOMPRESSION_BUDGET, decompressedLimitBytes } from '../deferred-validation.js';
+import { batchFacts, isUnreadable, readRawRecords, rebuildBatch, type RawRecord } from './record-rewriter.js';
 
 /** Steps a test hook sees: the cleaned files are complete, then the swap's own steps. */
 export type CleanStep = 'cleaned-written' | SwapStep;
@@ -155,7 +156,7 @@ export async function cleanLog(log: PartitionLog, opts: CleanOptions): Promise<C
     map.clear();
     let end = firstDirty;
     if (firstDirty < upper) {
-      end = await buildOffsetMap(view.segments.slice(0, -1), firstDirty, upper, map);
+      end = await buildOffsetMap(log, view.segments.slice(0, -1), firstDirty, upper, map, logger);
       if (end === firstDirty) {
         throw new Error(`offset map of ${map.maxEntries} entries cannot hold one batch at offset ${firstDirty} of ${log.dir}`);
       }
@@ -173,7 +174,7 @@ export async function cleanLog(log: PartitionLog, opts: CleanOptions): Promise<C
         result.skipped = 'stopped';
         return result;
       }
-      const written = await writeCleaned(log, group, map, nowMs, view.segmentConfig);
+      const written = await writeCleaned(log, group, map, nowMs, view.segmentConfig, logger);
       try {
         await opts.hook?.('cleaned-written');
         version = await log.swapSegments(written.segment, group, version, opts.hook);
@@ -218,7 +219,15 @@ export async function cleanLog(log: PartitionLog, opts: CleanOptions): Promise<C
  * Step 2: puts the keys of the dirty range [from, to) into `map`, in offset order, whole batches only. Returns
  * the offset after the last batch mapped: `to` when everything fit, less when the map filled up.
  */
-async function buildOffsetMap(segments: readonly LogSegment[], from: number, to: number, map: OffsetMap): Promise<number> {
+async function buildOffsetMap(
+  log: PartitionLog,
+  segments: readonly LogSegment[],
+  from: number,
+  to: number,
+  map: OffsetMap,
+  logger: StorageLogger,
+): Promise<number> {
+  const limitBytes = recordsLimitBytes(log);
   let end = from;
   for (const seg of segments) {
     if (seg.nextOffset <= from) continue;
@@ -231,7 +240,9 @@ async function buildOffsetMap(segments: readonly LogSegment[], from: number, to:
         // Control batches carry no keys of the topic (Kafka leaves them out of the map too).
         if (!facts.isControl) {
           if (facts.recordsCount > map.remaining) return true;
-          for (const r of await readRawRecords(bytes)) if (r.key !== null && r.offset >= from) map.put(r.key, r.offset);
+          const records = await readRawRecords(bytes, limitBytes);
+          if (isUnreadable(records)) warnUnreadable(logger, log, seg, facts.baseOffset, facts.lastOffset, records.unreadable);
+          else for (const r of records) if (r.key !== null && r.offset >= from) map.put(r.key, r.offset);
         }
         end = batch.lastOffset + 1;
       }
@@ -240,6 +251,26 @@ async function buildOffsetMap(segments: readonly LogSegment[], from: number, to:
     if (full) break;
   }
   return Math.min(end, to);
+}
+
+/** What a stored batch may decompress to, as on produce (deferred-validation.ts). */
+function recordsLimitBytes(log: PartitionLog): number {
+  return decompressedLimitBytes(log.config.maxMessageBytes, DEFAULT_DECOMPRESSION_BUDGET);
+}
+
+/** Segments already warned about (`dir` + base offset), so each unreadable segment is logged once, not every pass. */
+const warnedSegments = new Set<string>();
+const MAX_WARNED_SEGMENTS = 10_000;
+
+function warnUnreadable(logger: StorageLogger, log: PartitionLog, seg: LogSegment, baseOffset: number, lastOffset: number, why: string): void {
+  const key = `${log.dir}\u0000${seg.baseOffset}`;
+  if (warnedSegments.has(key)) return;
+  if (warnedSegments.size >= MAX_WARNED_SEGMENTS) warnedSegments.clear();
+  warnedSegments.add(key);
+  logger.warn(
+    { dir: log.dir, segment: seg.baseOffset, baseOffset, lastOffset, reason: why },
+    'cleaner: a batch cannot be read and is kept as it is (further ones in this segment are not logged); see docs/storage.md, repairing a partition',
+  );
 }
 
 /**
@@ -289,8 +320,10 @@ async function writeCleaned(
   map: OffsetMap,
   nowMs: number,
   segmentConfig: ReturnType<PartitionLog['cleanerView']>['segmentConfig'],
+  logger: StorageLogger,
 ): Promise<WrittenSegment> {
   const cfg = log.config;
+  const limitBytes = recordsLimitBytes(log);
   const out = await LogSegment.create(log.dir, group[0]!.baseOffset, { ...segmentConfig, preallocateBytes: 0 }, nowMs, '.cleaned');
   let bufs: Buffer[] = [];
   let metas: Array<{ sizeBytes: number; lastOffset: number; maxTimestamp: number }> = [];
@@ -320,7 +353,13 @@ async function writeCleaned(
             await emit(bytes, facts.lastOffset);
             continue;
           }
-          const records = await readRawRecords(bytes);
+          const records = await readRawRecords(bytes, limitBytes);
+          if (isUnreadable(records)) {
+            // Kept as it is: the cleaner never drops what it cannot read (docs/storage.md: repairing a partition).
+            warnUnreadable(logger, log, seg, facts.baseOffset, facts.lastOffset, records.unreadable);
+            await emit(bytes, facts.lastOffset);
+            continue;
+          }
           const horizon = facts.deleteHorizonMs;
           const keep = (r: RawRecord): boolean =>
             r.key !== null && map.get(r.key) <= r.offset && !(r.isTombstone && horizon !== null && nowMs >= horizon);

@@ -6,7 +6,10 @@
  * horizon stores it as baseTimestamp, record deltas are relative to it) and recompresses with the batch's codec.
  */
 import { ByteReader } from '../../protocol/bytes.js';
-import { compress, decompress } from '../../protocol/compression/index.js';
+import { compress } from '../../protocol/compression/index.js';
+import { decompressBounded } from '../../protocol/compression/bounded.js';
+import { KafkaError } from '../../protocol/errors.js';
+import { startWalk, walkRecords } from '../../protocol/records/record-walker.js';
 import { CompressionType } from '../../protocol/compression/types.js';
 import {
   ATTRIBUTES,
@@ -71,19 +74,29 @@ export function batchFacts(batch: Buffer): BatchFacts {
   };
 }
 
-/** The records of one stored v2 batch (decompressed when needed). Throws on malformed records. */
-export async function readRawRecords(batch: Buffer): Promise<RawRecord[]> {
+/**
+ * The records of one stored v2 batch (decompressed within `decompressedLimitBytes`), or an
+ * `UnreadableBatch` when the batch cannot be read: a corrupt payload, records that contradict the header
+ * (written by a release that did not walk records on produce), or a payload past the bound. The records'
+ * structure is checked by the same walk as on produce (offset deltas may have gaps: compaction leaves them).
+ */
+export async function readRawRecords(batch: Buffer, decompressedLimitBytes: number): Promise<RawRecord[] | UnreadableBatch> {
   const facts = batchFacts(batch);
   const baseTimestamp = readInt64(batch, BASE_TIMESTAMP);
   const logAppendTime = (facts.attributes & ATTR_TIMESTAMP_TYPE) !== 0 ? facts.maxTimestamp : null;
-  const payload = batch.subarray(RECORD_BATCH_OVERHEAD);
-  const body = facts.compression === CompressionType.None ? payload : await decompress(facts.compression, payload);
+  let body: Buffer;
+  try {
+    body = await decompressBounded(facts.compression, batch.subarray(RECORD_BATCH_OVERHEAD), decompressedLimitBytes);
+    walkRecords(body, body.length, startWalk(0, { recordsCount: facts.recordsCount, baseTimestamp, batchPosition: 0 }, { sequentialOffsets: false, requireKeys: false }));
+  } catch (err) {
+    if (err instanceof KafkaError) return { unreadable: err.message };
+    throw err;
+  }
   const r = new ByteReader(body);
   const out: RawRecord[] = [];
   for (let i = 0; i < facts.recordsCount; i++) {
     const length = r.varint();
     const start = r.pos;
-    if (length < 0 || start + length > body.length) throw new Error(`record ${i} of batch ${facts.baseOffset} overruns it`);
     const attributes = r.int8();
     const timestamp = logAppendTime ?? baseTimestamp + r.varlong();
     if (logAppendTime !== null) r.varlong();
@@ -97,6 +110,15 @@ export async function readRawRecords(batch: Buffer): Promise<RawRecord[]> {
     r.pos = start + length;
   }
   return out;
+}
+
+/** Why a stored batch could not be read; the cleaner keeps such a batch as it is. */
+export interface UnreadableBatch {
+  unreadable: string;
+}
+
+export function isUnreadable(r: RawRecord[] | UnreadableBatch): r is UnreadableBatch {
+  return !Array.isArray(r);
 }
 
 /**

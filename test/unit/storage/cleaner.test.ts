@@ -9,7 +9,8 @@ import { cleanLog, cleanableStats, type CleanStep } from '../../../src/storage/c
 import { OffsetMap } from '../../../src/storage/cleaner/offset-map.js';
 import { LogManager } from '../../../src/storage/log-manager.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
-import { rng, withTempDir } from './helpers.js';
+import { rng, splitBatches, withTempDir } from './helpers.js';
+import { goodRecords, rawBatch } from '../../helpers/hostile-batches.js';
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -245,4 +246,35 @@ test('LogManager cleans compacted logs and keeps cleaner-offset-checkpoint', () 
     const text = await readFile(path.join(dir, 'cleaner-offset-checkpoint'), 'utf8');
     assert.equal(text, `0\n1\ncompacted 0 ${log.segmentBaseOffsets.at(-1)!}\n`);
     await m.close();
+  }));
+
+test('a batch that cannot be read (written before records were validated) is kept, logged once per segment, and the rest is cleaned', () =>
+  withTempDir(async (dir) => {
+    const log = await PartitionLog.open(dir, CONFIG);
+    const warnings: Array<Record<string, unknown>> = [];
+    const logger = { debug: () => {}, info: () => {}, error: () => {}, warn: (o: Record<string, unknown>) => void warnings.push(o) };
+    const keyed = (v: string) => buildRecordBatch({ records: [{ key: 'k', value: v, timestamp: T0 }], now: T0 });
+    await log.append(await keyed('old'));
+    // What an older release accepted: records count 4 over 3 records, and a gzip payload of random bytes.
+    // Appended as a replica would, since the log now refuses such batches from clients.
+    await log.append(rawBatch({ records: goodRecords(3), recordsCount: 4, baseTimestamp: T0 }), { origin: 'replication' });
+    await log.append(rawBatch({ records: Buffer.alloc(64, 0x5a), recordsCount: 2, attributes: 1, baseTimestamp: T0 }), { origin: 'replication' });
+    for (let i = 0; i < 12; i++) await log.append(await keyed(`new-${i}`));
+    for (let pass = 0; pass < 2; pass++) {
+      const r = await cleanLog(log, { offsetMap: new OffsetMap(1 << 20), nowMs: T0, force: true, logger });
+      assert.equal(r.skipped, undefined, `pass ${pass} ran`);
+    }
+    const { records } = await log.read(0, 1 << 20);
+    const kept = splitBatches(records);
+    // The two unreadable batches are still there, byte for byte; of key k only the latest value is left.
+    assert.equal(kept.filter((b) => b.lastOffset - b.baseOffset === 3).length, 1, 'the lying uncompressed batch is kept');
+    assert.equal(kept.filter((b) => (b.attributes & ATTR_COMPRESSION_MASK) === 1).length, 1, 'the corrupt gzip batch is kept');
+    const readable = kept.filter((b) => b.lastOffset - b.baseOffset !== 3 && (b.attributes & ATTR_COMPRESSION_MASK) !== 1);
+    const values = (await decodeRecordBatches(Buffer.concat(readable.map((b) => b.bytes)))).flatMap((b) => b.records.map((x) => x.value?.toString()));
+    assert.equal(values.at(-1), 'new-11');
+    assert.ok(values.length < 13, `older values of k were cleaned: ${values.join(',')}`);
+    const segments = new Set(warnings.map((w) => `${String(w['segment'])}`));
+    assert.equal(warnings.length, segments.size, `one warning per segment over two passes: ${JSON.stringify(warnings)}`);
+    assert.ok(warnings.length >= 1 && String(warnings[0]!['reason']).length > 0);
+    await log.close();
   }));

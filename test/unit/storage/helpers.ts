@@ -8,6 +8,11 @@ import path from 'node:path';
 import { ByteReader, ByteWriter } from '../../../src/protocol/bytes.js';
 import { crc32c } from '../../../src/protocol/records/crc32c.js';
 import { readInt64 } from '../../../src/protocol/records/batch-header.js';
+import assert from 'node:assert/strict';
+import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
+import { validateBatches, type ValidateOptions, type ValidationResult } from '../../../src/storage/log-validator.js';
+import { prepareBatches } from '../../../src/storage/deferred-validation.js';
+import { ByteBudget } from '../../../src/storage/byte-budget.js';
 
 export interface TestRecord {
   key?: Buffer | null;
@@ -154,3 +159,20 @@ export function recordTimestamps(batch: Buffer): Array<{ offset: number; timesta
 
 /** A deterministic PRNG (mulberry32) so randomized tests replay from their seed. */
 export { mulberry32 as rng } from '../../helpers/fuzz.js';
+
+/** Both halves of validation, as PartitionLog.append runs them: the synchronous pass, then the deferred batches. */
+export async function validateAll(buf: Buffer, o: ValidateOptions): Promise<ValidationResult> {
+  const v = validateBatches(buf, o);
+  await prepareBatches(buf, v, { validate: o, recompressTo: null, budget: new ByteBudget(256 << 20) });
+  return v;
+}
+
+export async function assertRejects(p: Promise<unknown>, code: ErrorCode, message?: RegExp): Promise<void> {
+  await assert.rejects(p, (err: unknown) => {
+    assert.ok(err instanceof KafkaError, `expected KafkaError, got ${String(err)}`);
+    assert.equal(err.code, code, `expected ${ErrorCode[code]}, got ${ErrorCode[err.code]}: ${err.message}`);
+    if (message) assert.match(err.message, message);
+    return true;
+  });
+}
+

@@ -218,9 +218,11 @@ test('offsetForTimestamp is exact for uncompressed batches, batch-level for comp
     await log.append(
       makeBatch({ records: [{ value: null, timestamp: 100 }, { value: null, timestamp: 300 }, { value: null, timestamp: 200 }] }),
     );
-    // A fake "gzip" batch: the log never decompresses, so any payload with a valid CRC will do.
+    // A fake "gzip" batch: the log does not decompress what a replica appends (only client batches are walked),
+    // and reads never decompress, so any payload with a valid CRC will do.
     await log.append(
       makeBatch({ records: [{ value: null }, { value: null }], attributes: 1, baseTimestamp: 400, maxTimestamp: 500, rawRecords: Buffer.from('zzzz') }),
+      { origin: 'replication' },
     );
     assert.deepEqual(await log.offsetForTimestamp(0), { offset: 0, timestamp: 100 });
     assert.deepEqual(await log.offsetForTimestamp(150), { offset: 1, timestamp: 300 });

@@ -1,9 +1,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { recompressBatches, topicCodec } from '../../../src/cluster/recompress.js';
+import { topicCodec } from '../../../src/cluster/recompress.js';
+import { prepareBatches } from '../../../src/storage/deferred-validation.js';
+import { ByteBudget } from '../../../src/storage/byte-budget.js';
+import { validateBatches, type AppendOrigin } from '../../../src/storage/log-validator.js';
 import { CompressionType } from '../../../src/protocol/compression/types.js';
 import { buildRecordBatch, decodeRecordBatches, iterateBatchHeaders } from '../../../src/protocol/records/index.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
+
+/** What the log does on append to a topic whose compression.type is `target`: validate, then prepare. */
+async function recompressBatches(batches: Buffer, target: CompressionType, maxMessageBytes: number, origin: AppendOrigin = 'client'): Promise<Buffer> {
+  const validate = { maxMessageBytes, origin };
+  return prepareBatches(batches, validateBatches(batches, validate), { validate, recompressTo: target, budget: new ByteBudget(64 << 20) });
+}
 
 const records = Array.from({ length: 50 }, (_, i) => ({
   key: i % 7 === 0 ? null : `key-${i}`,
@@ -67,7 +76,7 @@ test('several batches: only those in another codec are rebuilt; control batches 
   const a = await buildRecordBatch({ records: records.slice(0, 10), compression: CompressionType.Gzip, baseOffset: 0 });
   const b = await buildRecordBatch({ records: records.slice(10, 20), compression: CompressionType.Zstd, baseOffset: 10 });
   const c = await buildRecordBatch({ records: [{ key: Buffer.from([0, 0, 0, 0]), value: Buffer.from([0, 0, 0, 0, 0, 0]) }], control: true, transactional: true, producerId: 1, baseOffset: 20 });
-  const out = await recompressBatches(Buffer.concat([a, b, c]), CompressionType.Zstd, 1 << 20);
+  const out = await recompressBatches(Buffer.concat([a, b, c]), CompressionType.Zstd, 1 << 20, 'coordinator');
   const infos = Array.from(iterateBatchHeaders(out));
   assert.deepEqual(infos.map((i) => i.compression), [CompressionType.Zstd, CompressionType.Zstd, CompressionType.None]);
   assert.deepEqual(out.subarray(infos[1]!.position, infos[1]!.position + infos[1]!.size), b);
@@ -75,16 +84,12 @@ test('several batches: only those in another codec are rebuilt; control batches 
   assert.equal((await decodeRecordBatches(out)).flatMap((x) => x.records).length, 21);
 });
 
-test('input the log must judge is passed through untouched; corrupt batches throw CORRUPT_MESSAGE', async () => {
+test('a corrupt batch is refused before anything is rebuilt; one too large is MESSAGE_TOO_LARGE', async () => {
   const batch = await buildRecordBatch({ records, compression: CompressionType.Gzip });
-  const truncated = batch.subarray(0, batch.length - 3);
-  assert.equal(await recompressBatches(truncated, CompressionType.Zstd, 1 << 20), truncated);
-  const trailing = Buffer.concat([batch, Buffer.from([1, 2, 3])]);
-  assert.equal(await recompressBatches(trailing, CompressionType.Zstd, 1 << 20), trailing);
-  assert.equal(await recompressBatches(batch, CompressionType.Zstd, batch.length - 1), batch, 'too large: the log answers MESSAGE_TOO_LARGE');
-  const garbage = Buffer.alloc(100, 0xff);
-  assert.equal(await recompressBatches(garbage, CompressionType.Zstd, 1 << 20), garbage);
+  const code = (err: unknown): number => (err instanceof KafkaError ? err.code : -1);
+  await assert.rejects(recompressBatches(batch.subarray(0, batch.length - 3), CompressionType.Zstd, 1 << 20), (e) => code(e) === ErrorCode.CORRUPT_MESSAGE);
+  await assert.rejects(recompressBatches(batch, CompressionType.Zstd, batch.length - 1), (e) => code(e) === ErrorCode.MESSAGE_TOO_LARGE);
   const corrupt = Buffer.from(batch);
   corrupt[corrupt.length - 5]! ^= 0xff;
-  await assert.rejects(recompressBatches(corrupt, CompressionType.Zstd, 1 << 20), (err: unknown) => err instanceof KafkaError && err.code === ErrorCode.CORRUPT_MESSAGE);
+  await assert.rejects(recompressBatches(corrupt, CompressionType.Zstd, 1 << 20), (e) => code(e) === ErrorCode.CORRUPT_MESSAGE);
 });
