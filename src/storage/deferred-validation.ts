@@ -101,7 +101,7 @@ export async function prepareBatches(buf: Buffer, v: ValidationResult, opts: Pre
 }
 
 async function walkInSlices(records: Buffer, info: BatchInfo, rules: ReturnType<typeof walkRules>): Promise<void> {
-  const walk = startWalk(0, { ...info, batchPosition: info.position }, rules);
+  const walk = startWalk(0, info.recordsCount, info.baseTimestamp, info.position, rules);
   while (!walkRecords(records, records.length, walk, WALK_SLICE_STEPS)) await yieldToLoop();
 }
 

@@ -175,7 +175,7 @@ export function walkRules(opts: ValidateOptions): WalkRules {
 
 /** Walks every record of the uncompressed batch `info` in one go (it is at most SYNC_WALK_MAX_BYTES). */
 function walkBatch(buf: Buffer, info: BatchInfo, rules: WalkRules): void {
-  const walk = startWalk(info.position + RECORD_BATCH_OVERHEAD, { ...info, batchPosition: info.position }, rules);
+  const walk = startWalk(info.position + RECORD_BATCH_OVERHEAD, info.recordsCount, info.baseTimestamp, info.position, rules);
   walkRecords(buf, info.position + info.sizeBytes, walk);
 }
 

@@ -47,11 +47,12 @@ export interface WalkRules {
   maxTimestamp?: number;
 }
 
-export function startWalk(pos: number, header: { recordsCount: number; baseTimestamp: number; batchPosition: number }, rules: WalkRules): RecordWalk {
+/** A walk of a records section starting at `pos`, for the batch at `batchPosition` with this header. */
+export function startWalk(pos: number, recordsCount: number, baseTimestamp: number, batchPosition: number, rules: WalkRules): RecordWalk {
   return {
-    recordsCount: header.recordsCount,
-    baseTimestamp: header.baseTimestamp,
-    batchPosition: header.batchPosition,
+    recordsCount,
+    baseTimestamp,
+    batchPosition,
     sequentialOffsets: rules.sequentialOffsets,
     requireKeys: rules.requireKeys,
     minTimestamp: rules.minTimestamp ?? -Infinity,
@@ -116,9 +117,10 @@ function skip(length: number, end: number, what: string): void {
  * Walks records from where `walk` stands until all `recordsCount` are read (then checks that the
  * section ends at `end` and returns true), or until `maxSteps` records and headers have been read
  * (returns false; call again to go on). A step is one record or one header, so a pause can fall
- * inside a record with millions of headers as well as between records.
+ * inside a record with millions of headers as well as between records. `fastPath` false reads every
+ * record field by field (the reference the fast path is tested against).
  */
-export function walkRecords(buf: Buffer, end: number, walk: RecordWalk, maxSteps = Infinity): boolean {
+export function walkRecords(buf: Buffer, end: number, walk: RecordWalk, maxSteps = Infinity, fastPath = true): boolean {
   p = walk.pos;
   batchAt = walk.batchPosition;
   let steps = 0;
@@ -127,6 +129,16 @@ export function walkRecords(buf: Buffer, end: number, walk: RecordWalk, maxSteps
     if (walk.recordEnd < 0) {
       if (walk.index === walk.recordsCount) break;
       if (steps >= maxSteps) break;
+      if (fastPath) {
+        const before = walk.index;
+        walk.pos = p;
+        walkPlainRecords(buf, end, walk, maxSteps - steps);
+        p = walk.pos;
+        steps += walk.index - before;
+        if (walk.index === walk.recordsCount || steps >= maxSteps) continue;
+      }
+      // The record the fast path left to us: read it field by field (and report what is wrong with it).
+      recordIndex = walk.index;
       steps++;
       readRecordPrefix(buf, end, walk);
     }
@@ -154,6 +166,94 @@ export function walkRecords(buf: Buffer, end: number, walk: RecordWalk, maxSteps
   if (walk.index < walk.recordsCount || walk.recordEnd >= 0) return false;
   if (p !== end) invalid(`${end - p} bytes after the last of the ${walk.recordsCount} records the batch declares`);
   return true;
+}
+
+/**
+ * The fast path: walks records whose varints are short (lengths up to 2 bytes, deltas and value lengths up
+ * to 3) and that carry no headers — what clients write for all but very large or header-carrying records —
+ * with every variable local, as the field-by-field walk cannot. It commits a record only when its fields end
+ * exactly at its length and every rule holds; on anything else it stops at the record's start, and the
+ * field-by-field walk reads that record (and reports it, if it is wrong). Bytes are only read below `end`
+ * or, for a record that turns out wrong, a few past it (then rejected): `pos` only grows, so a record whose
+ * reads went past its end never ends exactly at it.
+ */
+function walkPlainRecords(buf: Buffer, end: number, walk: RecordWalk, maxRecords: number): void {
+  const stop = Math.min(walk.recordsCount, walk.index + maxRecords);
+  const sequential = walk.sequentialOffsets;
+  const requireKeys = walk.requireKeys;
+  const base = walk.baseTimestamp;
+  const lo = walk.minTimestamp;
+  const hi = walk.maxTimestamp;
+  let i = walk.index;
+  let start = walk.pos;
+  while (i < stop && start + 7 <= end) {
+    let pos = start;
+    let z = buf[pos++]!;
+    if (z >= 0x80) {
+      const b = buf[pos++]!;
+      if (b >= 0x80) break;
+      z = (z & 0x7f) | (b << 7);
+    }
+    const recordEnd = pos + ((z >>> 1) ^ -(z & 1));
+    if (recordEnd > end || recordEnd < pos + 6) break;
+    pos++; // attributes
+    z = buf[pos++]!;
+    if (z >= 0x80) {
+      let b = buf[pos++]!;
+      z = (z & 0x7f) | ((b & 0x7f) << 7);
+      if (b >= 0x80) {
+        b = buf[pos++]!;
+        if (b >= 0x80) break;
+        z |= b << 14;
+      }
+    }
+    const timestamp = base + ((z >>> 1) ^ -(z & 1));
+    if (timestamp < lo || timestamp > hi) break;
+    z = buf[pos++]!;
+    if (z >= 0x80) {
+      let b = buf[pos++]!;
+      z = (z & 0x7f) | ((b & 0x7f) << 7);
+      if (b >= 0x80) {
+        b = buf[pos++]!;
+        if (b >= 0x80) break;
+        z |= b << 14;
+      }
+    }
+    if (sequential && (z >>> 1) ^ -(z & 1) ^ i) break;
+    z = buf[pos++]!;
+    if (z >= 0x80) {
+      const b = buf[pos++]!;
+      if (b >= 0x80) break;
+      z = (z & 0x7f) | (b << 7);
+    }
+    if (z === 1) {
+      if (requireKeys) break; // key -1
+    } else if (z & 1) {
+      break;
+    } else {
+      pos += z >>> 1;
+    }
+    z = buf[pos++]!;
+    if (z >= 0x80) {
+      let b = buf[pos++]!;
+      z = (z & 0x7f) | ((b & 0x7f) << 7);
+      if (b >= 0x80) {
+        b = buf[pos++]!;
+        if (b >= 0x80) break;
+        z |= b << 14;
+      }
+    }
+    if (z !== 1) {
+      if (z & 1) break; // value length below -1
+      pos += z >>> 1;
+    }
+    if (buf[pos++] !== 0) break; // headers: the field-by-field walk reads them
+    if (pos !== recordEnd) break;
+    start = pos;
+    i++;
+  }
+  walk.index = i;
+  walk.pos = start;
 }
 
 /** Reads one record up to its header count, leaving the headers to the caller's loop. */

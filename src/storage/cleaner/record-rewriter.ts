@@ -87,7 +87,7 @@ export async function readRawRecords(batch: Buffer, decompressedLimitBytes: numb
   let body: Buffer;
   try {
     body = await decompressBounded(facts.compression, batch.subarray(RECORD_BATCH_OVERHEAD), decompressedLimitBytes);
-    walkRecords(body, body.length, startWalk(0, { recordsCount: facts.recordsCount, baseTimestamp, batchPosition: 0 }, { sequentialOffsets: false, requireKeys: false }));
+    walkRecords(body, body.length, startWalk(0, facts.recordsCount, baseTimestamp, 0, { sequentialOffsets: false, requireKeys: false }));
   } catch (err) {
     if (err instanceof KafkaError) return { unreadable: err.message };
     throw err;
