@@ -1,7 +1,8 @@
 /**
  * The asynchronous half of validating a client's record set (log-validator.ts is the synchronous half), and
- * `compression.type` on append. For each batch the synchronous pass deferred (compressed, or uncompressed and
- * larger than SYNC_WALK_MAX_BYTES) and each batch in another codec than the topic's:
+ * `compression.type` on append. For each batch the synchronous pass deferred (compressed ones that may
+ * decompress to more than SYNC_DECOMPRESS_MAX_BYTES, uncompressed ones larger than SYNC_WALK_MAX_BYTES) and
+ * each batch in another codec than the topic's:
  * 1. the payload is decompressed within a bound (protocol/compression/bounded.ts: refused from its framing
  *    before inflating, or stopped by zlib at the bound), in the thread pool, holding bytes of a shared
  *    ByteBudget so that the memory all such requests hold at once is bounded too;
@@ -77,6 +78,12 @@ export async function prepareBatches(buf: Buffer, v: ValidationResult, opts: Pre
     const rewrite = needsRewrite(info, opts.recompressTo);
     if (!rewrite && !deferred.has(info)) {
       parts.push(bytes);
+      continue;
+    }
+    if (info.records !== undefined) {
+      // Decompressed and walked by the synchronous pass: only the rebuild is left.
+      parts.push(await withCodec(bytes, info.records, opts.recompressTo!));
+      rewritten = true;
       continue;
     }
     const payload = bytes.subarray(RECORD_BATCH_OVERHEAD);

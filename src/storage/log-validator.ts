@@ -2,8 +2,10 @@
  * Validation of a produce request's record set for one partition, as Kafka's LogValidator does before any
  * byte reaches the log: every batch header, and for client batches every record's structure
  * (protocol/records/record-walker.ts: lengths, varints, offset deltas, keys, timestamps — no objects built).
- * Uncompressed batches up to SYNC_WALK_MAX_BYTES are walked here, synchronously; compressed batches and larger
- * ones are returned as `deferred`, for deferred-validation.ts to decompress within a bound and walk in slices.
+ * Uncompressed batches up to SYNC_WALK_MAX_BYTES, and compressed ones that decompress to at most
+ * SYNC_DECOMPRESS_MAX_BYTES, are decompressed and walked here, synchronously (a thread-pool round trip costs more
+ * than decompressing a typical batch); the others are returned as `deferred`, for deferred-validation.ts to
+ * decompress within a bound, off the event loop, and walk in slices.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import {
@@ -24,6 +26,7 @@ import {
   BASE_TIMESTAMP,
   readInt64,
 } from '../protocol/records/batch-header.js';
+import { decompressSyncWithin } from '../protocol/compression/bounded.js';
 import type { CompressionType } from '../protocol/compression/types.js';
 import { startWalk, walkRecords, type WalkRules } from '../protocol/records/record-walker.js';
 
@@ -54,6 +57,8 @@ export interface BatchInfo {
   baseTimestamp: number;
   attributes: number;
   compression: CompressionType;
+  /** The decompressed records section when validation decompressed it (reused to recompress). */
+  records?: Buffer;
 }
 
 export interface ValidationResult {
@@ -77,6 +82,8 @@ export interface ValidationResult {
  * case, 2-byte headers all the way); larger ones are walked in slices by deferred-validation.ts.
  */
 export const SYNC_WALK_MAX_BYTES = 2 * 1024 * 1024;
+/** Compressed batches whose framing allows at most this much output are decompressed on the event loop (≤ a few ms). */
+export const SYNC_DECOMPRESS_MAX_BYTES = 1024 * 1024;
 
 /** Highest compression codec id Kafka defines (zstd = 4). */
 const MAX_COMPRESSION_ID = 4;
@@ -150,8 +157,18 @@ export function validateBatches(buf: Buffer, opts: ValidateOptions): ValidationR
     const compression = (attributes & ATTR_COMPRESSION_MASK) as CompressionType;
     const info: BatchInfo = { position: pos, sizeBytes: size, lastOffsetDelta, recordsCount, maxTimestamp, baseTimestamp, attributes, compression };
     if (origin === 'client') {
-      if (compression === 0 && size <= SYNC_WALK_MAX_BYTES) walkBatch(buf, info, rules);
-      else result.deferred.push(info);
+      if (compression === 0) {
+        if (size <= SYNC_WALK_MAX_BYTES) walkBatch(buf, pos + RECORD_BATCH_OVERHEAD, pos + size, info, rules);
+        else result.deferred.push(info);
+      } else {
+        const records = decompressSyncWithin(compression, buf.subarray(pos + RECORD_BATCH_OVERHEAD, pos + size), SYNC_DECOMPRESS_MAX_BYTES);
+        if (records === null) {
+          result.deferred.push(info);
+        } else {
+          walkBatch(records, 0, records.length, info, rules);
+          info.records = records;
+        }
+      }
     }
     result.batches++;
     result.records += recordsCount;
@@ -173,10 +190,9 @@ export function walkRules(opts: ValidateOptions): WalkRules {
   };
 }
 
-/** Walks every record of the uncompressed batch `info` in one go (it is at most SYNC_WALK_MAX_BYTES). */
-function walkBatch(buf: Buffer, info: BatchInfo, rules: WalkRules): void {
-  const walk = startWalk(info.position + RECORD_BATCH_OVERHEAD, info.recordsCount, info.baseTimestamp, info.position, rules);
-  walkRecords(buf, info.position + info.sizeBytes, walk);
+/** Walks every record of the batch `info`, whose records section is `section[from, to)`, in one go. */
+function walkBatch(section: Buffer, from: number, to: number, info: BatchInfo, rules: WalkRules): void {
+  walkRecords(section, to, startWalk(from, info.recordsCount, info.baseTimestamp, info.position, rules));
 }
 
 /**

@@ -12,7 +12,7 @@
  */
 import { ErrorCode, KafkaError } from '../errors.js';
 import { zlibLib } from './gzip.js';
-import { compressionName, decompress } from './index.js';
+import { compressionName, decompress, decompressSync } from './index.js';
 import { isXerialFramed, XERIAL_HEADER_SIZE } from './snappy.js';
 import { CompressionType } from './types.js';
 import { corrupt } from './corrupt.js';
@@ -70,6 +70,28 @@ export async function decompressBounded(type: CompressionType, payload: Buffer, 
   const bound = boundedSize(type, payload, limitBytes);
   const out = await decompress(type, payload);
   // The codecs honour the framing; this guards the bound should one ever not.
+  if (out.length > bound) throw malformed(compressionName(type), `decompressed to ${out.length} bytes, more than its framing allows (${bound})`);
+  return out;
+}
+
+/**
+ * Decompresses on the caller's thread when the output is at most `limitBytes` (small batches: a thread-pool
+ * round trip costs more than the work); null when it may be larger, for `decompressBounded` to do it off the
+ * event loop. Malformed payloads are CORRUPT_MESSAGE.
+ */
+export function decompressSyncWithin(type: CompressionType, payload: Buffer, limitBytes: number): Buffer | null {
+  if (type === CompressionType.None) return payload;
+  if (type === CompressionType.Gzip) {
+    try {
+      return zlibLib().gunzipSync(payload, { maxOutputLength: limitBytes });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return null;
+      throw corrupt('gzip', err);
+    }
+  }
+  const bound = decompressedSizeBound(type, payload)!;
+  if (bound > limitBytes) return null;
+  const out = decompressSync(type, payload);
   if (out.length > bound) throw malformed(compressionName(type), `decompressed to ${out.length} bytes, more than its framing allows (${bound})`);
   return out;
 }

@@ -10,7 +10,7 @@ import { CompressionType } from '../../../src/protocol/compression/types.js';
 import { Decoder } from '@toondepauw/node-zstd';
 import { prepareBatches } from '../../../src/storage/deferred-validation.js';
 import { ByteBudget } from '../../../src/storage/byte-budget.js';
-import { validateBatches } from '../../../src/storage/log-validator.js';
+import { SYNC_DECOMPRESS_MAX_BYTES, validateBatches } from '../../../src/storage/log-validator.js';
 import { HOSTILE_CASES, goodRecords, rawBatch, zstdZeros } from '../../helpers/hostile-batches.js';
 import { assertRejects } from './helpers.js';
 
@@ -58,11 +58,14 @@ test('honest batches pass: every codec, with headers and null values, and a rebu
 
 test('a batch may decompress to the bound but not past it', async () => {
   const { gzipSync } = await import('node:zlib');
-  const section = goodRecords(1000);
-  const batch = rawBatch({ records: gzipSync(section), recordsCount: 1000, attributes: 1 });
+  // Larger than SYNC_DECOMPRESS_MAX_BYTES once inflated, so it takes the bounded asynchronous path.
+  const section = goodRecords(120_000);
+  assert.ok(section.length > SYNC_DECOMPRESS_MAX_BYTES);
+  const batch = rawBatch({ records: gzipSync(section), recordsCount: 120_000, attributes: 1 });
   const validate = { maxMessageBytes: MAX_MESSAGE_BYTES };
   const v = validateBatches(batch, validate);
   await prepareBatches(batch, v, { validate, recompressTo: null, budget: new ByteBudget(section.length) });
-  // A budget smaller than the topic's bound caps the bound: with 1 KiB, the same batch is over it.
-  await assertRejects(prepareBatches(batch, v, { validate, recompressTo: null, budget: new ByteBudget(1024) }), ErrorCode.INVALID_RECORD, /decompress to more than 1024 bytes/);
+  // A budget smaller than the topic's bound caps the bound: one byte short, the same batch is over it.
+  const short = section.length - 1;
+  await assertRejects(prepareBatches(batch, v, { validate, recompressTo: null, budget: new ByteBudget(short) }), ErrorCode.INVALID_RECORD, new RegExp(`decompress to more than ${short} bytes`));
 });
