@@ -31,14 +31,20 @@ const TOPICS: Record<string, Record<string, string>> = {
 const RSS_CEILING_BYTES = 600 * 1024 * 1024;
 const EVENT_LOOP_BUDGET_MS = 100;
 
-async function produce(conn: BrokerConnection, topic: string, records: Buffer): Promise<{ errorCode: number; errorMessage: string | null }> {
+interface ProduceOutcome {
+  errorCode: number;
+  errorMessage: string | null;
+  recordErrors: Array<{ batchIndex: number; batchIndexErrorMessage: string | null }>;
+}
+
+async function produce(conn: BrokerConnection, topic: string, records: Buffer): Promise<ProduceOutcome> {
   const res = await conn.send<ProduceResponse>(
     ProduceApi,
     9,
     { transactionalId: null, acks: -1, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records }] }] },
   );
   const p = res.responses[0]!.partitionResponses[0]!;
-  return { errorCode: p.errorCode, errorMessage: p.errorMessage ?? null };
+  return { errorCode: p.errorCode, errorMessage: p.errorMessage ?? null, recordErrors: p.recordErrors ?? [] };
 }
 
 function peakRssBytes(pid: number): number {
@@ -114,6 +120,9 @@ test('lying record batches are refused, nothing is poisoned, and bombs neither s
         const r = await produce(conn, topic, batches.get(c.name)!);
         assert.equal(r.errorCode, c.code, `${topic}, ${c.name}: expected ${ErrorCode[c.code]}, got ${ErrorCode[r.errorCode] ?? r.errorCode} (${r.errorMessage})`);
         assert.ok(r.errorMessage !== null && r.errorMessage.length > 0, `${topic}, ${c.name}: an error message says what is wrong`);
+        // A refused record is named in record_errors (Produce v8+), as Kafka's RecordValidationException does.
+        const named = /: record (\d+): /.exec(r.errorMessage);
+        if (named) assert.deepEqual(r.recordErrors.map((e) => e.batchIndex), [Number(named[1])], `${topic}, ${c.name}: record_errors`);
       }
     }
     // Three bombs at once, on three connections, as in the finding (5.6 GB before).

@@ -72,8 +72,23 @@ let p = 0;
 let recordIndex = 0;
 let batchAt = 0;
 
+/**
+ * A record that breaks a rule: the error names the record by its index in the batch, which Produce v8+
+ * answers in `record_errors` (Kafka's RecordValidationException).
+ */
+export class RecordValidationError extends KafkaError {
+  constructor(
+    code: ErrorCode,
+    readonly recordIndex: number,
+    readonly recordMessage: string,
+    batchPosition: number,
+  ) {
+    super(code, `record batch at byte ${batchPosition}: record ${recordIndex}: ${recordMessage}`);
+  }
+}
+
 function invalid(what: string, code: ErrorCode = ErrorCode.INVALID_RECORD): never {
-  throw new KafkaError(code, `record batch at byte ${batchAt}: record ${recordIndex}: ${what}`);
+  throw new RecordValidationError(code, recordIndex, what, batchAt);
 }
 
 /** A zigzag varint of at most 5 bytes (an int32), read below `end`. */

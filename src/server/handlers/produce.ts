@@ -4,6 +4,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
 import { MAGIC, MAGIC_PROBE_BYTES, batchSize } from '../../protocol/records/batch-header.js';
 import { isInternalTopic } from '../../cluster/internal-topics.js';
+import { RecordValidationError } from '../../protocol/records/record-walker.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
 /**
@@ -40,7 +41,9 @@ async function appendPartition(ctx: RequestContext, topic: string, partition: nu
     };
   } catch (err) {
     const e = errorOf(err);
-    return { index: partition, errorCode: e.errorCode, errorMessage: e.errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1 };
+    // v8+: which record of the batch was refused, as Kafka's RecordValidationException reports it.
+    const recordErrors = err instanceof RecordValidationError ? [{ batchIndex: err.recordIndex, batchIndexErrorMessage: err.recordMessage }] : [];
+    return { index: partition, errorCode: e.errorCode, errorMessage: e.errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors };
   }
 }
 
