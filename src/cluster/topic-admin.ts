@@ -7,6 +7,8 @@ import type { ReplicaManager } from './replica-manager.js';
 import { validateTopicName } from '../storage/log-dirs.js';
 import type { TopicInfo, TopicRegistry } from './topic-registry.js';
 import { validateTopicConfigs } from './config/topic-config.js';
+import { isInternalTopic } from './internal-topics.js';
+import { enforcePolicy, type CreateTopicPolicy } from './policies.js';
 
 export interface TopicAdminSettings {
   readonly brokerCount: number;
@@ -25,6 +27,20 @@ export interface TopicAdminSettings {
    * of partitions is several times slower (each log is a few file creations and fsyncs).
    */
   readonly createLogs?: (topic: string, partitions: readonly number[], topicId: string) => Promise<void>;
+  /**
+   * Broker-wide partition caps (`max.partitions`, `max.broker.partitions`). Every partition costs
+   * files, memory and start-up time, so without a cap a few requests can make a broker that takes
+   * minutes to restart. Internal topics are counted but never refused (the broker needs them).
+   */
+  readonly partitionLimits?: readonly PartitionLimit[];
+  /** `create.topic.policy.class.name`: applied to every topic creation, auto-created ones included. */
+  readonly createTopicPolicy?: CreateTopicPolicy;
+}
+
+export interface PartitionLimit {
+  readonly max: number;
+  /** The property that sets it, for the error message. */
+  readonly property: string;
 }
 
 /** [from, to) as an array. */
@@ -37,11 +53,15 @@ export interface CreateTopicSpec {
   numPartitions: number; // -1: broker default
   replicationFactor: number; // -1: broker default
   configs: Record<string, string>;
+  /** Explicit replica assignments by partition (CreateTopics), handed to the create-topic policy. */
+  assignments?: ReadonlyMap<number, readonly number[]>;
 }
 
 export class TopicAdmin {
   /** Topics being created right now, so concurrent auto-creates share one creation. */
   private readonly creating = new Map<string, Promise<TopicInfo>>();
+  /** Partitions admitted by the cap but not yet in the registry (creations and additions in flight). */
+  private reservedPartitions = 0;
 
   constructor(
     private readonly topics: TopicRegistry,
@@ -74,13 +94,53 @@ export class TopicAdmin {
         throw new KafkaError(ErrorCode.INVALID_CONFIG, err instanceof Error ? err.message : String(err));
       }
     }
+    if (!isInternalTopic(spec.name)) this.checkPartitionLimit(partitions);
+    enforcePolicy(this.settings.createTopicPolicy, {
+      topic: spec.name,
+      numPartitions: partitions,
+      replicationFactor,
+      replicasAssignments: spec.assignments ?? null,
+      configs: spec.configs,
+    });
     return { partitions, replicationFactor };
+  }
+
+  /** Partitions the cluster holds now, plus those admitted and still being written to the registry. */
+  partitionCount(): number {
+    let total = this.reservedPartitions;
+    for (const t of this.topics.list()) total += t.partitions;
+    return total;
+  }
+
+  /** POLICY_VIOLATION when adding `adding` partitions would pass a cap; the message names the limit and its property. */
+  private checkPartitionLimit(adding: number): void {
+    const limits = this.settings.partitionLimits ?? [];
+    if (limits.length === 0) return;
+    const current = this.partitionCount();
+    for (const limit of limits) {
+      if (current + adding > limit.max) {
+        throw new KafkaError(
+          ErrorCode.POLICY_VIOLATION,
+          `Adding ${adding} partition(s) would bring the broker to ${current + adding} partitions, above its limit of ${limit.max} (${limit.property}); ${current} exist now. Delete topics or raise ${limit.property}.`,
+        );
+      }
+    }
+  }
+
+  /** Holds `n` partitions against the cap while `work` writes them to the registry. */
+  private async reserving<T>(n: number, work: () => Promise<T>): Promise<T> {
+    this.reservedPartitions += n;
+    try {
+      return await work();
+    } finally {
+      this.reservedPartitions -= n;
+    }
   }
 
   async create(spec: CreateTopicSpec): Promise<TopicInfo> {
     const { partitions } = this.validateCreate(spec);
     const pending = (async () => {
-      const info = await this.topics.create(spec.name, partitions, spec.configs);
+      const info = await this.reserving(partitions, () => this.topics.create(spec.name, partitions, spec.configs));
       await this.settings.createLogs?.(info.name, range(0, info.partitions), info.topicId);
       await this.replicas.hostPartitions(info.name, info.partitions, info.topicId);
       return info;
@@ -126,13 +186,14 @@ export class TopicAdmin {
     if (totalCount === info.partitions) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${info.partitions} partitions.`);
     }
+    if (!isInternalTopic(name)) this.checkPartitionLimit(totalCount - info.partitions);
     return info;
   }
 
   async addPartitions(name: string, totalCount: number): Promise<void> {
     const info = this.validateAddPartitions(name, totalCount);
     const before = info.partitions;
-    await this.topics.setPartitionCount(name, totalCount);
+    await this.reserving(totalCount - before, () => this.topics.setPartitionCount(name, totalCount));
     await this.settings.createLogs?.(name, range(before, totalCount), info.topicId);
     await this.replicas.hostPartitions(name, totalCount, info.topicId);
   }

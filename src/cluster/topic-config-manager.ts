@@ -23,6 +23,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { TopicInfo, TopicRegistry } from './topic-registry.js';
+import { enforcePolicy, type AlterConfigPolicy } from './policies.js';
 
 /** IncrementalAlterConfigs operation codes (AlterConfigOp.OpType ids). */
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -59,6 +60,8 @@ export class TopicConfigManager {
     private readonly topics: TopicRegistry,
     private readonly broker: BrokerConfig,
     private replicas: ReplicaManager | null = null,
+    /** `alter.config.policy.class.name`: sees every topic config change (validateOnly ones too), as in Kafka. */
+    private readonly alterConfigPolicy?: AlterConfigPolicy,
   ) {}
 
   /** The replica manager is built from this manager's `logConfigFor`, so it is attached afterwards. */
@@ -116,6 +119,7 @@ export class TopicConfigManager {
     checkDuplicates(changes);
     for (const c of changes) next[c.name] = c.value!;
     this.validate(next);
+    enforcePolicy(this.alterConfigPolicy, { resource: { type: 'TOPIC', name: topic }, configs: next });
     if (!validateOnly) await this.install(topic, next);
     return next;
   }
@@ -164,6 +168,7 @@ export class TopicConfigManager {
       next[c.name] = merged.join(',');
     }
     this.validate(next);
+    enforcePolicy(this.alterConfigPolicy, { resource: { type: 'TOPIC', name: topic }, configs: next });
     if (!validateOnly) await this.install(topic, next);
     return next;
   }
