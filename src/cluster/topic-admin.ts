@@ -62,6 +62,8 @@ export class TopicAdmin {
   private readonly creating = new Map<string, Promise<TopicInfo>>();
   /** Partitions admitted by the cap but not yet in the registry (creations and additions in flight). */
   private reservedPartitions = 0;
+  /** The last queued operation per topic name (see {@link locked}). */
+  private readonly topicLocks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly topics: TopicRegistry,
@@ -137,14 +139,35 @@ export class TopicAdmin {
     }
   }
 
+  /**
+   * Runs creations, deletions and partition additions of one topic name one at a time. Without it a
+   * delete that was still dropping logs when the same name was auto-created again dropped the new
+   * topic's logs: the registry then held a topic with no hosted partition (found by the fuzzer).
+   */
+  private locked<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.topicLocks.get(name);
+    const run = previous ? previous.then(work, work) : work();
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.topicLocks.set(name, tail);
+    void tail.then(() => {
+      if (this.topicLocks.get(name) === tail) this.topicLocks.delete(name);
+    });
+    return run;
+  }
+
   async create(spec: CreateTopicSpec): Promise<TopicInfo> {
+    // Wait out a delete (or growth) of the same name in flight; then validate and start in one step.
+    for (let lock = this.topicLocks.get(spec.name); lock; lock = this.topicLocks.get(spec.name)) await lock;
     const { partitions } = this.validateCreate(spec);
-    const pending = (async () => {
+    const pending = this.locked(spec.name, async () => {
       const info = await this.reserving(partitions, () => this.topics.create(spec.name, partitions, spec.configs));
       await this.settings.createLogs?.(info.name, range(0, info.partitions), info.topicId);
       await this.replicas.hostPartitions(info.name, info.partitions, info.topicId);
       return info;
-    })();
+    });
     this.creating.set(spec.name, pending);
     try {
       return await pending;
@@ -172,9 +195,11 @@ export class TopicAdmin {
 
   async delete(name: string): Promise<TopicInfo> {
     if (!this.settings.deleteTopicEnable) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-    const info = await this.topics.delete(name);
-    await this.replicas.dropTopic(info.name, info.partitions);
-    return info;
+    return this.locked(name, async () => {
+      const info = await this.topics.delete(name);
+      await this.replicas.dropTopic(info.name, info.partitions);
+      return info;
+    });
   }
 
   validateAddPartitions(name: string, totalCount: number): TopicInfo {
@@ -191,10 +216,12 @@ export class TopicAdmin {
   }
 
   async addPartitions(name: string, totalCount: number): Promise<void> {
-    const info = this.validateAddPartitions(name, totalCount);
-    const before = info.partitions;
-    await this.reserving(totalCount - before, () => this.topics.setPartitionCount(name, totalCount));
-    await this.settings.createLogs?.(name, range(before, totalCount), info.topicId);
-    await this.replicas.hostPartitions(name, totalCount, info.topicId);
+    await this.locked(name, async () => {
+      const info = this.validateAddPartitions(name, totalCount);
+      const before = info.partitions;
+      await this.reserving(totalCount - before, () => this.topics.setPartitionCount(name, totalCount));
+      await this.settings.createLogs?.(name, range(before, totalCount), info.topicId);
+      await this.replicas.hostPartitions(name, totalCount, info.topicId);
+    });
   }
 }
