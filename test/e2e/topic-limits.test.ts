@@ -11,7 +11,9 @@ import { startBroker } from '../../src/index.js';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
 import { ZERO_UUID } from '../../src/protocol/schema/uuid.js';
-import { AlterConfigsApi, CreatePartitionsApi, CreateTopicsApi, IncrementalAlterConfigsApi, MetadataApi } from '../../src/protocol/messages/index.js';
+import { AlterConfigsApi, CreatePartitionsApi, CreateTopicsApi, IncrementalAlterConfigsApi, MetadataApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import type { ProduceResponse } from '../../src/protocol/messages/produce.js';
+import { buildRecordBatchSync } from '../../src/protocol/records/index.js';
 import type { CreateTopicsResponse } from '../../src/protocol/messages/create-topics.js';
 import type { CreatePartitionsResponse } from '../../src/protocol/messages/create-partitions.js';
 import type { MetadataResponse } from '../../src/protocol/messages/metadata.js';
@@ -72,6 +74,14 @@ test('max.partitions: growing a topic by repeated requests stops at the cap with
     assert.equal(auto!.errorCode, ErrorCode.POLICY_VIOLATION, `auto-created topic: ${JSON.stringify(auto)}`);
     const [again] = await metadataFor(conn, ['auto-at-cap']);
     assert.equal(again!.errorCode, ErrorCode.POLICY_VIOLATION);
+    // Produce never creates topics (as Kafka): the topic that could not be created is unknown.
+    const produced = await conn.send<ProduceResponse>(ProduceApi, 9, {
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 5000,
+      topicData: [{ name: 'auto-at-cap', partitionData: [{ index: 0, records: buildRecordBatchSync({ records: [{ value: 'x' }] }) }] }],
+    });
+    assert.equal(produced.responses[0]!.partitionResponses[0]!.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   } finally {
     conn.close();
   }
