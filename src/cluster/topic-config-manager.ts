@@ -162,7 +162,7 @@ export class TopicConfigManager {
       if (!isListTopicConfig(c.name)) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `Config value ${op.toLowerCase()} is not allowed for config key: ${c.name} (only list configs such as cleanup.policy can be appended to or subtracted from)`);
       }
-      const current = splitList(next[c.name] ?? effectiveTopicConfigValue(next, this.broker, c.name) ?? '');
+      const current = splitList(next[c.name] ?? this.effectiveValue(next, c.name) ?? '');
       const values = splitList(c.value);
       const merged = op === 'APPEND' ? [...current, ...values.filter((v) => !current.includes(v))] : current.filter((v) => !values.includes(v));
       next[c.name] = merged.join(',');
@@ -171,6 +171,19 @@ export class TopicConfigManager {
     enforcePolicy(this.alterConfigPolicy, { resource: { type: 'TOPIC', name: topic }, configs: next });
     if (!validateOnly) await this.install(topic, next);
     return next;
+  }
+
+  /**
+   * The value a config has under `overrides`. Computing it parses every override, so an invalid value
+   * set earlier in the same request (SET retention.ms=x, then APPEND cleanup.policy) is INVALID_CONFIG
+   * here, not an unexpected error (found by the fuzzer: it answered UNKNOWN_SERVER_ERROR).
+   */
+  private effectiveValue(overrides: Readonly<Record<string, string>>, name: string): string | null {
+    try {
+      return effectiveTopicConfigValue(overrides, this.broker, name);
+    } catch (err) {
+      throw invalidConfig(err);
+    }
   }
 
   /** Installs new overrides: registry (memory now, disk atomically), then every live partition log. */
