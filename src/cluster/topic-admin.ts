@@ -190,7 +190,16 @@ export class TopicAdmin {
     if (!allowAutoCreate || !this.settings.autoCreateTopicsEnable) {
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     }
-    return this.create({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
+    try {
+      return await this.create({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
+    } catch (err) {
+      // Another auto-create of the name won the race while both waited for a delete of it: share its topic.
+      if (err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS) {
+        const winner = this.topics.get(name) ?? (await this.creating.get(name));
+        if (winner) return winner;
+      }
+      throw err;
+    }
   }
 
   async delete(name: string): Promise<TopicInfo> {
