@@ -30,6 +30,9 @@ import { apiVersionsV0, apiVersionsV3, encodeRequest, fetchV4, metadataV1, parse
  *     batch still stored in the captured topic has a valid CRC, and kafkajs produces and consumes
  *     1,000 records on a new topic correctly.
  * Seeded (FUZZ_SEED=<n> to replay); a failure writes the recent frames to a JSON file in the temp dir.
+ *
+ * The two structure-aware tests at the end mutate requests at field level for every served API
+ * version, and record batches at record level (docs/reliability.md).
  */
 
 const FRAMES_TO_SEND = 10_000;
