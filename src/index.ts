@@ -8,10 +8,12 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { parseBrokerConfig } from './cluster/config/broker-config.js';
 import type { BrokerHandle } from './server/broker.js';
+import type { AlterConfigPolicy, CreateTopicPolicy } from './cluster/policies.js';
 
 export { ConfigError } from './cluster/config/broker-config.js';
 export { ErrorCode, KafkaError } from './protocol/errors.js';
 export type { BrokerHandle } from './server/broker.js';
+export type { AlterConfigPolicy, AlterConfigRequestMetadata, CreateTopicPolicy, CreateTopicRequestMetadata } from './cluster/policies.js';
 
 export interface StartBrokerOptions {
   /** Where the logs live. Default: a fresh temporary directory, removed by `close()`. */
@@ -24,6 +26,10 @@ export interface StartBrokerOptions {
   config?: Record<string, string | number | boolean>;
   /** A pino logger. Default: warnings and errors to stderr. */
   logger?: Logger;
+  /** Refuses topic creations (CreateTopics and auto-creation) by throwing from validate(); see docs/compatibility.md. */
+  createTopicPolicy?: CreateTopicPolicy;
+  /** Refuses topic config changes (AlterConfigs, IncrementalAlterConfigs) by throwing from validate(). */
+  alterConfigPolicy?: AlterConfigPolicy;
 }
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerHandle> {
@@ -38,7 +44,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     // The broker (storage, groups, handlers: ~150 modules) is imported on the first start, so an
     // application that only uses the client does not load it.
     const { startBrokerFromConfig } = await import('./server/broker.js');
-    const broker = await startBrokerFromConfig(parseBrokerConfig(props), { logger });
+    const broker = await startBrokerFromConfig(parseBrokerConfig(props), {
+      logger,
+      ...(options.createTopicPolicy && { createTopicPolicy: options.createTopicPolicy }),
+      ...(options.alterConfigPolicy && { alterConfigPolicy: options.alterConfigPolicy }),
+    });
     if (!tempDir) return broker;
     return {
       ...broker,

@@ -7,6 +7,8 @@ import type { ReplicaManager } from './replica-manager.js';
 import { validateTopicName } from '../storage/log-dirs.js';
 import type { TopicInfo, TopicRegistry } from './topic-registry.js';
 import { validateTopicConfigs } from './config/topic-config.js';
+import { isInternalTopic } from './internal-topics.js';
+import { enforcePolicy, type CreateTopicPolicy } from './policies.js';
 
 export interface TopicAdminSettings {
   readonly brokerCount: number;
@@ -25,6 +27,20 @@ export interface TopicAdminSettings {
    * of partitions is several times slower (each log is a few file creations and fsyncs).
    */
   readonly createLogs?: (topic: string, partitions: readonly number[], topicId: string) => Promise<void>;
+  /**
+   * Broker-wide partition caps (`max.partitions`, `max.broker.partitions`). Every partition costs
+   * files, memory and start-up time, so without a cap a few requests can make a broker that takes
+   * minutes to restart. Internal topics are counted but never refused (the broker needs them).
+   */
+  readonly partitionLimits?: readonly PartitionLimit[];
+  /** `create.topic.policy.class.name`: applied to every topic creation, auto-created ones included. */
+  readonly createTopicPolicy?: CreateTopicPolicy;
+}
+
+export interface PartitionLimit {
+  readonly max: number;
+  /** The property that sets it, for the error message. */
+  readonly property: string;
 }
 
 /** [from, to) as an array. */
@@ -37,11 +53,17 @@ export interface CreateTopicSpec {
   numPartitions: number; // -1: broker default
   replicationFactor: number; // -1: broker default
   configs: Record<string, string>;
+  /** Explicit replica assignments by partition (CreateTopics), handed to the create-topic policy. */
+  assignments?: ReadonlyMap<number, readonly number[]>;
 }
 
 export class TopicAdmin {
   /** Topics being created right now, so concurrent auto-creates share one creation. */
   private readonly creating = new Map<string, Promise<TopicInfo>>();
+  /** Partitions admitted by the cap but not yet in the registry (creations and additions in flight). */
+  private reservedPartitions = 0;
+  /** The last queued operation per topic name (see {@link locked}). */
+  private readonly topicLocks = new Map<string, Promise<void>>();
 
   constructor(
     private readonly topics: TopicRegistry,
@@ -74,17 +96,78 @@ export class TopicAdmin {
         throw new KafkaError(ErrorCode.INVALID_CONFIG, err instanceof Error ? err.message : String(err));
       }
     }
+    if (!isInternalTopic(spec.name)) this.checkPartitionLimit(partitions);
+    enforcePolicy(this.settings.createTopicPolicy, {
+      topic: spec.name,
+      numPartitions: partitions,
+      replicationFactor,
+      replicasAssignments: spec.assignments ?? null,
+      configs: spec.configs,
+    });
     return { partitions, replicationFactor };
   }
 
+  /** Partitions the cluster holds now, plus those admitted and still being written to the registry. */
+  partitionCount(): number {
+    let total = this.reservedPartitions;
+    for (const t of this.topics.list()) total += t.partitions;
+    return total;
+  }
+
+  /** POLICY_VIOLATION when adding `adding` partitions would pass a cap; the message names the limit and its property. */
+  private checkPartitionLimit(adding: number): void {
+    const limits = this.settings.partitionLimits ?? [];
+    if (limits.length === 0) return;
+    const current = this.partitionCount();
+    for (const limit of limits) {
+      if (current + adding > limit.max) {
+        throw new KafkaError(
+          ErrorCode.POLICY_VIOLATION,
+          `Adding ${adding} partition(s) would bring the broker to ${current + adding} partitions, above its limit of ${limit.max} (${limit.property}); ${current} exist now. Delete topics or raise ${limit.property}.`,
+        );
+      }
+    }
+  }
+
+  /** Holds `n` partitions against the cap while `work` writes them to the registry. */
+  private async reserving<T>(n: number, work: () => Promise<T>): Promise<T> {
+    this.reservedPartitions += n;
+    try {
+      return await work();
+    } finally {
+      this.reservedPartitions -= n;
+    }
+  }
+
+  /**
+   * Runs creations, deletions and partition additions of one topic name one at a time. Without it a
+   * delete that was still dropping logs when the same name was auto-created again dropped the new
+   * topic's logs: the registry then held a topic with no hosted partition (found by the fuzzer).
+   */
+  private locked<T>(name: string, work: () => Promise<T>): Promise<T> {
+    const previous = this.topicLocks.get(name);
+    const run = previous ? previous.then(work, work) : work();
+    const tail = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.topicLocks.set(name, tail);
+    void tail.then(() => {
+      if (this.topicLocks.get(name) === tail) this.topicLocks.delete(name);
+    });
+    return run;
+  }
+
   async create(spec: CreateTopicSpec): Promise<TopicInfo> {
+    // Wait out a delete (or growth) of the same name in flight; then validate and start in one step.
+    for (let lock = this.topicLocks.get(spec.name); lock; lock = this.topicLocks.get(spec.name)) await lock;
     const { partitions } = this.validateCreate(spec);
-    const pending = (async () => {
-      const info = await this.topics.create(spec.name, partitions, spec.configs);
+    const pending = this.locked(spec.name, async () => {
+      const info = await this.reserving(partitions, () => this.topics.create(spec.name, partitions, spec.configs));
       await this.settings.createLogs?.(info.name, range(0, info.partitions), info.topicId);
       await this.replicas.hostPartitions(info.name, info.partitions, info.topicId);
       return info;
-    })();
+    });
     this.creating.set(spec.name, pending);
     try {
       return await pending;
@@ -107,14 +190,25 @@ export class TopicAdmin {
     if (!allowAutoCreate || !this.settings.autoCreateTopicsEnable) {
       throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${name}' does not exist.`);
     }
-    return this.create({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
+    try {
+      return await this.create({ name, numPartitions: -1, replicationFactor: -1, configs: {} });
+    } catch (err) {
+      // Another auto-create of the name won the race while both waited for a delete of it: share its topic.
+      if (err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS) {
+        const winner = this.topics.get(name) ?? (await this.creating.get(name));
+        if (winner) return winner;
+      }
+      throw err;
+    }
   }
 
   async delete(name: string): Promise<TopicInfo> {
     if (!this.settings.deleteTopicEnable) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-    const info = await this.topics.delete(name);
-    await this.replicas.dropTopic(info.name, info.partitions);
-    return info;
+    return this.locked(name, async () => {
+      const info = await this.topics.delete(name);
+      await this.replicas.dropTopic(info.name, info.partitions);
+      return info;
+    });
   }
 
   validateAddPartitions(name: string, totalCount: number): TopicInfo {
@@ -126,14 +220,17 @@ export class TopicAdmin {
     if (totalCount === info.partitions) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${info.partitions} partitions.`);
     }
+    if (!isInternalTopic(name)) this.checkPartitionLimit(totalCount - info.partitions);
     return info;
   }
 
   async addPartitions(name: string, totalCount: number): Promise<void> {
-    const info = this.validateAddPartitions(name, totalCount);
-    const before = info.partitions;
-    await this.topics.setPartitionCount(name, totalCount);
-    await this.settings.createLogs?.(name, range(before, totalCount), info.topicId);
-    await this.replicas.hostPartitions(name, totalCount, info.topicId);
+    await this.locked(name, async () => {
+      const info = this.validateAddPartitions(name, totalCount);
+      const before = info.partitions;
+      await this.reserving(totalCount - before, () => this.topics.setPartitionCount(name, totalCount));
+      await this.settings.createLogs?.(name, range(before, totalCount), info.topicId);
+      await this.replicas.hostPartitions(name, totalCount, info.topicId);
+    });
   }
 }

@@ -23,6 +23,7 @@ import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { ReplicaManager } from './replica-manager.js';
 import type { TopicInfo, TopicRegistry } from './topic-registry.js';
+import { enforcePolicy, type AlterConfigPolicy } from './policies.js';
 
 /** IncrementalAlterConfigs operation codes (AlterConfigOp.OpType ids). */
 export const ConfigOperation = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -59,6 +60,8 @@ export class TopicConfigManager {
     private readonly topics: TopicRegistry,
     private readonly broker: BrokerConfig,
     private replicas: ReplicaManager | null = null,
+    /** `alter.config.policy.class.name`: sees every topic config change (validateOnly ones too), as in Kafka. */
+    private readonly alterConfigPolicy?: AlterConfigPolicy,
   ) {}
 
   /** The replica manager is built from this manager's `logConfigFor`, so it is attached afterwards. */
@@ -116,6 +119,7 @@ export class TopicConfigManager {
     checkDuplicates(changes);
     for (const c of changes) next[c.name] = c.value!;
     this.validate(next);
+    enforcePolicy(this.alterConfigPolicy, { resource: { type: 'TOPIC', name: topic }, configs: next });
     if (!validateOnly) await this.install(topic, next);
     return next;
   }
@@ -158,14 +162,28 @@ export class TopicConfigManager {
       if (!isListTopicConfig(c.name)) {
         throw new KafkaError(ErrorCode.INVALID_REQUEST, `Config value ${op.toLowerCase()} is not allowed for config key: ${c.name} (only list configs such as cleanup.policy can be appended to or subtracted from)`);
       }
-      const current = splitList(next[c.name] ?? effectiveTopicConfigValue(next, this.broker, c.name) ?? '');
+      const current = splitList(next[c.name] ?? this.effectiveValue(next, c.name) ?? '');
       const values = splitList(c.value);
       const merged = op === 'APPEND' ? [...current, ...values.filter((v) => !current.includes(v))] : current.filter((v) => !values.includes(v));
       next[c.name] = merged.join(',');
     }
     this.validate(next);
+    enforcePolicy(this.alterConfigPolicy, { resource: { type: 'TOPIC', name: topic }, configs: next });
     if (!validateOnly) await this.install(topic, next);
     return next;
+  }
+
+  /**
+   * The value a config has under `overrides`. Computing it parses every override, so an invalid value
+   * set earlier in the same request (SET retention.ms=x, then APPEND cleanup.policy) is INVALID_CONFIG
+   * here, not an unexpected error (found by the fuzzer: it answered UNKNOWN_SERVER_ERROR).
+   */
+  private effectiveValue(overrides: Readonly<Record<string, string>>, name: string): string | null {
+    try {
+      return effectiveTopicConfigValue(overrides, this.broker, name);
+    } catch (err) {
+      throw invalidConfig(err);
+    }
   }
 
   /** Installs new overrides: registry (memory now, disk atomically), then every live partition log. */

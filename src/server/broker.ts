@@ -12,6 +12,7 @@ import { GroupLog } from '../cluster/group/group-log.js';
 import { OffsetsTopic } from '../cluster/internal-topics.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { TopicAdmin } from '../cluster/topic-admin.js';
+import { loadPolicy, type AlterConfigPolicy, type AlterConfigRequestMetadata, type CreateTopicPolicy, type CreateTopicRequestMetadata } from '../cluster/policies.js';
 import { TopicRegistry } from '../cluster/topic-registry.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { LogConfig } from '../storage/partition-log.js';
@@ -33,6 +34,22 @@ export interface BrokerHandle {
 
 export interface StartOptions {
   logger?: Logger;
+  /** A CreateTopicPolicy object; wins over `create.topic.policy.class.name`. */
+  createTopicPolicy?: CreateTopicPolicy;
+  /** An AlterConfigPolicy object; wins over `alter.config.policy.class.name`. */
+  alterConfigPolicy?: AlterConfigPolicy;
+}
+
+/** The policy objects given to startBroker, else the modules the properties name (loaded before anything opens). */
+async function loadPolicies(config: BrokerConfig, options: StartOptions): Promise<{ createTopic?: CreateTopicPolicy; alterConfig?: AlterConfigPolicy }> {
+  const props = Object.fromEntries(config.explicitProperties);
+  const createTopic =
+    options.createTopicPolicy ??
+    (config.createTopicPolicyClassName !== null ? await loadPolicy<CreateTopicRequestMetadata>('create.topic.policy.class.name', config.createTopicPolicyClassName, props) : undefined);
+  const alterConfig =
+    options.alterConfigPolicy ??
+    (config.alterConfigPolicyClassName !== null ? await loadPolicy<AlterConfigRequestMetadata>('alter.config.policy.class.name', config.alterConfigPolicyClassName, props) : undefined);
+  return { ...(createTopic && { createTopic }), ...(alterConfig && { alterConfig }) };
 }
 
 function defaultLogger(): Logger {
@@ -41,9 +58,10 @@ function defaultLogger(): Logger {
 
 export async function startBrokerFromConfig(config: BrokerConfig, options: StartOptions = {}): Promise<BrokerHandle> {
   const logger = options.logger ?? defaultLogger();
+  const policies = await loadPolicies(config, options);
   const clusterId = await ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
   const topics = await TopicRegistry.load(config.metadataLogDir);
-  const topicConfigs = new TopicConfigManager(topics, config);
+  const topicConfigs = new TopicConfigManager(topics, config, null, policies.alterConfig);
   const logConfigFor = (topic: string): LogConfig => topicConfigs.logConfigFor(topic);
   // Retention and the cleaner run in the log manager; they never go past a partition's high watermark.
   let replicas: ReplicaManager | null = null;
@@ -73,6 +91,11 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
     validateConfigs: (configs) => void topicConfigs.validate(configs),
     // New partitions' logs are created several at a time (file creations and fsyncs overlap).
     createLogs: (topic, partitions, topicId) => logs.createLogs(topic, partitions, logConfigFor(topic), topicId),
+    partitionLimits: [
+      { max: config.maxPartitions, property: 'max.partitions' },
+      { max: config.maxBrokerPartitions, property: 'max.broker.partitions' },
+    ],
+    ...(policies.createTopic && { createTopicPolicy: policies.createTopic }),
   });
   const offsetsTopic = new OffsetsTopic(topics, topicAdmin, {
     numPartitions: config.offsetsTopicNumPartitions,
@@ -122,6 +145,13 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
         groups.close();
         await replicas.close();
         await logs.close();
+        for (const policy of [policies.createTopic, policies.alterConfig]) {
+          try {
+            await policy?.close?.();
+          } catch (err) {
+            logger.warn({ err }, 'a policy close() failed');
+          }
+        }
         logger.info('broker stopped');
       })();
       return closing;

@@ -178,9 +178,17 @@ export class LocalLog {
     for (const seg of this.segments) await seg.close().catch(() => undefined);
   }
 
-  /** Renames the directory to `<dir>.<uuid>-delete` (a crash leaves no half-deleted partition), then removes it. */
+  /**
+   * Renames the directory to `<dir>.<uuid>-delete` (a crash leaves no half-deleted partition), then
+   * removes it. As Kafka's logDeleteDirName, the topic part is shortened so the name fits the 255-byte
+   * file name limit: a 249-character topic name is legal, and the rename failed with ENAMETOOLONG.
+   */
   async deleteDir(): Promise<void> {
-    const doomed = `${this.dir}.${randomUUID().replace(/-/g, '')}-delete`;
+    const base = path.basename(this.dir);
+    const dash = base.lastIndexOf('-');
+    const suffix = `${base.slice(dash)}.${randomUUID().replace(/-/g, '')}-delete`;
+    const topicPart = base.slice(0, dash);
+    const doomed = path.join(path.dirname(this.dir), `${topicPart.slice(0, Math.max(0, 255 - Buffer.byteLength(suffix)))}${suffix}`);
     await rename(this.dir, doomed);
     await fsyncDir(path.dirname(this.dir));
     await rm(doomed, { recursive: true, force: true });

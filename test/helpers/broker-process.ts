@@ -150,7 +150,31 @@ export class BrokerProcess {
     if (this.ownsLogDir) await removeTempDir(this.logDir).catch(() => undefined);
   }
 
+  /**
+   * Counts log lines matching `pattern` from now on, however much the broker logs (the kept tail is
+   * bounded): for checks over long runs. Keeps the first few matching lines as samples.
+   */
+  watchLogs(pattern: RegExp): { count: number; samples: string[] } {
+    const watch = { pattern, count: 0, samples: [] as string[] };
+    this.watches.push(watch);
+    return watch;
+  }
+
+  private readonly watches: Array<{ pattern: RegExp; count: number; samples: string[] }> = [];
+  private partialLine = '';
+
   private appendLog(text: string): void {
+    if (this.watches.length > 0) {
+      const lines = (this.partialLine + text).split('\n');
+      this.partialLine = lines.pop() ?? '';
+      for (const line of lines) {
+        for (const w of this.watches) {
+          if (!w.pattern.test(line)) continue;
+          w.count += 1;
+          if (w.samples.length < 5) w.samples.push(line.slice(0, 2000));
+        }
+      }
+    }
     this.logs += text;
     if (this.logs.length > MAX_LOG_CHARS * 2) this.logs = this.logs.slice(-MAX_LOG_CHARS);
     if (this.echo) process.stderr.write(text);

@@ -115,6 +115,14 @@ export interface BrokerConfig {
   defaultReplicationFactor: number;
   autoCreateTopicsEnable: boolean;
   deleteTopicEnable: boolean;
+  /** `max.partitions` (Tributary, KIP-578's name): the most partitions the cluster holds. */
+  maxPartitions: number;
+  /** `max.broker.partitions` (Tributary, KIP-578's name): the most partition replicas on this broker. */
+  maxBrokerPartitions: number;
+  /** Module specifier (path or package) of the CreateTopicPolicy, or null. */
+  createTopicPolicyClassName: string | null;
+  /** Module specifier (path or package) of the AlterConfigPolicy, or null. */
+  alterConfigPolicyClassName: string | null;
   minInsyncReplicas: number;
   uncleanLeaderElectionEnable: boolean;
   autoLeaderRebalanceEnable: boolean;
@@ -339,6 +347,18 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('default.replication.factor', 'int', '1', 'Replication factor of topics created without one.', { ...HONOURED, validator: atLeast(1) }),
   d('auto.create.topics.enable', 'boolean', 'true', 'Create a topic when a client asks for metadata of, or produces to, one that does not exist.', HONOURED),
   d('delete.topic.enable', 'boolean', 'true', 'Allow topics to be deleted; when false, DeleteTopics fails.', HONOURED),
+  // Kafka has no broker-wide partition limit; KIP-578 proposed these two names (never adopted). Tributary enforces
+  // them because every partition costs files, memory and start-up time (docs/storage.md measured 10,000).
+  d('max.partitions', 'int', '10000', 'Tributary only (KIP-578\'s proposed name): most partitions in the cluster; CreateTopics, CreatePartitions and auto-creation beyond it fail with POLICY_VIOLATION.', {
+    ...HONOURED,
+    validator: atLeast(1),
+  }),
+  d('max.broker.partitions', 'int', '10000', 'Tributary only (KIP-578\'s proposed name): most partition replicas on this broker; on one node the same count as max.partitions.', {
+    ...HONOURED,
+    validator: atLeast(1),
+  }),
+  d('create.topic.policy.class.name', 'string', null, 'A JavaScript module (file path or package name) whose default export is a CreateTopicPolicy object or class; its validate() throws to refuse a topic (POLICY_VIOLATION).', HONOURED),
+  d('alter.config.policy.class.name', 'string', null, 'A JavaScript module (file path or package name) whose default export is an AlterConfigPolicy object or class; its validate() throws to refuse a topic config change (POLICY_VIOLATION).', HONOURED),
   d('min.insync.replicas', 'int', '1', 'With acks=all, the fewest in-sync replicas that must have a write before it is acknowledged.', { validator: atLeast(1) }),
   d('unclean.leader.election.enable', 'boolean', 'false', 'Allow an out-of-sync replica to become leader as a last resort (may lose data).'),
   d('auto.leader.rebalance.enable', 'boolean', 'true', 'Move leadership back to preferred replicas in the background.'),
@@ -688,6 +708,10 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     defaultReplicationFactor: num('default.replication.factor'),
     autoCreateTopicsEnable: bool('auto.create.topics.enable'),
     deleteTopicEnable: bool('delete.topic.enable'),
+    maxPartitions: num('max.partitions'),
+    maxBrokerPartitions: num('max.broker.partitions'),
+    createTopicPolicyClassName: optStr('create.topic.policy.class.name') || null,
+    alterConfigPolicyClassName: optStr('alter.config.policy.class.name') || null,
     minInsyncReplicas: num('min.insync.replicas'),
     uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
     autoLeaderRebalanceEnable: bool('auto.leader.rebalance.enable'),

@@ -130,10 +130,12 @@ export class ClassicGroup {
   }
 
   private countProtocols(protocols: readonly ProtocolMetadata[], delta: number): void {
-    for (const p of protocols) {
-      const n = (this.protocolSupport.get(p.name) ?? 0) + delta;
-      if (n === 0) this.protocolSupport.delete(p.name);
-      else this.protocolSupport.set(p.name, n);
+    // Distinct names: a member listing one protocol twice must count once, or its support would
+    // exceed the member count and selectProtocol find no protocol (a crash in a rebalance timer).
+    for (const name of new Set(protocols.map((p) => p.name))) {
+      const n = (this.protocolSupport.get(name) ?? 0) + delta;
+      if (n === 0) this.protocolSupport.delete(name);
+      else this.protocolSupport.set(name, n);
     }
   }
 

@@ -3,6 +3,7 @@ import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } 
 import { ErrorCode } from '../../protocol/errors.js';
 import { DESCRIBE_CONFIG_SOURCE_CODES } from '../../cluster/config/config-def.js';
 import { describeTopicConfig } from '../../cluster/config/topic-config.js';
+import type { CreateTopicSpec } from '../../cluster/topic-admin.js';
 import { errorOf, register, type Reply } from '../request-context.js';
 
 /** Kafka's controller refuses requests that would create more partitions than this at once (KAFKA-17870). */
@@ -26,7 +27,7 @@ export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTop
     seen.add(t.name);
     const configs: Record<string, string> = {};
     for (const c of t.configs) if (c.value !== null) configs[c.name] = c.value;
-    const spec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs };
+    const spec: CreateTopicSpec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs };
     try {
       if (t.assignments.length > 0) {
         // Manual assignments: on a single broker every replica must be this broker.
@@ -35,9 +36,13 @@ export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTop
         if (bad) throw Object.assign(new Error(`Unknown broker in replica assignment of partition ${bad.partitionIndex}`), {});
         spec.numPartitions = t.assignments.length;
         spec.replicationFactor = t.assignments[0]!.brokerIds.length;
+        spec.assignments = new Map(t.assignments.map((a) => [a.partitionIndex, a.brokerIds]));
       }
-      const resolved = topicAdmin.validateCreate(spec);
+      // create() validates too (limits, policy): validate separately only when nothing is created.
       const info = req.validateOnly ? null : await topicAdmin.create(spec);
+      const resolved = info
+        ? { partitions: info.partitions, replicationFactor: spec.replicationFactor === -1 ? ctx.services.config.defaultReplicationFactor : spec.replicationFactor }
+        : topicAdmin.validateCreate(spec);
       // v5+ (KIP-525): the configs the topic ends up with, each with its source, as DescribeConfigs shows them.
       const resulting = describeTopicConfig(configs, ctx.services.config).map((e) => ({
         name: e.name,

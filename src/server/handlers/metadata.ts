@@ -32,13 +32,22 @@ export const metadataHandler = register<MetadataRequest, Reply<MetadataResponse>
   const { identity, topics, topicAdmin } = ctx.services;
   const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
   const results: Array<Reply<MetadataResponseTopic>> = [];
-  if (all) {
+  // v10-11 carry a topic id and a nullable name, but lookups by id start at v12: Kafka refuses a null
+  // name or a non-zero id there with InvalidRequestException, answered as the request's error
+  // response (every topic INVALID_REQUEST, a null name sent back as "").
+  const refused = !all && ctx.apiVersion < 12 && (req.topics ?? []).some((t) => t.name === null || (t.topicId !== undefined && t.topicId !== ZERO_UUID));
+  if (refused) {
+    for (const t of req.topics ?? []) {
+      results.push({ errorCode: ErrorCode.INVALID_REQUEST, name: t.name ?? '', topicId: t.topicId ?? ZERO_UUID, isInternal: false, partitions: [] });
+    }
+  } else if (all) {
     for (const t of topics.list()) if (!topicAdmin.isCreating(t.name)) results.push(describeTopic(t, ctx));
   } else {
     for (const requested of req.topics ?? []) {
-      const byId = requested.name === null && requested.topicId !== ZERO_UUID;
+      // v12+: a null name means "by topic id"; the zero id names no topic (Kafka's UNKNOWN_TOPIC_ID).
+      const byId = requested.name === null;
       try {
-        const info = byId ? topics.getById(requested.topicId) : await topicAdmin.getOrAutoCreate(requested.name ?? '', req.allowAutoTopicCreation);
+        const info = byId ? topics.getById(requested.topicId) : await topicAdmin.getOrAutoCreate(requested.name!, req.allowAutoTopicCreation);
         if (!info) {
           results.push({ errorCode: ErrorCode.UNKNOWN_TOPIC_ID, name: null, topicId: requested.topicId, partitions: [] });
           continue;
