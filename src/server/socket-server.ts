@@ -157,7 +157,7 @@ export class SocketServer {
     }
     this.deferredTimer = setTimeout(() => {
       this.deferredTimer = null;
-      this.startDeferred();
+      this.scheduleDeferred(); // takes the token that is due now
     }, wait);
   }
 
