@@ -52,6 +52,9 @@ export interface RawSocket {
   /** Resolves when the socket closes (by either side). */
   closed: Promise<void>;
   isClosed(): boolean;
+  connectedAtMs: number;
+  /** When it closed (0 while open). */
+  closedAtMs(): number;
 }
 
 /** A raw TCP connection; errors (resets by the broker) only close it. */
@@ -59,14 +62,16 @@ export function rawConnect(port: number, host = '127.0.0.1'): Promise<RawSocket>
   return new Promise((resolve, reject) => {
     const socket = net.connect({ host, port });
     let closed = false;
+    let closedAtMs = 0;
     const closedP = new Promise<void>((r) =>
       socket.once('close', () => {
         closed = true;
+        closedAtMs = Date.now();
         r();
       }),
     );
     socket.on('error', () => undefined);
-    socket.once('connect', () => resolve({ socket, closed: closedP, isClosed: () => closed }));
+    socket.once('connect', () => resolve({ socket, closed: closedP, isClosed: () => closed, connectedAtMs: Date.now(), closedAtMs: () => closedAtMs }));
     socket.once('close', () => reject(new Error('closed before connecting')));
   });
 }
