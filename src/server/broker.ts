@@ -21,6 +21,14 @@ import type { BrokerServices } from './broker-services.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { RequestRouter } from './request-router.js';
 import { SocketServer } from './socket-server.js';
+import { resolvePerIpOverrides } from './connection-limits.js';
+
+/**
+ * Response bytes one connection may have unsent (computed, or queued on the socket) before the
+ * broker stops dispatching its requests: Kafka mutes a channel while its response is unsent; we
+ * allow a little pipelining on top (one fetch response may still exceed it, by up to fetch.max.bytes).
+ */
+const MAX_UNSENT_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface BrokerHandle {
   readonly host: string;
@@ -124,7 +132,19 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
   // Identity is completed once the port is bound (port 0 picks one).
   const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
   const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
-  const server = new SocketServer(router, services, logger.child({ component: 'network' }), config.socketRequestMaxBytes);
+  const server = new SocketServer(router, services, logger.child({ component: 'network' }), {
+    connection: {
+      maxFrameBytes: config.socketRequestMaxBytes,
+      maxInFlightRequests: config.queuedMaxRequests,
+      maxUnsentResponseBytes: MAX_UNSENT_RESPONSE_BYTES,
+    },
+    queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+    connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    maxConnectionsPerIpOverrides: await resolvePerIpOverrides(config.maxConnectionsPerIpOverrides),
+    maxConnectionCreationRate: config.maxConnectionCreationRate,
+  });
   const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
 
   const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;

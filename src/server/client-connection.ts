@@ -1,7 +1,23 @@
 /**
  * One client connection: frames in, responses out strictly in request order (clients such as
  * kafka-python fail on reordered correlation ids), however the handlers interleave.
- * A malformed or oversized frame closes this connection only.
+ *
+ * Memory the broker holds for a client is bounded, as Kafka's SocketServer bounds it by muting a
+ * channel (here: pausing the socket, so no new frame is even decoded):
+ * - a frame's declared size is reserved from the listener's MemoryPool (`queued.max.request.bytes`)
+ *   once its size prefix is read; when the pool is exhausted the connection is muted until memory
+ *   is released (the reservation is released when the request's handler settles);
+ * - at most `queued.max.requests` requests are in flight (decoded, dispatched or waiting);
+ * - nothing is dispatched while the connection's unsent responses (computed but waiting for an
+ *   earlier one, plus what the socket has not taken) exceed `maxUnsentResponseBytes`;
+ * - one Fetch at a time: a Fetch is dispatched only when no other Fetch of this connection is being
+ *   computed and the pool has memory left; its response bytes are charged to the pool until the
+ *   socket has taken them. So a client that pipelines fetches and never reads holds at most one
+ *   fetch response (≤ fetch.max.bytes) plus the bound above.
+ *
+ * A malformed or oversized frame (or an internal error) closes this connection only, but
+ * gracefully: the requests before it are answered first (a Produce that was appended gets its
+ * acknowledgement, so a retrying client does not duplicate it), nothing after it is dispatched.
  *
  * Hot path and fairness:
  * - frames are cut from socket chunks by FrameDecoder.feed (views, no per-chunk arrays);
@@ -10,7 +26,6 @@
  * - each connection may dispatch at most DISPATCH_BUDGET_BYTES of requests per event-loop turn;
  *   frames beyond that wait in a backlog (socket paused) until the next turn, so a connection that
  *   delivers megabytes per read cannot keep the loop from serving the others;
- * - reading pauses beyond MAX_IN_FLIGHT requests or MAX_IN_FLIGHT_BYTES of request bytes in flight;
  * - frames cut by a chunk boundary are assembled in FramePool buffers, and a Produce frame goes
  *   back to the pool once its handler has settled: the produce handler resolves only after every
  *   append is written (acks=0 included), and nothing downstream keeps the request bytes. Other
@@ -20,7 +35,8 @@ import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder } from '../network/frame-decoder.js';
 import type { FramePool } from '../network/frame-pool.js';
-import { ProduceApi } from '../protocol/messages/index.js';
+import type { MemoryPool, MemoryPoolWaiter } from '../network/memory-pool.js';
+import { FetchApi, ProduceApi } from '../protocol/messages/index.js';
 import type { RequestRouter } from './request-router.js';
 import { isMalformedRequest } from './request-router.js';
 import type { BrokerServices } from './broker-services.js';
@@ -28,18 +44,27 @@ import type { RequestContext } from './request-context.js';
 
 interface Slot {
   done: boolean;
+  /** The handler failed: no response; the connection closes once the slots before it are answered. */
+  failed: boolean;
+  fetch: boolean;
   bytes: number;
   response: Buffer[] | null;
+  responseBytes: number;
 }
 
-/** Requests a connection may have in flight before we stop reading from its socket. */
-const MAX_IN_FLIGHT = 512;
+export interface ConnectionLimits {
+  /** `socket.request.max.bytes`. */
+  maxFrameBytes: number;
+  /** `queued.max.requests`: requests in flight on one connection before it is muted. */
+  maxInFlightRequests: number;
+  /** Unsent response bytes (waiting + socket backlog) beyond which nothing more is dispatched. */
+  maxUnsentResponseBytes: number;
+}
+
 /** Request bytes a connection may have in flight before we stop reading from its socket. */
 const MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
 /** Request bytes one connection may dispatch per event-loop turn (at least one frame is always dispatched). */
 const DISPATCH_BUDGET_BYTES = 1024 * 1024;
-/** Written bytes queued on the socket beyond which we stop reading more requests. */
-const MAX_WRITE_BACKLOG_BYTES = 16 * 1024 * 1024;
 
 /** Event-loop turns, advanced by one shared setImmediate while any connection is busy. */
 let turn = 0;
@@ -55,12 +80,17 @@ function currentTurn(): number {
   return turn;
 }
 
-export class ClientConnection {
+function isApi(frame: Buffer, apiKey: number): boolean {
+  return frame.length >= 2 && frame.readInt16BE(0) === apiKey;
+}
+
+export class ClientConnection implements MemoryPoolWaiter {
   private readonly decoder: FrameDecoder;
-  /** In-flight requests in arrival order; slots[head..] are live (a ring would not pay here). */
+  /** Dispatched requests in arrival order; slots[head..] are live (a ring would not pay here). */
   private slots: Slot[] = [];
   private head = 0;
   private inFlightBytes = 0;
+  /** Decoded frames not yet dispatched (budget, a Fetch in progress, a response backlog, no memory). */
   private readonly backlog: Buffer[] = [];
   private backlogHead = 0;
   private backlogScheduled = false;
@@ -69,11 +99,30 @@ export class ClientConnection {
   private flushScheduled = false;
   private paused = false;
   private closed = false;
+  /** After a bad frame: answer what was dispatched, dispatch nothing more, then close. */
+  private closing = false;
+  /** Fetches dispatched and not yet computed (at most one). */
+  private fetchesComputing = 0;
+  /** Bytes of computed responses waiting for an earlier slot. */
+  private unsentBytes = 0;
+  /** Fetch response bytes charged to the pool: waiting, or written and not yet taken by the socket. */
+  private chargedBytes = 0;
+  /** Sizes of charged responses handed to the socket, released in order by its write callbacks. */
+  private writtenCharges: number[] = [];
+  private writtenChargesHead = 0;
+  private waitingForMemory = false;
+  /** Last time bytes were read or a response was written (for connections.max.idle.ms). */
+  lastActiveMs = Date.now();
+  /** socket.writableLength at the last idle check: a change means the peer is reading. */
+  lastWritableLength = 0;
+  readonly remoteIp: string;
   private readonly remoteAddress: string;
   private readonly baseContext: Omit<RequestContext, 'header' | 'apiVersion'>;
   private readonly onFrame = (frame: Buffer): void => this.accept(frame);
   private readonly flushTick = (): void => this.flush();
   private readonly drainBacklog = (): void => this.runBacklog();
+  private readonly onChargedWritten = (): void => this.releaseWrittenCharge();
+  private readonly reserveFrame: (sizeBytes: number) => boolean;
 
   constructor(
     private readonly socket: Socket,
@@ -81,35 +130,80 @@ export class ClientConnection {
     private readonly router: RequestRouter,
     services: BrokerServices,
     private readonly logger: Logger,
-    maxFrameBytes: number,
+    private readonly limits: ConnectionLimits,
+    private readonly memory: MemoryPool,
     private readonly framePool: FramePool | null = null,
   ) {
-    this.decoder = new FrameDecoder(maxFrameBytes, framePool ? (n) => framePool.alloc(n) : undefined);
+    this.reserveFrame = (sizeBytes) => memory.tryReserve(sizeBytes);
+    this.decoder = new FrameDecoder(limits.maxFrameBytes, framePool ? (n) => framePool.alloc(n) : undefined, false, this.reserveFrame);
+    this.remoteIp = socket.remoteAddress ?? '';
     this.remoteAddress = `${socket.remoteAddress}:${socket.remotePort}`;
     this.baseContext = { connectionId: id, remoteAddress: this.remoteAddress, services, logger };
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.maybeResume());
+    socket.on('drain', () => this.pump());
     socket.on('error', () => this.close());
-    socket.on('close', () => {
-      this.closed = true;
-    });
+    socket.on('close', () => this.close());
+  }
+
+  /** True while the broker runs a handler for this connection (it is not idle then). */
+  get busy(): boolean {
+    return this.slots.length - this.head > 0 && !this.closing;
+  }
+
+  /** True while this connection waits for the memory pool (muted by us, not idle by choice). */
+  get mutedForMemory(): boolean {
+    return this.waitingForMemory;
+  }
+
+  get socketWritableLength(): number {
+    return this.socket.writableLength;
   }
 
   private onData(chunk: Buffer): void {
+    if (this.closed || this.closing) return;
+    this.lastActiveMs = Date.now();
+    let complete: boolean;
     try {
-      this.decoder.feed(chunk, this.onFrame);
+      complete = this.decoder.feed(chunk, this.onFrame);
     } catch (err) {
-      this.reject(err);
+      this.fail(err);
       return;
     }
-    this.maybePause();
+    if (!complete) this.waitForMemory();
+    this.updateReading();
   }
 
-  /** A complete frame: dispatch now if this turn's budget allows, else queue it for the next turn. */
+  /** MemoryPoolWaiter: memory was released; go on with a stalled frame or a waiting Fetch. */
+  onMemoryAvailable(): void {
+    this.waitingForMemory = false;
+    if (this.closed || this.closing) return;
+    if (this.decoder.stalled) {
+      let complete: boolean;
+      try {
+        complete = this.decoder.resume(this.onFrame);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      if (!complete) this.waitForMemory();
+    }
+    this.pump();
+  }
+
+  private waitForMemory(): void {
+    if (this.waitingForMemory || this.closed) return;
+    this.waitingForMemory = true;
+    this.memory.wait(this);
+  }
+
+  /** A complete frame: dispatch now if nothing holds it back, else queue it. */
   private accept(frame: Buffer): void {
-    if (this.closed) return;
-    if (this.backlogHead < this.backlog.length) {
+    if (this.closed || this.closing) {
+      this.memory.release(frame.length);
+      return;
+    }
+    if (this.backlogHead < this.backlog.length || !this.mayDispatch(frame)) {
       this.backlog.push(frame);
       return;
     }
@@ -127,56 +221,93 @@ export class ClientConnection {
     this.dispatch(frame);
   }
 
+  /** Whether `frame` may be dispatched now (budget aside). Registers for memory when that is what is missing. */
+  private mayDispatch(frame: Buffer): boolean {
+    if (this.slots.length - this.head >= this.limits.maxInFlightRequests) return false;
+    if (this.unsentBytes + this.socket.writableLength >= this.limits.maxUnsentResponseBytes) return false;
+    if (isApi(frame, FetchApi.apiKey)) {
+      if (this.fetchesComputing > 0) return false;
+      if (this.memory.available <= 0) {
+        this.waitForMemory();
+        return false;
+      }
+    }
+    return true;
+  }
+
   private scheduleBacklog(): void {
     if (this.backlogScheduled) return;
     this.backlogScheduled = true;
     setImmediate(this.drainBacklog);
   }
 
-  private runBacklog(): void {
-    this.backlogScheduled = false;
+  /** Something that held the backlog back may have changed: dispatch what may go now. */
+  private pump(): void {
     if (this.closed) return;
-    this.budgetTurn = currentTurn();
-    let budget = DISPATCH_BUDGET_BYTES;
-    while (this.backlogHead < this.backlog.length && budget > 0 && !this.closed) {
+    if (this.backlogHead < this.backlog.length) this.runBacklog(true);
+    else this.updateReading();
+  }
+
+  private runBacklog(fromPump = false): void {
+    if (!fromPump) this.backlogScheduled = false;
+    if (this.closed || this.closing) return;
+    const t = currentTurn();
+    if (t !== this.budgetTurn) {
+      this.budgetTurn = t;
+      this.budgetBytes = DISPATCH_BUDGET_BYTES;
+    }
+    while (this.backlogHead < this.backlog.length && this.budgetBytes > 0 && !this.closed && !this.closing) {
       const frame = this.backlog[this.backlogHead]!;
+      if (!this.mayDispatch(frame)) break;
       this.backlog[this.backlogHead++] = undefined as unknown as Buffer;
-      budget -= frame.length;
+      this.budgetBytes -= frame.length;
       this.dispatch(frame);
     }
-    this.budgetBytes = budget;
-    if (this.backlogHead < this.backlog.length) {
-      this.scheduleBacklog();
-    } else {
+    if (this.backlogHead === this.backlog.length) {
       this.backlog.length = 0;
       this.backlogHead = 0;
+    } else if (this.budgetBytes <= 0) {
+      this.scheduleBacklog();
     }
-    this.maybePause();
-    this.maybeResume();
+    this.updateReading();
   }
 
   private dispatch(frame: Buffer): void {
-    const slot: Slot = { done: false, bytes: frame.length, response: null };
+    const fetch = isApi(frame, FetchApi.apiKey);
+    const slot: Slot = { done: false, failed: false, fetch, bytes: frame.length, response: null, responseBytes: 0 };
     this.slots.push(slot);
     this.inFlightBytes += frame.length;
-    let pending: Promise<Buffer[] | null>;
-    try {
-      pending = this.router.route(frame, this.baseContext);
-    } catch (err) {
-      this.reject(err);
-      return;
-    }
-    const reusable = this.framePool !== null && frame.length >= 2 && frame.readInt16BE(0) === ProduceApi.apiKey;
-    pending.then(
+    if (fetch) this.fetchesComputing++;
+    const reusable = this.framePool !== null && isApi(frame, ProduceApi.apiKey);
+    this.router.route(frame, this.baseContext).then(
       (response) => {
+        this.memory.release(frame.length);
         if (reusable) this.framePool!.release(frame);
-        slot.response = response;
+        if (fetch) this.fetchesComputing--;
         slot.done = true;
+        if (this.closed) return;
+        if (response) {
+          let n = 0;
+          for (let i = 0; i < response.length; i++) n += response[i]!.length;
+          slot.response = response;
+          slot.responseBytes = n;
+          this.unsentBytes += n;
+          if (fetch) {
+            this.memory.charge(n);
+            this.chargedBytes += n;
+          }
+        }
         this.scheduleFlush();
+        if (fetch) this.pump();
       },
       (err: unknown) => {
+        this.memory.release(frame.length);
         if (reusable) this.framePool!.release(frame);
-        this.reject(err);
+        if (fetch) this.fetchesComputing--;
+        slot.done = true;
+        slot.failed = true;
+        this.fail(err);
+        this.scheduleFlush();
       },
     );
   }
@@ -192,70 +323,132 @@ export class ClientConnection {
     this.flushScheduled = false;
     if (this.closed) return;
     const slots = this.slots;
-    if (!slots[this.head]?.done) return;
-    this.socket.cork();
-    while (this.head < slots.length && slots[this.head]!.done) {
-      const slot = slots[this.head]!;
-      slots[this.head++] = undefined as unknown as Slot;
-      this.inFlightBytes -= slot.bytes;
-      const response = slot.response;
-      if (response) for (let i = 0; i < response.length; i++) this.socket.write(response[i]!);
+    if (slots[this.head]?.done) {
+      this.socket.cork();
+      while (this.head < slots.length && slots[this.head]!.done) {
+        const slot = slots[this.head]!;
+        slots[this.head++] = undefined as unknown as Slot;
+        this.inFlightBytes -= slot.bytes;
+        const response = slot.response;
+        if (!response) continue;
+        this.unsentBytes -= slot.responseBytes;
+        const last = response.length - 1;
+        for (let i = 0; i < last; i++) this.socket.write(response[i]!);
+        if (slot.fetch) {
+          this.writtenCharges.push(slot.responseBytes);
+          this.socket.write(response[last]!, this.onChargedWritten);
+        } else {
+          this.socket.write(response[last]!);
+        }
+      }
+      if (this.head === slots.length) {
+        this.slots = [];
+        this.head = 0;
+      } else if (this.head > 1024) {
+        this.slots = slots.slice(this.head);
+        this.head = 0;
+      }
+      this.socket.uncork();
+      this.lastActiveMs = Date.now();
     }
-    if (this.head === slots.length) {
-      this.slots = [];
-      this.head = 0;
-    } else if (this.head > 1024) {
-      this.slots = slots.slice(this.head);
-      this.head = 0;
+    if (this.closing && this.head === this.slots.length) {
+      this.finishClosing();
+      return;
     }
-    this.socket.uncork();
-    this.maybeResume();
+    this.pump();
+  }
+
+  /** A charged Fetch response has left for the kernel (callbacks run in write order). */
+  private releaseWrittenCharge(): void {
+    if (this.closed || this.writtenChargesHead >= this.writtenCharges.length) return;
+    const n = this.writtenCharges[this.writtenChargesHead++]!;
+    if (this.writtenChargesHead === this.writtenCharges.length) {
+      this.writtenCharges.length = 0;
+      this.writtenChargesHead = 0;
+    }
+    this.chargedBytes -= n;
+    this.memory.release(n);
   }
 
   private get inFlight(): number {
     return this.slots.length - this.head + (this.backlog.length - this.backlogHead);
   }
 
-  private maybePause(): void {
-    if (this.paused || this.closed) return;
-    if (this.inFlight >= MAX_IN_FLIGHT || this.inFlightBytes >= MAX_IN_FLIGHT_BYTES || this.backlogHead < this.backlog.length) {
+  /** Mute or unmute the socket: read only while nothing above holds requests back. */
+  private updateReading(): void {
+    if (this.closed) return;
+    const max = this.limits.maxInFlightRequests;
+    const unsent = this.unsentBytes + this.socket.writableLength;
+    const hold =
+      this.closing ||
+      this.decoder.stalled ||
+      this.backlogHead < this.backlog.length ||
+      (this.paused
+        ? this.inFlight > max / 2 || this.inFlightBytes >= MAX_IN_FLIGHT_BYTES / 2 || unsent >= this.limits.maxUnsentResponseBytes / 2
+        : this.inFlight >= max || this.inFlightBytes >= MAX_IN_FLIGHT_BYTES || unsent >= this.limits.maxUnsentResponseBytes);
+    if (hold && !this.paused) {
       this.paused = true;
       this.socket.pause();
-    }
-  }
-
-  private maybeResume(): void {
-    if (
-      this.paused &&
-      !this.closed &&
-      this.backlogHead === this.backlog.length &&
-      this.inFlight < MAX_IN_FLIGHT / 2 &&
-      this.inFlightBytes < MAX_IN_FLIGHT_BYTES / 2 &&
-      this.socket.writableLength < MAX_WRITE_BACKLOG_BYTES
-    ) {
+    } else if (!hold && this.paused) {
       this.paused = false;
       this.socket.resume();
     }
   }
 
-  private reject(err: unknown): void {
-    if (this.closed) return;
+  /** A bad frame or a failed handler: stop reading, answer what came before it, then close. */
+  private fail(err: unknown): void {
+    if (this.closed || this.closing) return;
     const message = err instanceof Error ? err.message : String(err);
     if (isMalformedRequest(err) || (err instanceof Error && err.name === 'FrameTooLargeError')) {
       this.logger.warn({ connection: this.remoteAddress }, `closing connection: ${message}`);
     } else {
       this.logger.error({ err, connection: this.remoteAddress }, 'closing connection after an internal error');
     }
-    this.close();
+    this.closing = true;
+    this.dropQueued();
+    this.updateReading();
+    if (this.head === this.slots.length) this.finishClosing();
   }
 
+  /** Everything before the bad frame is answered: half-close so those bytes still leave. */
+  private finishClosing(): void {
+    if (this.closed) return;
+    if (this.socket.writableLength === 0) {
+      this.close();
+      return;
+    }
+    this.socket.end();
+    this.socket.once('finish', () => this.close());
+  }
+
+  /** Frames read but not dispatched, a stalled or half-read frame: give their memory back. */
+  private dropQueued(): void {
+    for (let i = this.backlogHead; i < this.backlog.length; i++) this.memory.release(this.backlog[i]!.length);
+    this.backlog.length = 0;
+    this.backlogHead = 0;
+    if (this.waitingForMemory) {
+      this.memory.cancel(this);
+      this.waitingForMemory = false;
+    }
+    const reserved = this.decoder.reservedBytes;
+    if (reserved > 0) {
+      this.memory.release(reserved);
+      this.decoder.abandon();
+    }
+  }
+
+  /** Closes at once (shutdown, idle expiry, limits, a socket error); handlers in flight release their memory as they settle. */
   close(): void {
     if (this.closed) return;
+    this.dropQueued();
     this.closed = true;
     this.slots = [];
     this.head = 0;
-    this.backlog.length = 0;
-    this.backlogHead = 0;
+    this.unsentBytes = 0;
+    if (this.chargedBytes > 0) this.memory.release(this.chargedBytes);
+    this.chargedBytes = 0;
+    this.writtenCharges = [];
+    this.writtenChargesHead = 0;
     this.socket.destroy();
   }
 }

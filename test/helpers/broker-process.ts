@@ -24,6 +24,8 @@ export interface BrokerProcessOptions {
   readyTimeoutMs?: number;
   /** Label used in messages. */
   name?: string;
+  /** Run under this open-files limit (soft and hard, via prlimit). */
+  openFilesLimit?: number;
   /** Echo the broker's stderr to this process's stderr (also enabled by TRIBUTARY_TEST_BROKER_LOGS=1). */
   echoLogs?: boolean;
 }
@@ -53,6 +55,7 @@ export class BrokerProcess {
   private readonly overrides: Record<string, OverrideValue>;
   private readonly readyTimeoutMs: number;
   private readonly echo: boolean;
+  private readonly openFilesLimit: number | undefined;
   private cleanedUp = false;
 
   private constructor(logDir: string, ownsLogDir: boolean, opts: BrokerProcessOptions) {
@@ -62,6 +65,7 @@ export class BrokerProcess {
     this.readyTimeoutMs = opts.readyTimeoutMs ?? 20_000;
     this.name = opts.name ?? 'broker';
     this.echo = opts.echoLogs ?? process.env.TRIBUTARY_TEST_BROKER_LOGS === '1';
+    this.openFilesLimit = opts.openFilesLimit;
   }
 
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -194,7 +198,11 @@ export class BrokerProcess {
     this.starts += 1;
     const incarnation = this.starts;
     this.appendLog(`\n===== ${this.name} start #${incarnation}: node ${args.join(' ')}\n`);
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    // prlimit execs the broker, so the child's pid is the broker's.
+    const child =
+      this.openFilesLimit === undefined
+        ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
+        : spawn('prlimit', [`--nofile=${this.openFilesLimit}:${this.openFilesLimit}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     trackChild(child);
     this.child = child;
     this.lastExit = null;

@@ -7,7 +7,9 @@
  * - `process.roles` defaults to `broker,controller` (one combined node, no setup needed);
  * - `listeners` defaults to `PLAINTEXT://127.0.0.1:9092` (Kafka binds every interface; a dev broker
  *   should not), and port 0 means "pick a free port" (the broker reports the real one);
- * - `log.dir` defaults to `./data` (Kafka: /tmp/kafka-logs).
+ * - `log.dir` defaults to `./data` (Kafka: /tmp/kafka-logs);
+ * - `queued.max.request.bytes` defaults to 256 MiB (Kafka: -1, unbounded): a Node process has one
+ *   heap and its fetch responses are buffers, not zero-copy file regions, so it needs a bound.
  */
 import { hostname } from 'node:os';
 import {
@@ -104,7 +106,13 @@ export interface BrokerConfig {
   connectionsMaxIdleMs: number;
   maxConnections: number;
   maxConnectionsPerIp: number;
+  /** `max.connections.per.ip.overrides` as `host:limit` entries (host names are resolved when the listener starts). */
+  maxConnectionsPerIpOverrides: readonly string[];
+  maxConnectionCreationRate: number;
+  /** Requests in flight per connection (Kafka: the broker-wide request queue; see docs/compatibility.md). */
   queuedMaxRequests: number;
+  /** The listener's memory pool; -1 = unbounded. */
+  queuedMaxRequestBytes: number;
   numNetworkThreads: number;
   numIoThreads: number;
   numRecoveryThreadsPerDataDir: number;
@@ -266,6 +274,10 @@ const validProtocolMap = custom(
     }),
   `a comma-separated list of LISTENER_NAME:PROTOCOL with PROTOCOL one of ${SECURITY_PROTOCOLS.join(', ')}`,
 );
+const validPerIpOverrides = custom(
+  (v) => typeof v === 'string' && (v.trim() === '' || v.split(',').every((e) => /^\s*[^\s,]+:\d+\s*$/.test(e))),
+  'a comma-separated list of host:limit (host a name or an IP address, limit a whole number)',
+);
 const validClusterId = custom(
   (v) => typeof v === 'string' && /^[A-Za-z0-9_-]{22}$/.test(v),
   'a 22-character base64url cluster id (16 random bytes, as `kafka-storage random-uuid` prints)',
@@ -333,14 +345,24 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('socket.request.max.bytes', 'int', '104857600', 'The largest request the broker accepts (protects memory).', { ...HONOURED, validator: atLeast(1) }),
   d('socket.send.buffer.bytes', 'int', '102400', 'SO_SNDBUF of sockets; -1 keeps the OS default.'),
   d('socket.receive.buffer.bytes', 'int', '102400', 'SO_RCVBUF of sockets; -1 keeps the OS default.'),
-  d('connections.max.idle.ms', 'long', '600000', 'Idle connections are closed after this long.'),
-  d('max.connections', 'int', INT_MAX, 'Most connections the broker accepts in total.', { validator: atLeast(0) }),
-  d('max.connections.per.ip', 'int', INT_MAX, 'Most connections accepted from one IP address.', { validator: atLeast(0) }),
-  d('queued.max.requests', 'int', '500', 'Most requests queued before the broker stops reading from sockets.', { validator: atLeast(1) }),
+  d('connections.max.idle.ms', 'long', '600000', 'Connections with no byte read or written and no request in progress for this long are closed.', { ...HONOURED, validator: atLeast(1) }),
+  d('max.connections', 'int', INT_MAX, 'Most connections the broker holds; beyond it the least recently active idle connection is closed, or the new one is.', { ...HONOURED, validator: atLeast(0) }),
+  d('max.connections.per.ip', 'int', INT_MAX, 'Most connections from one IP address; a connection over it is closed at once.', { ...HONOURED, validator: atLeast(0) }),
+  d('max.connections.per.ip.overrides', 'string', '', 'Per-IP or per-host-name limits overriding max.connections.per.ip, as host:limit pairs separated by commas.', {
+    ...HONOURED,
+    validator: validPerIpOverrides,
+  }),
+  d('max.connection.creation.rate', 'int', INT_MAX, 'Most new connections accepted per second; the excess waits unread until the rate allows it.', { ...HONOURED, validator: atLeast(0) }),
+  d('queued.max.requests', 'int', '500', 'Most requests in flight on one connection before the broker stops reading from it.', { ...HONOURED, validator: atLeast(1) }),
+  d('queued.max.request.bytes', 'long', '268435456', 'Memory for requests being read or served (and unsent fetch responses), across all connections; when used up, sockets are not read until it is released. -1 = unbounded.', {
+    ...HONOURED,
+    validator: custom((v) => typeof v === 'number' && (v === -1 || v > 0), '-1 (unbounded) or a positive number of bytes'),
+    kafkaDefault: '-1',
+  }),
   d('num.network.threads', 'int', '3', `Kafka's network thread count; ${NODE_NOTE}`, { validator: atLeast(1) }),
   d('num.io.threads', 'int', '8', `Kafka's request handler thread count; ${NODE_NOTE}`, { validator: atLeast(1) }),
   d('num.recovery.threads.per.data.dir', 'int', '1', `Kafka's log recovery threads per data dir; ${NODE_NOTE}`, { validator: atLeast(1) }),
-  d('fetch.max.bytes', 'int', '57671680', 'Most bytes returned by one fetch request.', { validator: atLeast(1024) }),
+  d('fetch.max.bytes', 'int', '57671680', 'Most bytes returned by one fetch request (a first batch larger than that is still returned whole).', { ...HONOURED, validator: atLeast(1024) }),
 
   // Topics
   d('num.partitions', 'int', '1', 'Partition count of topics created without one (including auto-created topics).', { ...HONOURED, validator: atLeast(1) }),
@@ -669,6 +691,23 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
 
   const logFlushSchedulerIntervalMs = num('log.flush.scheduler.interval.ms');
 
+  // Connection limits (Kafka's KafkaConfig checks).
+  const maxConnectionsPerIp = num('max.connections.per.ip');
+  const maxConnectionsPerIpOverrides = str('max.connections.per.ip.overrides')
+    .split(',')
+    .map((e) => e.trim())
+    .filter((e) => e !== '');
+  if (maxConnectionsPerIp === 0 && maxConnectionsPerIpOverrides.length === 0) {
+    invalid('max.connections.per.ip', 'max.connections.per.ip is 0, which refuses every client: set max.connections.per.ip.overrides for the hosts that may connect, or raise it.');
+  }
+  const queuedMaxRequestBytes = num('queued.max.request.bytes');
+  if (queuedMaxRequestBytes > 0 && queuedMaxRequestBytes < num('socket.request.max.bytes')) {
+    invalid(
+      'queued.max.request.bytes',
+      `queued.max.request.bytes (${queuedMaxRequestBytes}) must be at least socket.request.max.bytes (${num('socket.request.max.bytes')}), or -1, so that the largest request fits.`,
+    );
+  }
+
   return {
     nodeId,
     processRoles,
@@ -697,8 +736,11 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     socketReceiveBufferBytes: num('socket.receive.buffer.bytes'),
     connectionsMaxIdleMs: num('connections.max.idle.ms'),
     maxConnections: num('max.connections'),
-    maxConnectionsPerIp: num('max.connections.per.ip'),
+    maxConnectionsPerIp,
+    maxConnectionsPerIpOverrides,
+    maxConnectionCreationRate: num('max.connection.creation.rate'),
     queuedMaxRequests: num('queued.max.requests'),
+    queuedMaxRequestBytes,
     numNetworkThreads: num('num.network.threads'),
     numIoThreads: num('num.io.threads'),
     numRecoveryThreadsPerDataDir: num('num.recovery.threads.per.data.dir'),

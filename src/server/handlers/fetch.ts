@@ -100,7 +100,8 @@ export const fetchHandler = register<FetchRequest, Reply<FetchResponse>>(FetchAp
   }
   const targets = targetsOf(req, ctx);
   const readCommitted = ctx.apiVersion >= 4 && req.isolationLevel === READ_COMMITTED;
-  const maxBytes = ctx.apiVersion >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER;
+  // Kafka caps a fetch at the broker's fetch.max.bytes whatever the client asks (KIP-74).
+  const maxBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER, ctx.services.config.fetchMaxBytes);
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
   let result = await readOnce(targets, maxBytes, ctx, readCommitted);
   // Keys for the long poll, only when it waits (a catching-up consumer never does).
