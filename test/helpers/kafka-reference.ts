@@ -131,9 +131,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A Kafka cluster id as `kafka-storage random-uuid` prints it: 16 random bytes, URL-safe base64 without padding. */
+/**
+ * A Kafka cluster id as `kafka-storage random-uuid` prints it: 16 random bytes, URL-safe base64
+ * without padding, never starting with '-' (Kafka's Uuid.randomUuid re-draws those: a leading
+ * dash reads as an option on a command line).
+ */
 export function randomClusterId(): string {
-  return randomBytes(16).toString('base64url');
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export interface KafkaBroker {
@@ -186,8 +193,6 @@ export async function startKafka(opts: StartKafkaOptions = {}): Promise<KafkaBro
     'share.coordinator.state.topic.min.isr': 1,
     'transaction.state.log.replication.factor': 1,
     'transaction.state.log.min.isr': 1,
-    'log.retention.hours': 168,
-    'log.segment.bytes': 1073741824,
     'group.initial.rebalance.delay.ms': 0,
     ...opts.overrides,
   };
