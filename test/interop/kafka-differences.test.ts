@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
-import { CreateTopicsApi, DescribeConfigsApi, FetchApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { CreateTopicsApi, DeleteRecordsApi, DescribeConfigsApi, FetchApi, FindCoordinatorApi, ListOffsetsApi, MetadataApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { ZERO_UUID } from '../../src/protocol/schema/uuid.js';
 import type { CreateTopicsResponse } from '../../src/protocol/messages/create-topics.js';
 import type { DescribeConfigsResponse } from '../../src/protocol/messages/describe-configs.js';
 import type { FetchResponse } from '../../src/protocol/messages/fetch.js';
@@ -97,4 +98,46 @@ test('DescribeConfigs include_synonyms: the same synonyms as Kafka for inherited
   assert.deepEqual(seen['tributary'], seen['kafka'], JSON.stringify(seen, null, 1));
   // And what a client (kafkajs's own suite) looks for: the broker default behind an inherited config.
   assert.deepEqual((seen['tributary'] as Record<string, { synonyms: unknown[] }>)['compression.type']!.synonyms, [{ name: 'compression.type', value: 'producer', source: 5 }]);
+});
+
+/** Drops what legitimately differs between two brokers (ids, ports, timing, epochs, raw bytes). */
+function normalise(o: unknown): unknown {
+  const volatile = new Set(['throttleTimeMs', 'topicId', 'nodeId', 'port', 'host', 'leaderId', 'replicaNodes', 'isrNodes', 'clusterId', 'controllerId', 'brokers', 'configs', 'coordinators', 'leaderEpoch', 'records', 'nodeEndpoints']);
+  return JSON.parse(JSON.stringify(o, (key, v: unknown) => (volatile.has(key) ? '<varies>' : typeof v === 'bigint' ? String(v) : v)));
+}
+
+test('a scripted request sequence gets the same answers from Tributary as from Kafka (after normalising)', { timeout: 180_000 }, async () => {
+  const answers: Record<string, Record<string, unknown>> = {};
+  const topic = 'scripted';
+  for (const [who, host, port] of targets()) {
+    answers[who] = await withConn(host, port, async (c) => {
+      const out: Record<string, unknown> = {};
+      const create = { topics: [{ name: topic, numPartitions: 2, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 30_000, validateOnly: false };
+      out['CreateTopics'] = await c.send(CreateTopicsApi, 5, create);
+      out['CreateTopics again (TOPIC_ALREADY_EXISTS)'] = await c.send(CreateTopicsApi, 5, create);
+      const batch = buildRecordBatchSync({ records: [0, 1, 2].map((i) => ({ value: Buffer.from(`v${i}`), timestamp: 1000 + i })) });
+      for (let attempt = 0; ; attempt++) {
+        const res = await c.send<ProduceResponse>(ProduceApi, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+        out['Produce'] = res;
+        if (res.responses[0]!.partitionResponses[0]!.errorCode === 0 || attempt > 50) break;
+        await new Promise((r) => setTimeout(r, 200)); // Kafka: NOT_LEADER_OR_FOLLOWER just after CreateTopics
+      }
+      const listOffsets = (timestamp: number) => c.send(ListOffsetsApi, 7, { replicaId: -1, isolationLevel: 0, timeoutMs: 5000, topics: [{ name: topic, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp, maxNumOffsets: 1 }] }] });
+      out['ListOffsets earliest'] = await listOffsets(-2);
+      out['ListOffsets latest'] = await listOffsets(-1);
+      out['ListOffsets max timestamp'] = await listOffsets(-3);
+      out['ListOffsets timestamp 1001'] = await listOffsets(1001);
+      out['ListOffsets timestamp after the last'] = await listOffsets(99_999);
+      out['DeleteRecords to 1'] = await c.send(DeleteRecordsApi, 2, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 1 }] }], timeoutMs: 5000 });
+      out['DeleteRecords beyond the high watermark'] = await c.send(DeleteRecordsApi, 2, { topics: [{ name: topic, partitions: [{ partitionIndex: 0, offset: 10 }] }], timeoutMs: 5000 });
+      out['ListOffsets earliest after DeleteRecords'] = await listOffsets(-2);
+      const fetch = (fetchOffset: number) => c.send(FetchApi, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic, partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 65536 }] }], forgottenTopicsData: [], rackId: '' });
+      out['Fetch below the log start'] = await fetch(0);
+      out['Fetch above the high watermark'] = await fetch(50);
+      out['Metadata of an unknown topic'] = await c.send(MetadataApi, 12, { topics: [{ topicId: ZERO_UUID, name: 'no-such-topic' }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: false, includeTopicAuthorizedOperations: false });
+      out['FindCoordinator v4'] = await c.send(FindCoordinatorApi, 4, { key: '', keyType: 0, coordinatorKeys: ['scripted-group'] });
+      return normalise(out) as Record<string, unknown>;
+    });
+  }
+  for (const step of Object.keys(answers['kafka']!)) assert.deepEqual(answers['tributary']![step], answers['kafka']![step], step);
 });
