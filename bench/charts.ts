@@ -45,7 +45,8 @@ function barChart(title: string, unit: string, bars: readonly Bar[]): string {
 function newest(workload: string): { rows: Array<Record<string, unknown>> } | null {
   let files: string[] = [];
   try {
-    files = readdirSync(RESULTS_DIR).filter((f) => f.startsWith(`${workload}-`) && f.endsWith('.json')).sort();
+    // `small-2026-…json`, not `small-vs-kafka-2026-…json`: the timestamp follows the name directly.
+    files = readdirSync(RESULTS_DIR).filter((f) => f.startsWith(`${workload}-`) && /^\d{4}-/.test(f.slice(workload.length + 1)) && f.endsWith('.json')).sort();
   } catch {
     return null;
   }
@@ -77,5 +78,20 @@ if (lat) {
   for (const r of lat.rows) for (const p of ['p50Ms', 'p99Ms', 'p999Ms'] as const) bars.push({ label: `${String(r['rate'])} ${p.replace('Ms', '').replace('p999', 'p99.9')}`, value: Number(r[p]), color: p === 'p50Ms' ? '#58a6ff' : p === 'p99Ms' ? '#1f6feb' : '#0a3069' });
   const file = join(OUT_DIR, 'bench-latency.svg');
   writeFileSync(file, barChart('latency: end-to-end ms, lower is better', 'ms', bars));
+  console.log(file);
+}
+
+// `--vs kafka`: each client against both brokers, Tributary's bar above Kafka's.
+for (const workload of ['small', 'topic16']) {
+  const doc = newest(`${workload}-vs-kafka`);
+  if (!doc) continue;
+  const bars: Bar[] = doc.rows.map((r) => ({
+    label: `${String(r['client'])} → ${r['broker'] === 'tributary' ? 'Tributary' : 'Kafka'}`,
+    value: Number(r['recordsPerSec']),
+    color: r['broker'] === 'tributary' ? (r['role'] === 'produce' ? '#1f6feb' : '#58a6ff') : r['role'] === 'produce' ? '#bc4c00' : '#fb8f44',
+  }));
+  bars.sort((a, b) => a.label.localeCompare(b.label));
+  const file = join(OUT_DIR, `bench-${workload}-vs-kafka.svg`);
+  writeFileSync(file, barChart(`${workload} vs Apache Kafka: records/s, higher is better`, 'records/s', bars));
   console.log(file);
 }

@@ -4,6 +4,7 @@
  * ceiling is measured with prebuilt batches (no client work); a fetch loop reads the records back.
  * With `--vs`, kafkajs and kcat produce the same records into Tributary, and NATS JetStream, Redis
  * Streams and RabbitMQ streams each take the same records into one stream and give them back.
+ * With `--vs kafka`, the same clients run against Apache Kafka instead (bench/lib/vs-kafka.ts).
  */
 import type { CompressionName } from '../../src/protocol/compression/index.js';
 import { printTable, type BenchArgs } from '../bench-args.js';
@@ -16,6 +17,7 @@ import { redisPeer } from '../peers/redis.js';
 import { fmt, saveResults } from './results.js';
 import { clientProduce, codecProduce, createTopics, fetchConsume } from './tributary.js';
 import { textValues } from './values.js';
+import { runVsKafka } from './vs-kafka.js';
 
 export interface ThroughputSpec {
   workload: string;
@@ -44,6 +46,11 @@ function row(system: string, role: Row['role'], records: number, recordBytes: nu
 }
 
 export async function runThroughput(spec: ThroughputSpec, args: BenchArgs): Promise<Row[]> {
+  // `--vs kafka`: the same clients against Tributary and Apache Kafka (bench/lib/vs-kafka.ts).
+  if (args.string('--vs', '') === 'kafka') {
+    await runVsKafka(spec, args);
+    return [];
+  }
   const records = args.number('--records', spec.records);
   const recordBytes = args.number('--record-size', spec.recordBytes);
   const partitions = args.number('--partitions', spec.partitions);

@@ -56,6 +56,7 @@ export function kcatPeer(bootstrap: string, topic: string, compression = 'none')
             const child = spawn('kcat', ['-P', '-b', bootstrap, '-t', topic, '-X', 'acks=1', '-X', `compression.codec=${compression}`, '-X', 'queue.buffering.max.messages=1000000', '-l', file], { stdio: ['ignore', 'ignore', 'pipe'] });
             let err = '';
             child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            child.once('error', reject); // kcat missing: fail this peer, not the whole process
             child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`kcat exited with ${code}: ${err.slice(-1000)}`))));
           }),
       );

@@ -32,6 +32,8 @@ interface PerfProduceOpts {
 
 /** Records in flight (sent, not yet acknowledged) before the loop waits. */
 const MAX_IN_FLIGHT = 50_000;
+/** Records per send() call without --throughput (as `npm run bench client` sends them). */
+const CHUNK_RECORDS = 1000;
 
 export function registerPerfCommand(program: Command, ctx: CliContext): Command {
   const perf = program
@@ -243,31 +245,40 @@ async function perfProduce(s: Session, opts: PerfProduceOpts): Promise<RunSummar
     startMs = performance.now();
     progress?.start();
     const throttle = new Throttle(opts.throughput, startMs);
-    const messages = [{ value: payload }];
-    for (let i = 0; i < opts.numRecords && !stopped && firstError === null; i++) {
+    // Records go to send() in chunks: one send() per record costs a promise chain per record,
+    // which held this loop to a quarter of what the Producer takes in `send` of 1,000 records.
+    // Every record of a chunk is handed over at the same instant t0, so its latency (send → ack)
+    // is still exact. Under --throughput a chunk is at most 1 ms worth of records.
+    const chunk = opts.throughput > 0 ? Math.max(1, Math.min(CHUNK_RECORDS, Math.floor(opts.throughput / 1000))) : CHUNK_RECORDS;
+    const full = new Array<{ value: Buffer }>(chunk).fill({ value: payload });
+    for (let i = 0; i < opts.numRecords && !stopped && firstError === null; i += chunk) {
       const delay = throttle.delayMs(i, performance.now());
       if (delay > 0) await new Promise((r) => setTimeout(r, delay));
       while (inFlight >= MAX_IN_FLIGHT && firstError === null) await new Promise<void>((r) => (wake = r));
-      if (i % 512 === 511) await yieldNow();
+      const n = Math.min(chunk, opts.numRecords - i);
+      const messages = n === chunk ? full : full.slice(0, n);
       const t0 = performance.now();
-      inFlight++;
+      inFlight += n;
       producer.send({ topic: opts.topic, messages }).then(
         () => {
-          latency.record(performance.now() - t0);
-          done++;
+          const ms = performance.now() - t0;
+          for (let k = 0; k < n; k++) latency.record(ms);
+          done += n;
         },
         (err: unknown) => {
-          errors++;
+          errors += n;
           firstError ??= err;
         },
       ).finally(() => {
-        inFlight--;
+        inFlight -= n;
         if (wake) {
           const w = wake;
           wake = null;
           w();
         }
       });
+      // Let acknowledgements and the progress bar run between chunks.
+      if ((i / chunk) % 8 === 7) await yieldNow();
     }
     await producer.flush();
     const elapsed = performance.now() - startMs;

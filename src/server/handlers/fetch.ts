@@ -39,6 +39,20 @@ function targetsOf(req: FetchRequest, ctx: RequestContext): Target[] {
   return targets;
 }
 
+/**
+ * The CurrentLeader tagged field (KIP-951) goes out only with the two errors that tell a client
+ * its leader is stale, as Kafka writes it; a tagged field with a value is always encoded, so
+ * setting it on every partition put 0/0 in each successful partition too.
+ */
+function leaderHint(errorCode: number, t: Target, ctx: RequestContext): Partial<PartitionData> {
+  if (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && errorCode !== ErrorCode.FENCED_LEADER_EPOCH) return {};
+  try {
+    return { currentLeader: { leaderId: ctx.services.identity.nodeId, leaderEpoch: ctx.services.replicas.get(t.topic, t.partition).leaderEpoch } };
+  } catch {
+    return {};
+  }
+}
+
 /** One pass over the targets: at most maxBytes in all; the first non-empty partition may exceed it (KIP-74). */
 async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext, readCommitted: boolean): Promise<{ parts: Array<Reply<PartitionData>>; bytes: number; errors: boolean }> {
   let remaining = maxBytes;
@@ -65,12 +79,12 @@ async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext
         highWatermark: hosted.highWatermark,
         lastStableOffset: hosted.highWatermark,
         logStartOffset: hosted.log.logStartOffset,
-        currentLeader: { leaderId: ctx.services.identity.nodeId, leaderEpoch: hosted.leaderEpoch },
         records: read.records,
       });
     } catch (err) {
       errors = true;
-      parts.push({ ...base, errorCode: errorOf(err).errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) });
+      const errorCode = errorOf(err).errorCode;
+      parts.push({ ...base, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), ...leaderHint(errorCode, t, ctx) });
     }
   }
   return { parts, bytes, errors };
