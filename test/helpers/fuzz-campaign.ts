@@ -22,7 +22,7 @@ import { Rng } from './fuzz.js';
 import { encodeInstrumented, encodeWithCodec, frame, generateRequest, mutateStructured, requestHeader, STRUCT_MUTATIONS, type FuzzWorld, type StructMutation } from './fuzz-struct.js';
 import { baseBatch, mutateBatch } from './fuzz-records.js';
 import { runProcess } from './proc.js';
-import { encodeRequest, fetchV4, metadataV1, WireConnection } from './wire.js';
+import { encodeRequest, fetchV4, metadataV1, WireConnection, WireReader, WireWriter } from './wire.js';
 import { ProduceApi } from '../../src/protocol/messages/index.js';
 
 export interface CampaignOptions {
@@ -302,6 +302,20 @@ export function memoryOf(pid: number | undefined): { hwmBytes: number; rssBytes:
   }
 }
 
+/** ListOffsets v1 EARLIEST (-2) for one partition; 0 when the broker answers an error. */
+async function earliestOffset(conn: WireConnection, topic: string, partition: number): Promise<bigint> {
+  const body = new WireWriter().int32(-1).int32(1).string(topic).int32(1).int32(partition).int64(-2n).build();
+  const r = new WireReader(await conn.request(2, 1, body, { timeoutMs: 10_000 }));
+  r.int32(); // topics
+  r.string();
+  r.int32(); // partitions
+  r.int32();
+  const errorCode = r.int16();
+  r.int64(); // timestamp
+  const offset = r.int64();
+  return errorCode === 0 ? offset : 0n;
+}
+
 export interface Unreadable {
   topic: string;
   partition: number;
@@ -329,7 +343,8 @@ export async function checkReadable(broker: BrokerProcess, opts: { kcat: boolean
       for (let p = 0; p < t.partitions; p++) {
         if (deleted.has(t.name)) break;
         partitions += 1;
-        let offset = 0n;
+        // Fuzzed DeleteRecords move log starts: read from the partition's earliest offset, not 0.
+        let offset = await earliestOffset(conn, t.name, p);
         let hw = -1n;
         for (let round = 0; round < 100_000; round++) {
           const res = await fetchV4(conn, t.name, p, offset, 8 * 1024 * 1024);
