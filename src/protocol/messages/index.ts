@@ -33,6 +33,19 @@ import { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 import { OffsetDeleteApi } from './offset-delete.js';
 import { DescribeClusterApi } from './describe-cluster.js';
 import { DescribeProducersApi } from './describe-producers.js';
+import { VoteApi } from './vote.js';
+import { BeginQuorumEpochApi } from './begin-quorum-epoch.js';
+import { EndQuorumEpochApi } from './end-quorum-epoch.js';
+import { DescribeQuorumApi } from './describe-quorum.js';
+import { FetchSnapshotApi } from './fetch-snapshot.js';
+import { AlterPartitionApi } from './alter-partition.js';
+import { BrokerRegistrationApi } from './broker-registration.js';
+import { BrokerHeartbeatApi } from './broker-heartbeat.js';
+import { UnregisterBrokerApi } from './unregister-broker.js';
+import { AllocateProducerIdsApi } from './allocate-producer-ids.js';
+import { EnvelopeApi } from './envelope.js';
+import { ControllerRegistrationApi } from './controller-registration.js';
+import { DescribeTopicPartitionsApi } from './describe-topic-partitions.js';
 
 export { ProduceApi } from './produce.js';
 export { FetchApi } from './fetch.js';
@@ -67,6 +80,19 @@ export { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 export { OffsetDeleteApi } from './offset-delete.js';
 export { DescribeClusterApi } from './describe-cluster.js';
 export { DescribeProducersApi } from './describe-producers.js';
+export { VoteApi } from './vote.js';
+export { BeginQuorumEpochApi } from './begin-quorum-epoch.js';
+export { EndQuorumEpochApi } from './end-quorum-epoch.js';
+export { DescribeQuorumApi } from './describe-quorum.js';
+export { FetchSnapshotApi } from './fetch-snapshot.js';
+export { AlterPartitionApi } from './alter-partition.js';
+export { BrokerRegistrationApi } from './broker-registration.js';
+export { BrokerHeartbeatApi } from './broker-heartbeat.js';
+export { UnregisterBrokerApi } from './unregister-broker.js';
+export { AllocateProducerIdsApi } from './allocate-producer-ids.js';
+export { EnvelopeApi } from './envelope.js';
+export { ControllerRegistrationApi } from './controller-registration.js';
+export { DescribeTopicPartitionsApi } from './describe-topic-partitions.js';
 
 export const API_BY_KEY: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>([
   [0, ProduceApi],
@@ -102,4 +128,17 @@ export const API_BY_KEY: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>
   [47, OffsetDeleteApi],
   [60, DescribeClusterApi],
   [61, DescribeProducersApi],
+  [52, VoteApi],
+  [53, BeginQuorumEpochApi],
+  [54, EndQuorumEpochApi],
+  [55, DescribeQuorumApi],
+  [59, FetchSnapshotApi],
+  [56, AlterPartitionApi],
+  [62, BrokerRegistrationApi],
+  [63, BrokerHeartbeatApi],
+  [64, UnregisterBrokerApi],
+  [67, AllocateProducerIdsApi],
+  [58, EnvelopeApi],
+  [70, ControllerRegistrationApi],
+  [75, DescribeTopicPartitionsApi],
 ]);
