@@ -16,7 +16,9 @@
  */
 import type { Logger } from 'pino';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../protocol/messages/allocate-producer-ids.js';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
+import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protocol/messages/alter-partition.js';
 import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from '../../protocol/messages/broker-heartbeat.js';
 import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../../protocol/messages/broker-registration.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/create-partitions.js';
@@ -34,6 +36,7 @@ import { FEATURE_LEVEL_RECORD_TYPE, NO_OP_RECORD_TYPE, type FeatureLevelRecord }
 import { BrokerSessions, brokerHeartbeat, expireSession, registerBroker, unregisterBroker } from './cluster-control.js';
 import { alterConfigs, incrementalAlterConfigs } from './config-control.js';
 import type { ControlContext, ControllerResult, MetadataRecordValue } from './controller-result.js';
+import { allocateProducerIds, alterPartition } from './partition-control.js';
 import { createPartitions, createTopics, deleteTopics, errorOf } from './topic-control.js';
 
 /**
@@ -409,6 +412,27 @@ export class QuorumController implements RaftListener {
     return this.run(
       (ctx) => alterConfigs(ctx, req),
       (errorCode, errorMessage, computed) => ({ throttleTimeMs: 0, responses: configErrors(req.resources, errorCode, errorMessage, computed?.responses) }),
+    );
+  }
+
+  /** ISR changes from partition leaders. The response carries each partition's state after the change. */
+  alterPartition(req: AlterPartitionRequest): Promise<AlterPartitionResponse> {
+    return this.run(
+      (ctx) => alterPartition(ctx, req),
+      (errorCode, errorMessage, computed) =>
+        computed
+          ? {
+              ...computed,
+              topics: computed.topics.map((t) => ({ ...t, partitions: t.partitions.map((p) => (p.errorCode === ErrorCode.NONE ? { ...p, errorCode } : p)) })),
+            }
+          : { throttleTimeMs: 0, errorCode, topics: [] },
+    );
+  }
+
+  allocateProducerIds(req: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
+    return this.run(
+      (ctx) => allocateProducerIds(ctx, req),
+      (errorCode) => ({ throttleTimeMs: 0, errorCode, producerIdStart: -1, producerIdLen: 0 }),
     );
   }
 

@@ -1,0 +1,140 @@
+/**
+ * Requests from partition leaders and producers' coordinators: AlterPartition (a leader shrinking or
+ * expanding its ISR) and AllocateProducerIds (blocks of producer ids), as records computed from the
+ * controller's image.
+ */
+import { ErrorCode } from '../../protocol/errors.js';
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../protocol/messages/allocate-producer-ids.js';
+import type { AlterPartitionRequest, AlterPartitionResponse, ResponsePartitionData, ResponseTopicData } from '../../protocol/messages/alter-partition.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import { mergePartitionChange, NO_LEADER_CHANGE } from '../metadata/metadata-delta.js';
+import type { MetadataImage, PartitionRegistration } from '../metadata/metadata-image.js';
+import { PARTITION_CHANGE_RECORD_TYPE, PRODUCER_IDS_RECORD_TYPE, type PartitionChangeRecord } from '../metadata/records/index.js';
+import { result, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
+
+/** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
+export const PRODUCER_ID_BLOCK_SIZE = 1000;
+
+const LEADER_RECOVERY_RECOVERED = 0;
+const LEADER_RECOVERY_RECOVERING = 1;
+
+function partitionResponse(partitionIndex: number, errorCode: ErrorCode, p?: PartitionRegistration): ResponsePartitionData {
+  return {
+    partitionIndex,
+    errorCode,
+    leaderId: p?.leader ?? -1,
+    leaderEpoch: p?.leaderEpoch ?? -1,
+    isr: p ? [...p.isr] : [],
+    leaderRecoveryState: p?.leaderRecoveryState ?? 0,
+    partitionEpoch: p?.partitionEpoch ?? -1,
+  };
+}
+
+/** Why `isr` may not become the partition's ISR, or null when it may. */
+function checkNewIsr(
+  image: MetadataImage,
+  p: PartitionRegistration,
+  isr: readonly { brokerId: number; brokerEpoch: number }[],
+): ErrorCode | null {
+  const ids = isr.map((b) => b.brokerId);
+  if (ids.length === 0 || new Set(ids).size !== ids.length || !ids.includes(p.leader)) return ErrorCode.INVALID_REQUEST;
+  for (const { brokerId, brokerEpoch } of isr) {
+    if (!p.replicas.includes(brokerId)) return ErrorCode.INELIGIBLE_REPLICA;
+    if (brokerId === p.leader) continue;
+    const b = image.broker(brokerId);
+    // Only live replicas may join the ISR; with v3 the leader names the epoch it saw them in.
+    if (!b || b.fenced || b.inControlledShutdown) return ErrorCode.INELIGIBLE_REPLICA;
+    if (brokerEpoch !== -1 && brokerEpoch !== b.brokerEpoch) return ErrorCode.INELIGIBLE_REPLICA;
+  }
+  return null;
+}
+
+export function alterPartition(ctx: ControlContext, req: AlterPartitionRequest): ControllerResult<AlterPartitionResponse> {
+  const image = ctx.image;
+  const broker = image.broker(req.brokerId);
+  if (!broker || (req.brokerEpoch !== -1 && req.brokerEpoch !== broker.brokerEpoch)) {
+    return result({ throttleTimeMs: 0, errorCode: ErrorCode.STALE_BROKER_EPOCH, topics: [] });
+  }
+  const records: MetadataRecordValue[] = [];
+  const topics: ResponseTopicData[] = [];
+  for (const t of req.topics) {
+    const byId = t.topicId !== ZERO_UUID;
+    const topic = byId ? image.topicById(t.topicId) : image.topic(t.topicName);
+    const partitions: ResponsePartitionData[] = [];
+    for (const pd of t.partitions) {
+      if (!topic) {
+        partitions.push(partitionResponse(pd.partitionIndex, byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION));
+        continue;
+      }
+      const p = topic.partitions.get(pd.partitionIndex);
+      const fail = (code: ErrorCode): void => {
+        partitions.push(partitionResponse(pd.partitionIndex, code));
+      };
+      if (!p) {
+        fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+        continue;
+      }
+      if (req.brokerId !== p.leader) {
+        fail(ErrorCode.INVALID_REQUEST);
+        continue;
+      }
+      // A newer leader epoch than ours means this controller is behind: let the broker retry elsewhere.
+      if (pd.leaderEpoch > p.leaderEpoch) {
+        fail(ErrorCode.NOT_CONTROLLER);
+        continue;
+      }
+      if (pd.leaderEpoch < p.leaderEpoch) {
+        fail(ErrorCode.FENCED_LEADER_EPOCH);
+        continue;
+      }
+      if (pd.partitionEpoch !== p.partitionEpoch) {
+        fail(ErrorCode.INVALID_UPDATE_VERSION);
+        continue;
+      }
+      const isr = pd.newIsrWithEpochs.length > 0 ? pd.newIsrWithEpochs : pd.newIsr.map((brokerId) => ({ brokerId, brokerEpoch: -1 }));
+      const lrs = pd.leaderRecoveryState;
+      const badRecovery =
+        (lrs !== LEADER_RECOVERY_RECOVERED && lrs !== LEADER_RECOVERY_RECOVERING) ||
+        (lrs === LEADER_RECOVERY_RECOVERING && (p.leaderRecoveryState === LEADER_RECOVERY_RECOVERED || isr.length > 1));
+      const isrError = badRecovery ? ErrorCode.INVALID_REQUEST : checkNewIsr(image, p, isr);
+      if (isrError !== null) {
+        fail(isrError);
+        continue;
+      }
+      const ids = isr.map((b) => b.brokerId);
+      const isrChanged = ids.length !== p.isr.length || ids.some((id, i) => id !== p.isr[i]);
+      if (!isrChanged && lrs === p.leaderRecoveryState) {
+        partitions.push(partitionResponse(pd.partitionIndex, ErrorCode.NONE, p));
+        continue;
+      }
+      const change: PartitionChangeRecord = {
+        partitionId: pd.partitionIndex,
+        topicId: topic.topicId,
+        isr: isrChanged ? ids : null,
+        leader: NO_LEADER_CHANGE,
+        replicas: null,
+        removingReplicas: null,
+        addingReplicas: null,
+        leaderRecoveryState: lrs === p.leaderRecoveryState ? -1 : lrs,
+        directories: null,
+        eligibleLeaderReplicas: null,
+        lastKnownElr: null,
+      };
+      records.push({ type: PARTITION_CHANGE_RECORD_TYPE, value: change });
+      partitions.push(partitionResponse(pd.partitionIndex, ErrorCode.NONE, mergePartitionChange(p, change)));
+    }
+    topics.push({ topicName: topic?.name ?? t.topicName, topicId: topic?.topicId ?? t.topicId, partitions });
+  }
+  return result({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, topics }, records);
+}
+
+export function allocateProducerIds(ctx: ControlContext, req: AllocateProducerIdsRequest): ControllerResult<AllocateProducerIdsResponse> {
+  const broker = ctx.image.broker(req.brokerId);
+  if (!broker || broker.brokerEpoch !== req.brokerEpoch) {
+    return result({ throttleTimeMs: 0, errorCode: ErrorCode.STALE_BROKER_EPOCH, producerIdStart: -1, producerIdLen: 0 });
+  }
+  const start = ctx.image.producerIds.nextProducerId;
+  return result({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerIdStart: start, producerIdLen: PRODUCER_ID_BLOCK_SIZE }, [
+    { type: PRODUCER_IDS_RECORD_TYPE, value: { brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, nextProducerId: start + PRODUCER_ID_BLOCK_SIZE } },
+  ]);
+}
