@@ -26,7 +26,6 @@ import type { CreatableTopicConfigs, CreateTopicsRequest, CreateTopicsResponse }
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/incremental-alter-configs.js';
 import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from '../../protocol/messages/unregister-broker.js';
-import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { CommittedBatch, LeaderAndEpoch, MetadataLogClient, RaftListener, SnapshotContents } from '../raft/types.js';
 import type { Runtime, TimerHandle } from '../runtime.js';
 import { MetadataDelta } from '../metadata/metadata-delta.js';
@@ -37,6 +36,7 @@ import { BrokerSessions, brokerHeartbeat, expireSession, registerBroker, unregis
 import { alterConfigs, incrementalAlterConfigs } from './config-control.js';
 import type { ControlContext, ControllerResult, MetadataRecordValue } from './controller-result.js';
 import { allocateProducerIds, alterPartition } from './partition-control.js';
+import * as errors from './error-responses.js';
 import { createPartitions, createTopics, deleteTopics, errorOf } from './topic-control.js';
 
 /**
@@ -215,8 +215,12 @@ export class QuorumController implements RaftListener {
   private bootstrap(): void {
     const extra = this.options.bootstrapRecords ?? [];
     const setsVersion = extra.some((buf) => {
-      const r = decodeMetadataRecord(buf);
-      return r.type === FEATURE_LEVEL_RECORD_TYPE && (r.value as FeatureLevelRecord).name === METADATA_VERSION_FEATURE;
+      try {
+        const r = decodeMetadataRecord(buf);
+        return r.type === FEATURE_LEVEL_RECORD_TYPE && (r.value as FeatureLevelRecord).name === METADATA_VERSION_FEATURE;
+      } catch {
+        return false; // write() refuses the batch and says why
+      }
     });
     const level = this.options.metadataVersion ?? DEFAULT_METADATA_VERSION;
     const records = setsVersion ? [...extra] : [encodeRecord(FEATURE_LEVEL_RECORD_TYPE, { name: METADATA_VERSION_FEATURE, featureLevel: level }), ...extra];
@@ -247,7 +251,11 @@ export class QuorumController implements RaftListener {
     const s = this.state;
     if (s.kind !== 'active') return Promise.reject(notController());
     const delta = new MetadataDelta(this.pending);
-    for (const buf of records) delta.replayBuffer(buf); // throws before anything is appended
+    try {
+      for (const buf of records) delta.replayBuffer(buf); // fails before anything is appended
+    } catch (err) {
+      return Promise.reject(err);
+    }
     const predictedLast = this.nextOffset + records.length - 1;
     this.pending = delta.apply(predictedLast, s.epoch);
     this.nextOffset = predictedLast + 1;
@@ -334,28 +342,19 @@ export class QuorumController implements RaftListener {
   // ------------------------------------------------------------------ requests
 
   registerBroker(req: BrokerRegistrationRequest): Promise<BrokerRegistrationResponse> {
-    return this.run(
-      (ctx) => {
-        const r = registerBroker(ctx, req, this.sessions, { clusterId: this.options.clusterId });
-        if (r.message) this.options.logger?.info({ brokerId: req.brokerId, errorCode: r.response.errorCode }, r.message);
-        return r;
-      },
-      (errorCode) => ({ throttleTimeMs: 0, errorCode, brokerEpoch: -1 }),
-    );
+    return this.run((ctx) => {
+      const r = registerBroker(ctx, req, this.sessions, { clusterId: this.options.clusterId });
+      if (r.message) this.options.logger?.info({ brokerId: req.brokerId, errorCode: r.response.errorCode }, r.message);
+      return r;
+    }, errors.registration);
   }
 
   brokerHeartbeat(req: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResponse> {
-    return this.run(
-      (ctx) => brokerHeartbeat(ctx, req, this.sessions),
-      (errorCode) => ({ throttleTimeMs: 0, errorCode, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
-    );
+    return this.run((ctx) => brokerHeartbeat(ctx, req, this.sessions), errors.heartbeat);
   }
 
   unregisterBroker(req: UnregisterBrokerRequest): Promise<UnregisterBrokerResponse> {
-    return this.run(
-      (ctx) => unregisterBroker(ctx, req, this.sessions),
-      (errorCode, errorMessage) => ({ throttleTimeMs: 0, errorCode, errorMessage }),
-    );
+    return this.run((ctx) => unregisterBroker(ctx, req, this.sessions), errors.unregister);
   }
 
   createTopics(req: CreateTopicsRequest): Promise<CreateTopicsResponse> {
@@ -365,95 +364,35 @@ export class QuorumController implements RaftListener {
       random: this.runtime.random,
       describeTopicConfigs: this.options.describeTopicConfigs,
     };
-    return this.run(
-      (ctx) => createTopics(ctx, req, options),
-      (errorCode, errorMessage, computed) => {
-        const failed = (name: string): CreateTopicsResponse['topics'][number] => ({
-          name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null,
-        });
-        // Topics that had failed on their own keep their error; the rest get the write's.
-        const topics = computed ? computed.topics.map((t) => (t.errorCode === ErrorCode.NONE ? failed(t.name) : t)) : req.topics.map((t) => failed(t.name));
-        return { throttleTimeMs: 0, topics };
-      },
-      req.timeoutMs,
-    );
+    return this.run((ctx) => createTopics(ctx, req, options), errors.createTopics(req), req.timeoutMs);
   }
 
   deleteTopics(req: DeleteTopicsRequest): Promise<DeleteTopicsResponse> {
-    return this.run(
-      (ctx) => deleteTopics(ctx, req),
-      (errorCode, errorMessage, computed) => ({
-        throttleTimeMs: 0,
-        responses: computed
-          ? computed.responses.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode, errorMessage } : r))
-          : [
-              ...req.topicNames.map((name) => ({ name, topicId: ZERO_UUID, errorCode, errorMessage })),
-              ...req.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage })),
-            ],
-      }),
-      req.timeoutMs,
-    );
+    return this.run((ctx) => deleteTopics(ctx, req), errors.deleteTopics(req), req.timeoutMs);
   }
 
   createPartitions(req: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
-    return this.run(
-      (ctx) => createPartitions(ctx, req, this.runtime.random),
-      (errorCode, errorMessage, computed) => ({
-        throttleTimeMs: 0,
-        results: (computed?.results ?? req.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null }))).map((r) =>
-          r.errorCode === ErrorCode.NONE ? { name: r.name, errorCode, errorMessage } : r,
-        ),
-      }),
-      req.timeoutMs,
-    );
+    return this.run((ctx) => createPartitions(ctx, req, this.runtime.random), errors.createPartitions(req), req.timeoutMs);
   }
 
   alterConfigs(req: AlterConfigsRequest): Promise<AlterConfigsResponse> {
-    return this.run(
-      (ctx) => alterConfigs(ctx, req),
-      (errorCode, errorMessage, computed) => ({ throttleTimeMs: 0, responses: configErrors(req.resources, errorCode, errorMessage, computed?.responses) }),
-    );
+    return this.run((ctx) => alterConfigs(ctx, req), errors.alterConfigs(req.resources));
+  }
+
+  incrementalAlterConfigs(req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
+    return this.run((ctx) => incrementalAlterConfigs(ctx, req), errors.alterConfigs(req.resources));
   }
 
   /** ISR changes from partition leaders. The response carries each partition's state after the change. */
   alterPartition(req: AlterPartitionRequest): Promise<AlterPartitionResponse> {
-    return this.run(
-      (ctx) => alterPartition(ctx, req),
-      (errorCode, errorMessage, computed) =>
-        computed
-          ? {
-              ...computed,
-              topics: computed.topics.map((t) => ({ ...t, partitions: t.partitions.map((p) => (p.errorCode === ErrorCode.NONE ? { ...p, errorCode } : p)) })),
-            }
-          : { throttleTimeMs: 0, errorCode, topics: [] },
-    );
+    return this.run((ctx) => alterPartition(ctx, req), errors.alterPartition);
   }
 
   allocateProducerIds(req: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
-    return this.run(
-      (ctx) => allocateProducerIds(ctx, req),
-      (errorCode) => ({ throttleTimeMs: 0, errorCode, producerIdStart: -1, producerIdLen: 0 }),
-    );
-  }
-
-  incrementalAlterConfigs(req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
-    return this.run(
-      (ctx) => incrementalAlterConfigs(ctx, req),
-      (errorCode, errorMessage, computed) => ({ throttleTimeMs: 0, responses: configErrors(req.resources, errorCode, errorMessage, computed?.responses) }),
-    );
+    return this.run((ctx) => allocateProducerIds(ctx, req), errors.allocateProducerIds);
   }
 }
 
 function encodeAll(records: readonly MetadataRecordValue[]): Buffer[] {
   return records.map((r) => encodeRecord(r.type, r.value));
-}
-
-function configErrors(
-  resources: readonly { resourceType: number; resourceName: string }[],
-  errorCode: ErrorCode,
-  errorMessage: string,
-  computed: AlterConfigsResponse['responses'] | undefined,
-): AlterConfigsResponse['responses'] {
-  const base = computed ?? resources.map((r) => ({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }));
-  return base.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode, errorMessage } : r));
 }

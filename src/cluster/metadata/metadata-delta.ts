@@ -32,6 +32,8 @@ import {
   type UnfenceBrokerRecord,
   type UnregisterBrokerRecord,
 } from './records/index.js';
+import { diffImages } from './image-diff.js';
+import { mergePartitionChange, partitionFromRecord } from './partition-registration.js';
 import { decodeMetadataRecord, MetadataRecordError, type DecodedMetadataRecord } from './record-serde.js';
 import {
   ConfigResourceType,
@@ -43,11 +45,6 @@ import {
   type PartitionRegistration,
   type TopicImage,
 } from './metadata-image.js';
-
-/** PartitionChangeRecord.leader: keep the current leader (and leader epoch). */
-export const NO_LEADER_CHANGE = -2;
-/** PartitionRecord/PartitionChangeRecord.leader: the partition has no leader. */
-export const NO_LEADER = -1;
 
 /** What a delta changed relative to its base image. Topics are named by topic id. */
 export interface MetadataChanges {
@@ -75,47 +72,6 @@ export function isEmptyChanges(c: MetadataChanges): boolean {
     c.featuresChanged.size === 0 &&
     !c.producerIdsChanged
   );
-}
-
-function nonNull<T>(v: T[] | null | undefined): T[] {
-  return v ?? [];
-}
-
-export function partitionFromRecord(r: PartitionRecord): PartitionRegistration {
-  return {
-    replicas: r.replicas,
-    isr: r.isr,
-    removingReplicas: r.removingReplicas,
-    addingReplicas: r.addingReplicas,
-    leader: r.leader,
-    leaderRecoveryState: r.leaderRecoveryState,
-    leaderEpoch: r.leaderEpoch,
-    partitionEpoch: r.partitionEpoch,
-    directories: r.directories,
-    eligibleLeaderReplicas: nonNull(r.eligibleLeaderReplicas),
-    lastKnownElr: nonNull(r.lastKnownElr),
-  };
-}
-
-/**
- * Kafka's PartitionRegistration.merge: null fields and leader -2 mean "no change"; any leader
- * change (including to -1) bumps the leader epoch; every change bumps the partition epoch.
- */
-export function mergePartitionChange(p: PartitionRegistration, r: PartitionChangeRecord): PartitionRegistration {
-  const leaderChanged = r.leader !== NO_LEADER_CHANGE;
-  return {
-    replicas: r.replicas ?? p.replicas,
-    isr: r.isr ?? p.isr,
-    removingReplicas: r.removingReplicas ?? p.removingReplicas,
-    addingReplicas: r.addingReplicas ?? p.addingReplicas,
-    leader: leaderChanged ? r.leader : p.leader,
-    leaderRecoveryState: r.leaderRecoveryState === -1 ? p.leaderRecoveryState : r.leaderRecoveryState,
-    leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch,
-    partitionEpoch: p.partitionEpoch + 1,
-    directories: r.directories ?? p.directories,
-    eligibleLeaderReplicas: r.eligibleLeaderReplicas ?? p.eligibleLeaderReplicas,
-    lastKnownElr: r.lastKnownElr ?? p.lastKnownElr,
-  };
 }
 
 interface MutableTopic {
@@ -407,69 +363,5 @@ export class MetadataDelta {
   }
 }
 
-function sameArray(a: readonly unknown[], b: readonly unknown[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
-
-export function samePartition(a: PartitionRegistration, b: PartitionRegistration): boolean {
-  return (
-    a.leader === b.leader &&
-    a.leaderEpoch === b.leaderEpoch &&
-    a.partitionEpoch === b.partitionEpoch &&
-    a.leaderRecoveryState === b.leaderRecoveryState &&
-    sameArray(a.replicas, b.replicas) &&
-    sameArray(a.isr, b.isr) &&
-    sameArray(a.removingReplicas, b.removingReplicas) &&
-    sameArray(a.addingReplicas, b.addingReplicas) &&
-    sameArray(a.directories, b.directories) &&
-    sameArray(a.eligibleLeaderReplicas, b.eligibleLeaderReplicas) &&
-    sameArray(a.lastKnownElr, b.lastKnownElr)
-  );
-}
-
-function sameMap<K, V>(a: ReadonlyMap<K, V> | undefined, b: ReadonlyMap<K, V> | undefined): boolean {
-  if (!a || !b) return a === b;
-  if (a.size !== b.size) return false;
-  for (const [k, v] of a) if (b.get(k) !== v) return false;
-  return true;
-}
-
-/** Everything that differs between two images (used for snapshot loads). */
-export function diffImages(before: MetadataImage, after: MetadataImage): MetadataChanges {
-  const topicsCreated = new Set<string>();
-  const topicsDeleted = new Map<string, TopicImage>();
-  const partitionsChanged = new Map<string, ReadonlySet<number>>();
-  for (const [id, t] of after.topics.byId) {
-    const old = before.topics.byId.get(id);
-    if (!old) topicsCreated.add(id);
-    const changed = new Set<number>();
-    for (const [p, reg] of t.partitions) {
-      const o = old?.partitions.get(p);
-      if (!o || !samePartition(o, reg)) changed.add(p);
-    }
-    if (changed.size > 0) partitionsChanged.set(id, changed);
-  }
-  for (const [id, t] of before.topics.byId) if (!after.topics.byId.has(id)) topicsDeleted.set(id, t);
-  const brokersChanged = new Set<number>();
-  for (const [id, b] of after.cluster.brokers) {
-    const o = before.cluster.brokers.get(id);
-    if (!o || JSON.stringify(o) !== JSON.stringify(b)) brokersChanged.add(id);
-  }
-  for (const id of before.cluster.brokers.keys()) if (!after.cluster.brokers.has(id)) brokersChanged.add(id);
-  const configKeys = new Set([...before.configs.keys(), ...after.configs.keys()]);
-  const configsChanged = [...configKeys].filter((k) => !sameMap(before.configs.get(k), after.configs.get(k))).map(parseConfigResourceKey);
-  const featuresChanged = new Set<string>();
-  for (const k of new Set([...before.features.keys(), ...after.features.keys()])) {
-    if (before.features.get(k) !== after.features.get(k)) featuresChanged.add(k);
-  }
-  return {
-    topicsCreated,
-    topicsDeleted,
-    topicsChanged: new Set([...topicsCreated, ...partitionsChanged.keys()]),
-    partitionsChanged,
-    brokersChanged,
-    configsChanged,
-    featuresChanged,
-    producerIdsChanged: before.producerIds.nextProducerId !== after.producerIds.nextProducerId,
-  };
-}
+export { diffImages, samePartition } from './image-diff.js';
+export { mergePartitionChange, NO_LEADER, NO_LEADER_CHANGE, partitionFromRecord } from './partition-registration.js';
