@@ -9,7 +9,7 @@ import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from '../../prot
 import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../../protocol/messages/broker-registration.js';
 import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from '../../protocol/messages/unregister-broker.js';
 import type { Runtime, TimerHandle } from '../runtime.js';
-import { METADATA_VERSION_FEATURE, type BrokerRegistration } from '../metadata/metadata-image.js';
+import type { BrokerRegistration } from '../metadata/metadata-image.js';
 import {
   BROKER_REGISTRATION_CHANGE_RECORD_TYPE,
   FENCE_BROKER_RECORD_TYPE,
@@ -104,13 +104,16 @@ export function registerBroker(
   if (options.clusterId !== undefined && req.clusterId !== options.clusterId) {
     return { ...result(registrationResponse(ErrorCode.INCONSISTENT_CLUSTER_ID)), message: `cluster id ${req.clusterId} is not ${options.clusterId}` };
   }
-  const mv = ctx.image.metadataVersion();
-  const supported = req.features.find((f) => f.name === METADATA_VERSION_FEATURE);
-  if (mv !== undefined && supported && (mv < supported.minSupportedVersion || mv > supported.maxSupportedVersion)) {
-    return {
-      ...result(registrationResponse(ErrorCode.UNSUPPORTED_VERSION)),
-      message: `broker ${req.brokerId} supports metadata.version ${supported.minSupportedVersion}-${supported.maxSupportedVersion}, the cluster is at ${mv}`,
-    };
+  // Every finalized feature the broker advertises must include the finalized level. (Kafka also
+  // assumes a broker that sends no metadata.version range supports only the oldest one; we accept it.)
+  for (const f of req.features) {
+    const level = ctx.image.features.get(f.name);
+    if (level !== undefined && (level < f.minSupportedVersion || level > f.maxSupportedVersion)) {
+      return {
+        ...result(registrationResponse(ErrorCode.UNSUPPORTED_VERSION)),
+        message: `Unable to register because broker ${req.brokerId} does not support version ${level} of ${f.name} (it supports ${f.minSupportedVersion}-${f.maxSupportedVersion}).`,
+      };
+    }
   }
   const existing = ctx.image.broker(req.brokerId);
   if (existing && existing.incarnationId === req.incarnationId && sameRegistration(existing, req)) {
@@ -118,14 +121,9 @@ export function registerBroker(
     sessions.touch(req.brokerId, existing.brokerEpoch);
     return result(registrationResponse(ErrorCode.NONE, existing.brokerEpoch));
   }
-  // Kafka's rule: another incarnation may take over the id only once the old one's session is gone,
-  // or when it names the old registration's epoch (a clean restart, KIP-966's previousBrokerEpoch).
-  if (
-    existing &&
-    existing.incarnationId !== req.incarnationId &&
-    sessions.isAlive(req.brokerId) &&
-    req.previousBrokerEpoch !== existing.brokerEpoch
-  ) {
+  // Kafka's rule: another incarnation may take over the id only once the old one has no valid
+  // session — it is fenced, or has not been heard from within the session timeout.
+  if (existing && existing.incarnationId !== req.incarnationId && !existing.fenced && sessions.isAlive(req.brokerId)) {
     return { ...result(registrationResponse(ErrorCode.DUPLICATE_BROKER_REGISTRATION)), message: `Another broker is registered with broker id ${req.brokerId}.` };
   }
   const records: MetadataRecordValue[] = [];

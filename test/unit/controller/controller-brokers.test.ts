@@ -44,13 +44,17 @@ test('registration: the broker epoch is the record offset, new brokers are fence
   assert.deepEqual(again, r1);
   assert.equal(quorum.batches.length, count, 'an identical retry writes nothing');
 
-  // Another incarnation while the first one's session is alive is refused …
+  // Another incarnation while the first one is unfenced with a live session is refused …
+  assert.equal((await controller.brokerHeartbeat(heartbeat(1, r1.brokerEpoch))).isFenced, false);
   const dup = await controller.registerBroker(registration(1, 1));
   assert.equal(dup.errorCode, ErrorCode.DUPLICATE_BROKER_REGISTRATION);
-  // … unless it names the old registration's epoch (a clean restart).
-  const restart = await controller.registerBroker(registration(1, 1, { previousBrokerEpoch: r1.brokerEpoch }));
+  // Once the old incarnation is fenced it has no valid session: the new one may take over at once.
+  await controller.brokerHeartbeat(heartbeat(1, r1.brokerEpoch, { wantShutDown: true }));
+  const restart = await controller.registerBroker(registration(1, 1));
   assert.equal(restart.errorCode, ErrorCode.NONE);
   assert.ok(restart.brokerEpoch > r1.brokerEpoch);
+  assert.equal(controller.image().broker(1)?.incarnationId, registration(1, 1).incarnationId);
+  assert.equal(controller.image().broker(1)?.fenced, true);
   const unsupported = await controller.registerBroker(registration(2, 0, { features: [{ name: 'metadata.version', minSupportedVersion: 1, maxSupportedVersion: 20 }] }));
   assert.equal(unsupported.errorCode, ErrorCode.UNSUPPORTED_VERSION);
 });
@@ -58,10 +62,15 @@ test('registration: the broker epoch is the record offset, new brokers are fence
 test('a new incarnation is accepted once the old session expired', async () => {
   const { controller, runtime } = await activeController({ sessionTimeoutMs: 1000 });
   const r1 = await controller.registerBroker(registration(4));
-  runtime.advance(1001);
+  assert.equal((await controller.brokerHeartbeat(heartbeat(4, r1.brokerEpoch))).isFenced, false);
+  runtime.advance(999);
+  assert.equal((await controller.registerBroker(registration(4, 1))).errorCode, ErrorCode.DUPLICATE_BROKER_REGISTRATION);
+  runtime.advance(2);
+  await settle();
+  assert.equal(controller.image().broker(4)?.fenced, true, 'the expired session fenced it');
   const r2 = await controller.registerBroker(registration(4, 1));
   assert.equal(r2.errorCode, ErrorCode.NONE);
-  assert.notEqual(r2.brokerEpoch, r1.brokerEpoch);
+  assert.ok(r2.brokerEpoch > r1.brokerEpoch);
 });
 
 test('heartbeats: unknown broker, stale epoch, unfencing once caught up', async () => {
