@@ -46,6 +46,8 @@ import { createPartitions, createTopics, deleteTopics, errorOf } from './topic-c
 export const DEFAULT_METADATA_VERSION = 25;
 export const DEFAULT_SESSION_TIMEOUT_MS = 9000;
 export const DEFAULT_COMMIT_TIMEOUT_MS = 30_000;
+/** How long after a failed append the controller tries to claim its epoch again. */
+const RECLAIM_DELAY_MS = 100;
 
 export interface QuorumControllerOptions {
   readonly nodeId: number;
@@ -197,10 +199,23 @@ export class QuorumController implements RaftListener {
         if (this.committed.offset >= offset) this.activate(epoch);
       },
       (err: unknown) => {
-        if (this.state === claiming) this.state = { kind: 'inactive' };
+        if (this.state !== claiming) return;
+        this.state = { kind: 'inactive' };
         this.options.logger?.info({ err, epoch }, 'could not claim controller leadership');
+        this.scheduleReclaim(epoch);
       },
     );
+  }
+
+  /**
+   * An append failed although Raft may still call us leader of `epoch` (e.g. it refused appends
+   * for a moment): try to claim it again shortly, as long as that stays true.
+   */
+  private scheduleReclaim(epoch: number): void {
+    this.runtime.timers.setTimeout(() => {
+      const leader = this.log.leaderAndEpoch();
+      if (this.started && this.state.kind === 'inactive' && leader.leaderId === this.nodeId && leader.epoch === epoch) this.claim(epoch);
+    }, RECLAIM_DELAY_MS);
   }
 
   private activate(epoch: number): void {
@@ -269,7 +284,10 @@ export class QuorumController implements RaftListener {
         return this.waitCommitted(lastOffset, timeoutMs);
       },
       (err: unknown) => {
-        if (this.state === s) this.deactivate(`append failed: ${err instanceof Error ? err.message : String(err)}`);
+        if (this.state === s) {
+          this.deactivate(`append failed: ${err instanceof Error ? err.message : String(err)}`);
+          this.scheduleReclaim(s.epoch);
+        }
         throw notController();
       },
     );

@@ -220,3 +220,29 @@ test('a second controller replaying the same log reaches the same image, and can
   second.close();
   h.controller.close();
 });
+
+test('a refused append makes the controller inactive, and it claims its epoch again shortly', async () => {
+  const quorum = new FakeQuorum();
+  const runtime = new FakeRuntime();
+  const controller = new QuorumController({ nodeId: 1, log: quorum.client(1), runtime });
+  controller.start();
+  quorum.client(1).failNextAppends = 1;
+  quorum.elect(1);
+  await settle();
+  assert.equal(controller.isActive(), false, 'the NoOp marker was refused');
+  runtime.advance(100);
+  await settle();
+  assert.equal(controller.isActive(), true);
+  assert.equal(controller.image().metadataVersion(), DEFAULT_METADATA_VERSION);
+
+  quorum.client(1).failNextAppends = 1;
+  const r = await controller.registerBroker(registration(1));
+  assert.equal(r.errorCode, ErrorCode.NOT_CONTROLLER);
+  assert.equal(controller.isActive(), false);
+  assert.equal(controller.pendingImage().broker(1), undefined, 'the refused records are dropped from the pending image');
+  runtime.advance(100);
+  await settle();
+  assert.equal(controller.isActive(), true);
+  assert.equal((await controller.registerBroker(registration(1))).errorCode, ErrorCode.NONE);
+  controller.close();
+});

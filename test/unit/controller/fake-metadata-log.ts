@@ -82,6 +82,8 @@ export class FakeQuorum {
 export class FakeMetadataLog implements MetadataLogClient {
   private readonly listeners = new Set<RaftListener>();
   readonly appendCalls: { epoch: number; records: readonly Buffer[] }[] = [];
+  /** The next this-many appends are refused (NotLeaderError) although this node leads. */
+  failNextAppends = 0;
 
   constructor(
     private readonly quorum: FakeQuorum,
@@ -115,6 +117,10 @@ export class FakeMetadataLog implements MetadataLogClient {
   async append(epoch: number, records: readonly Buffer[]): Promise<number> {
     const leader = this.quorum.leader;
     if (leader.leaderId !== this.nodeId || leader.epoch !== epoch) throw new NotLeaderError(leader);
+    if (this.failNextAppends > 0) {
+      this.failNextAppends--;
+      throw new NotLeaderError(leader, 'appends refused for now');
+    }
     this.appendCalls.push({ epoch, records });
     return this.quorum.appendBatch(epoch, records);
   }
