@@ -224,7 +224,13 @@ export class QuorumController implements RaftListener {
     this.nextOffset = this.committed.offset + 1;
     for (const b of this.committed.cluster.brokers.values()) this.sessions.touch(b.brokerId, b.brokerEpoch);
     this.options.logger?.info({ epoch, offset: this.committed.offset }, 'controller active');
-    if (this.committed.metadataVersion() === undefined) this.bootstrap();
+    // Not from inside Raft's handleCommit call: append on a later tick.
+    if (this.committed.metadataVersion() === undefined) {
+      const active = this.state;
+      queueMicrotask(() => {
+        if (this.state === active) this.bootstrap();
+      });
+    }
   }
 
   private bootstrap(): void {
@@ -241,7 +247,7 @@ export class QuorumController implements RaftListener {
     const records = setsVersion ? [...extra] : [encodeRecord(FEATURE_LEVEL_RECORD_TYPE, { name: METADATA_VERSION_FEATURE, featureLevel: level }), ...extra];
     this.write(records, this.commitTimeoutMs).then(
       () => this.options.logger?.info({ metadataVersion: level, bootstrapRecords: extra.length }, 'metadata log bootstrapped'),
-      (err: unknown) => this.options.logger?.warn({ err }, 'bootstrap records not committed'),
+      (err: unknown) => this.options.logger?.error({ err }, 'metadata.version and bootstrap records not written'),
     );
   }
 

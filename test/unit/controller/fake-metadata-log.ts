@@ -58,7 +58,8 @@ export class FakeQuorum {
 
   /** Commits every batch up to and including the one holding `upToOffset` (default: all). */
   commit(upToOffset = Infinity): void {
-    for (const b of this.batches) {
+    // Batches appended while commits are delivered wait for the next commit().
+    for (const b of [...this.batches]) {
       if (b.lastOffset < this.highWatermark) continue;
       if (b.baseOffset > upToOffset) break;
       this.highWatermark = b.lastOffset + 1;
