@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Logger } from 'pino';
 import { MetadataLoader, type MetadataPublisher, type MetadataUpdate } from '../../../src/cluster/metadata/metadata-loader.js';
 import type { MetadataImage } from '../../../src/cluster/metadata/metadata-image.js';
 import { encodeRecord } from '../../../src/cluster/metadata/record-serde.js';
@@ -111,4 +112,38 @@ test('a snapshot is written after maxBytesBetweenSnapshots and replaces the stat
   assert.equal(pub.updates.length, 1, 'the batches the snapshot covers are not replayed');
   loader.close();
   other.close();
+});
+
+test('a failing publisher is skipped for that update; the others and later updates still run', async () => {
+  const quorum = new FakeQuorum({ autoCommit: false });
+  quorum.elect(1);
+  const log = quorum.client(1);
+  const errors: unknown[] = [];
+  const logger = { error: (obj: unknown) => errors.push(obj), info: () => {}, warn: () => {} } as unknown as Logger;
+  const loader = new MetadataLoader({ log, runtime: new FakeRuntime(), logger });
+  let calls = 0;
+  loader.addPublisher({
+    name: 'broken',
+    onMetadataUpdate() {
+      calls++;
+      throw new Error('boom');
+    },
+  });
+  const order: string[] = [];
+  loader.addPublisher(recorder('ok', order));
+  loader.start();
+  await log.append(1, [registerBroker(1, 0)]);
+  quorum.commit();
+  await log.append(1, [registerBroker(2, 1)]);
+  quorum.commit();
+  await loader.drain();
+  assert.equal(calls, 2);
+  assert.deepEqual(order, ['ok@0', 'ok@1']);
+  assert.equal(errors.length, 2);
+  // An undecodable record is logged and skipped; the rest of its batch applies.
+  await log.append(1, [Buffer.from([1, 99, 0]), registerBroker(3, 2)]);
+  quorum.commit();
+  assert.ok(loader.image().broker(3));
+  assert.equal(errors.length, 3);
+  loader.close();
 });
