@@ -37,12 +37,13 @@ function checkNewIsr(
   isr: readonly { brokerId: number; brokerEpoch: number }[],
 ): ErrorCode | null {
   const ids = isr.map((b) => b.brokerId);
-  if (ids.length === 0 || new Set(ids).size !== ids.length || !ids.includes(p.leader)) return ErrorCode.INVALID_REQUEST;
+  // Replicas only, no duplicates, never without the leader: a malformed request.
+  if (ids.length === 0 || new Set(ids).size !== ids.length || !ids.every((id) => p.replicas.includes(id))) return ErrorCode.INVALID_REQUEST;
+  if (!ids.includes(p.leader)) return ErrorCode.INVALID_REQUEST;
+  // Only live replicas may be in the ISR; with v3 the leader names the epoch it saw each in.
+  // (Kafka answers OPERATION_NOT_ATTEMPTED instead to v0-1 requests.)
   for (const { brokerId, brokerEpoch } of isr) {
-    if (!p.replicas.includes(brokerId)) return ErrorCode.INELIGIBLE_REPLICA;
-    if (brokerId === p.leader) continue;
     const b = image.broker(brokerId);
-    // Only live replicas may join the ISR; with v3 the leader names the epoch it saw them in.
     if (!b || b.fenced || b.inControlledShutdown) return ErrorCode.INELIGIBLE_REPLICA;
     if (brokerEpoch !== -1 && brokerEpoch !== b.brokerEpoch) return ErrorCode.INELIGIBLE_REPLICA;
   }
@@ -74,11 +75,9 @@ export function alterPartition(ctx: ControlContext, req: AlterPartitionRequest):
         fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
         continue;
       }
-      if (req.brokerId !== p.leader) {
-        fail(ErrorCode.INVALID_REQUEST);
-        continue;
-      }
-      // A newer leader epoch than ours means this controller is behind: let the broker retry elsewhere.
+      // Kafka's order of checks (ReplicationControlManager.validateAlterPartitionData). A newer
+      // leader epoch than ours means this controller is behind: NOT_CONTROLLER makes the broker
+      // look for the new one.
       if (pd.leaderEpoch > p.leaderEpoch) {
         fail(ErrorCode.NOT_CONTROLLER);
         continue;
@@ -87,8 +86,17 @@ export function alterPartition(ctx: ControlContext, req: AlterPartitionRequest):
         fail(ErrorCode.FENCED_LEADER_EPOCH);
         continue;
       }
-      if (pd.partitionEpoch !== p.partitionEpoch) {
+      if (req.brokerId !== p.leader) {
+        fail(ErrorCode.INVALID_REQUEST);
+        continue;
+      }
+      // Kafka only refuses an older partition epoch; a newer one also means we are behind.
+      if (pd.partitionEpoch < p.partitionEpoch) {
         fail(ErrorCode.INVALID_UPDATE_VERSION);
+        continue;
+      }
+      if (pd.partitionEpoch > p.partitionEpoch) {
+        fail(ErrorCode.NOT_CONTROLLER);
         continue;
       }
       const isr = pd.newIsrWithEpochs.length > 0 ? pd.newIsrWithEpochs : pd.newIsr.map((brokerId) => ({ brokerId, brokerEpoch: -1 }));

@@ -56,7 +56,8 @@ test('AlterPartition errors', async () => {
   assert.equal(await code(request(leader, [other])), ErrorCode.INVALID_REQUEST, 'ISR without the leader');
   assert.equal(await code(request(leader, [leader], { leaderEpoch: p.leaderEpoch - 1 })), ErrorCode.FENCED_LEADER_EPOCH);
   assert.equal(await code(request(leader, [leader], { leaderEpoch: p.leaderEpoch + 1 })), ErrorCode.NOT_CONTROLLER);
-  assert.equal(await code(request(leader, [leader, 9])), ErrorCode.INELIGIBLE_REPLICA, 'not a replica');
+  assert.equal(await code(request(leader, [leader, 9])), ErrorCode.INVALID_REQUEST, 'not a replica');
+  assert.equal(await code(request(leader, [leader], { partitionEpoch: p.partitionEpoch - 1 })), ErrorCode.INVALID_UPDATE_VERSION);
   const stale = request(leader, [leader, other]);
   stale.topics[0]!.partitions[0]!.newIsrWithEpochs[1]!.brokerEpoch = 12345;
   assert.equal(await code(stale), ErrorCode.INELIGIBLE_REPLICA, 'replica epoch from another registration');
