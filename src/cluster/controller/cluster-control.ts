@@ -19,7 +19,7 @@ import {
   type BrokerRegistrationChangeRecord,
   type RegisterBrokerRecord,
 } from '../metadata/records/index.js';
-import { result, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
+import { result, rec, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
 import { acceptableLeaders, leaderAndIsrUpdates } from './partition-change.js';
 
 interface Session {
@@ -144,7 +144,7 @@ export function registerBroker(
     inControlledShutdown: false,
     logDirs: [...req.logDirs],
   };
-  records.push({ type: REGISTER_BROKER_RECORD_TYPE, value: record });
+  records.push(rec(REGISTER_BROKER_RECORD_TYPE, record));
   sessions.touch(req.brokerId, brokerEpoch);
   return result(registrationResponse(ErrorCode.NONE, brokerEpoch), records);
 }
@@ -153,7 +153,7 @@ export function registerBroker(
 export function fenceBrokerRecords(ctx: ControlContext, b: BrokerRegistration): MetadataRecordValue[] {
   return [
     ...leaderAndIsrUpdates(ctx.image, b.brokerId, acceptableLeaders(ctx.image, b.brokerId)),
-    { type: FENCE_BROKER_RECORD_TYPE, value: { id: b.brokerId, epoch: b.brokerEpoch } },
+    rec(FENCE_BROKER_RECORD_TYPE, { id: b.brokerId, epoch: b.brokerEpoch }),
   ];
 }
 
@@ -161,7 +161,7 @@ export function fenceBrokerRecords(ctx: ControlContext, b: BrokerRegistration): 
 function unfenceBrokerRecords(ctx: ControlContext, b: BrokerRegistration): MetadataRecordValue[] {
   const base = acceptableLeaders(ctx.image);
   const acceptable = (id: number): boolean => id === b.brokerId || base(id);
-  return [{ type: UNFENCE_BROKER_RECORD_TYPE, value: { id: b.brokerId, epoch: b.brokerEpoch } }, ...leaderAndIsrUpdates(ctx.image, -1, acceptable)];
+  return [rec(UNFENCE_BROKER_RECORD_TYPE, { id: b.brokerId, epoch: b.brokerEpoch }), ...leaderAndIsrUpdates(ctx.image, -1, acceptable)];
 }
 
 export function brokerHeartbeat(ctx: ControlContext, req: BrokerHeartbeatRequest, sessions: BrokerSessions): ControllerResult<BrokerHeartbeatResponse> {
@@ -181,7 +181,7 @@ export function brokerHeartbeat(ctx: ControlContext, req: BrokerHeartbeatRequest
     const records: MetadataRecordValue[] = [];
     if (!b.inControlledShutdown) {
       const change: BrokerRegistrationChangeRecord = { brokerId: b.brokerId, brokerEpoch: b.brokerEpoch, fenced: 0, inControlledShutdown: 1, logDirs: [] };
-      records.push({ type: BROKER_REGISTRATION_CHANGE_RECORD_TYPE, value: change });
+      records.push(rec(BROKER_REGISTRATION_CHANGE_RECORD_TYPE, change));
     }
     records.push(...fenceBrokerRecords(ctx, b));
     sessions.remove(b.brokerId);
@@ -209,6 +209,6 @@ export function unregisterBroker(ctx: ControlContext, req: UnregisterBrokerReque
   sessions.remove(b.brokerId);
   return result({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null }, [
     ...leaderAndIsrUpdates(ctx.image, b.brokerId, acceptableLeaders(ctx.image, b.brokerId)),
-    { type: UNREGISTER_BROKER_RECORD_TYPE, value: { brokerId: b.brokerId, brokerEpoch: b.brokerEpoch } },
+    rec(UNREGISTER_BROKER_RECORD_TYPE, { brokerId: b.brokerId, brokerEpoch: b.brokerEpoch }),
   ]);
 }

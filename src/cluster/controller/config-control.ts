@@ -10,7 +10,7 @@ import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } 
 import { isListTopicConfig, topicConfigDefinition, validateTopicConfigs } from '../config/topic-config.js';
 import { ConfigResourceType } from '../metadata/metadata-image.js';
 import { CONFIG_RECORD_TYPE } from '../metadata/records/index.js';
-import { result, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
+import { result, rec, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
 import { errorOf } from './topic-control.js';
 
 export const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -22,10 +22,10 @@ function fail(code: ErrorCode, message: string): never {
 function changeRecords(resourceName: string, before: Readonly<Record<string, string>>, after: Readonly<Record<string, string>>): MetadataRecordValue[] {
   const out: MetadataRecordValue[] = [];
   for (const [name, value] of Object.entries(after)) {
-    if (before[name] !== value) out.push({ type: CONFIG_RECORD_TYPE, value: { resourceType: ConfigResourceType.TOPIC, resourceName, name, value } });
+    if (before[name] !== value) out.push(rec(CONFIG_RECORD_TYPE, { resourceType: ConfigResourceType.TOPIC, resourceName, name, value }));
   }
   for (const name of Object.keys(before)) {
-    if (!(name in after)) out.push({ type: CONFIG_RECORD_TYPE, value: { resourceType: ConfigResourceType.TOPIC, resourceName, name, value: null } });
+    if (!(name in after)) out.push(rec(CONFIG_RECORD_TYPE, { resourceType: ConfigResourceType.TOPIC, resourceName, name, value: null }));
   }
   return out;
 }

@@ -4,6 +4,40 @@
  * the image it is given; the QuorumController does the appending and the waiting.
  */
 import type { MetadataImage } from '../metadata/metadata-image.js';
+import type {
+  BrokerRegistrationChangeRecord,
+  ConfigRecord,
+  FeatureLevelRecord,
+  FenceBrokerRecord,
+  NoOpRecord,
+  PartitionChangeRecord,
+  PartitionRecord,
+  ProducerIdsRecord,
+  RegisterBrokerRecord,
+  RegisterControllerRecord,
+  RemoveTopicRecord,
+  TopicRecord,
+  UnfenceBrokerRecord,
+  UnregisterBrokerRecord,
+} from '../metadata/records/index.js';
+
+/** Each metadata record type's value: lets `rec()` check the fields of what the controller writes. */
+export interface MetadataRecordValues {
+  0: RegisterBrokerRecord;
+  1: UnregisterBrokerRecord;
+  2: TopicRecord;
+  3: PartitionRecord;
+  4: ConfigRecord;
+  5: PartitionChangeRecord;
+  7: FenceBrokerRecord;
+  8: UnfenceBrokerRecord;
+  9: RemoveTopicRecord;
+  12: FeatureLevelRecord;
+  15: ProducerIdsRecord;
+  17: BrokerRegistrationChangeRecord;
+  20: NoOpRecord;
+  27: RegisterControllerRecord;
+}
 
 export interface MetadataRecordValue {
   readonly type: number;
@@ -21,6 +55,11 @@ export interface ControlContext {
   /** The offset the first record of the next batch will get (broker epochs are record offsets). */
   readonly nextOffset: number;
   readonly nowMs: number;
+}
+
+/** A record to write, its value checked against the record's declared fields. */
+export function rec<T extends keyof MetadataRecordValues>(type: T, value: MetadataRecordValues[T]): MetadataRecordValue {
+  return { type, value };
 }
 
 export function result<T>(response: T, records: readonly MetadataRecordValue[] = []): ControllerResult<T> {

@@ -11,7 +11,7 @@
 import type { MetadataImage, PartitionRegistration } from '../metadata/metadata-image.js';
 import { NO_LEADER, NO_LEADER_CHANGE } from '../metadata/metadata-delta.js';
 import { PARTITION_CHANGE_RECORD_TYPE, type PartitionChangeRecord } from '../metadata/records/index.js';
-import type { MetadataRecordValue } from './controller-result.js';
+import { rec, type MetadataRecordValue } from './controller-result.js';
 
 export type LeaderFilter = (brokerId: number) => boolean;
 
@@ -77,7 +77,7 @@ export function leaderAndIsrUpdates(image: MetadataImage, brokerToRemove: number
       const involved = (brokerToRemove >= 0 && p.replicas.includes(brokerToRemove)) || p.leader === NO_LEADER;
       if (!involved) continue;
       const change = leaderAndIsrChange(t.topicId, id, p, brokerToRemove, acceptable);
-      if (change) out.push({ type: PARTITION_CHANGE_RECORD_TYPE, value: change });
+      if (change) out.push(rec(PARTITION_CHANGE_RECORD_TYPE, change));
     }
   }
   return out;

@@ -10,7 +10,7 @@ import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { mergePartitionChange, NO_LEADER_CHANGE } from '../metadata/metadata-delta.js';
 import type { MetadataImage, PartitionRegistration } from '../metadata/metadata-image.js';
 import { PARTITION_CHANGE_RECORD_TYPE, PRODUCER_IDS_RECORD_TYPE, type PartitionChangeRecord } from '../metadata/records/index.js';
-import { result, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
+import { result, rec, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
 
 /** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
@@ -128,7 +128,7 @@ export function alterPartition(ctx: ControlContext, req: AlterPartitionRequest):
         eligibleLeaderReplicas: null,
         lastKnownElr: null,
       };
-      records.push({ type: PARTITION_CHANGE_RECORD_TYPE, value: change });
+      records.push(rec(PARTITION_CHANGE_RECORD_TYPE, change));
       partitions.push(partitionResponse(pd.partitionIndex, ErrorCode.NONE, mergePartitionChange(p, change)));
     }
     topics.push({ topicName: topic?.name ?? t.topicName, topicId: topic?.topicId ?? t.topicId, partitions });
@@ -143,6 +143,6 @@ export function allocateProducerIds(ctx: ControlContext, req: AllocateProducerId
   }
   const start = ctx.image.producerIds.nextProducerId;
   return result({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerIdStart: start, producerIdLen: PRODUCER_ID_BLOCK_SIZE }, [
-    { type: PRODUCER_IDS_RECORD_TYPE, value: { brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, nextProducerId: start + PRODUCER_ID_BLOCK_SIZE } },
+    rec(PRODUCER_IDS_RECORD_TYPE, { brokerId: req.brokerId, brokerEpoch: req.brokerEpoch, nextProducerId: start + PRODUCER_ID_BLOCK_SIZE }),
   ]);
 }

@@ -21,7 +21,7 @@ import {
   TOPIC_RECORD_TYPE,
   type PartitionRecord,
 } from '../metadata/records/index.js';
-import { result, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
+import { result, rec, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
 import { placeReplicas, usableBrokers, validateManualAssignment } from './replica-placement.js';
 
 /** A limit on partitions per topic, so one request cannot make a batch nobody can replay. */
@@ -121,10 +121,10 @@ export function createTopics(ctx: ControlContext, req: CreateTopicsRequest, opti
       validateTopicConfigs(overrides);
       const topicId = req.validateOnly ? ZERO_UUID : newTopicId(options.random, ctx.image);
       if (!req.validateOnly) {
-        records.push({ type: TOPIC_RECORD_TYPE, value: { name: t.name, topicId } });
-        assignments.forEach((replicas, i) => records.push({ type: PARTITION_RECORD_TYPE, value: newPartitionRecord(ctx.image, topicId, i, replicas) }));
+        records.push(rec(TOPIC_RECORD_TYPE, { name: t.name, topicId }));
+        assignments.forEach((replicas, i) => records.push(rec(PARTITION_RECORD_TYPE, newPartitionRecord(ctx.image, topicId, i, replicas))));
         for (const [name, value] of Object.entries(overrides)) {
-          records.push({ type: CONFIG_RECORD_TYPE, value: { resourceType: ConfigResourceType.TOPIC, resourceName: t.name, name, value } });
+          records.push(rec(CONFIG_RECORD_TYPE, { resourceType: ConfigResourceType.TOPIC, resourceName: t.name, name, value }));
         }
       }
       results.push({
@@ -170,7 +170,7 @@ export function deleteTopics(ctx: ControlContext, req: DeleteTopicsRequest): Con
       continue;
     }
     removed.add(t.topicId);
-    records.push({ type: REMOVE_TOPIC_RECORD_TYPE, value: { topicId: t.topicId } });
+    records.push(rec(REMOVE_TOPIC_RECORD_TYPE, { topicId: t.topicId }));
     responses.push({ name: t.name, topicId: t.topicId, errorCode: ErrorCode.NONE, errorMessage: null });
   }
   return result({ throttleTimeMs: 0, responses }, records);
@@ -204,7 +204,7 @@ export function createPartitions(ctx: ControlContext, req: CreatePartitionsReque
       }
       if (!req.validateOnly) {
         assignments.forEach((replicas, i) =>
-          records.push({ type: PARTITION_RECORD_TYPE, value: newPartitionRecord(ctx.image, topic.topicId, current + i, replicas) }),
+          records.push(rec(PARTITION_RECORD_TYPE, newPartitionRecord(ctx.image, topic.topicId, current + i, replicas))),
         );
       }
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
