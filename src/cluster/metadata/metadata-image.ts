@@ -176,6 +176,15 @@ export class MetadataImage implements MetadataImageParts {
     return this.partition(topic, partition)?.leader;
   }
 
+  /** Every partition `brokerId` is a replica of (what a broker hosts), in topic-id then partition order. */
+  replicasOn(brokerId: number): { topic: TopicImage; partition: number; registration: PartitionRegistration }[] {
+    const out: { topic: TopicImage; partition: number; registration: PartitionRegistration }[] = [];
+    for (const topic of this.topics.byId.values()) {
+      for (const [partition, registration] of topic.partitions) if (registration.replicas.includes(brokerId)) out.push({ topic, partition, registration });
+    }
+    return out;
+  }
+
   config(resourceType: number, resourceName: string): ReadonlyMap<string, string> {
     return this.configs.get(configResourceKey(resourceType, resourceName)) ?? EMPTY_CONFIG;
   }
