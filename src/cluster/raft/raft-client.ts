@@ -203,6 +203,11 @@ export class RaftClient implements MetadataLogClient {
     this.serial(fn).catch((err) => this.fatal(err));
   }
 
+  /** The error that stopped this client (an invariant broke or storage failed), or null. */
+  get failureReason(): unknown {
+    return this.failure;
+  }
+
   fatal(err: unknown): void {
     if (this.closed) return;
     this.logger.error({ nodeId: this.nodeId, err: String(err) }, 'raft client failed');
@@ -421,7 +426,7 @@ export class RaftClient implements MetadataLogClient {
   private async prospectiveFailed(): Promise<void> {
     if (this.role !== 'prospective') return;
     const backoff = this.electionBackoffMs();
-    if (this.leaderId !== null) {
+    if (this.leaderId !== null && this.leaderId !== this.nodeId) {
       await this.becomeFollower(this.epoch, this.leaderId);
     } else {
       await this.becomeUnattached(this.epoch, this.votedId, this.randomElectionTimeoutMs() + backoff);
