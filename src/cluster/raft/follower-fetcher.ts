@@ -139,7 +139,7 @@ export class FollowerFetcher {
     const localEnd = local.epoch < 0 ? c.log.startOffset() : local.offset;
     const to = Math.max(c.log.startOffset(), Math.min(endOffset, localEnd));
     const hw = c.highWatermark();
-    if (hw !== null && to < hw) throw new Error(`node ${c.nodeId}: truncation to ${to} below the high watermark ${hw}`);
+    if (hw !== null && to < hw) throw new Error(`node ${c.nodeId}: truncation to ${to} below the high watermark ${hw} (leader: epoch ${epoch} ends at ${endOffset}; local ${JSON.stringify(local)}, log ${c.log.startOffset()}..${c.log.endOffset()}, snapshot ${JSON.stringify(c.log.latestSnapshotId())})`);
     c.logger.info({ nodeId: c.nodeId, epoch, endOffset, to }, 'raft follower truncates a diverging log');
     await c.log.truncateTo(to);
   }
@@ -172,7 +172,9 @@ export class FollowerFetcher {
     }
     const bytes = Buffer.concat(parts);
     await c.serial(async () => {
-      if (!this.current(gen) || id.endOffset <= c.log.endOffset()) return;
+      if (!this.current(gen)) return;
+      // Installed even when our log is longer: the leader sends a snapshot only when our log diverged before
+      // its start, so our tail is not in the leader's log and nothing below our high watermark is lost.
       await c.log.installSnapshot(id, bytes);
       c.logger.info({ nodeId: c.nodeId, snapshot: id }, 'raft follower installed a snapshot');
       c.snapshotInstalled(id);

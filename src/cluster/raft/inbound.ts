@@ -141,6 +141,12 @@ async function fetchOnce(c: RaftClient, req: FetchRequest, firstPass: boolean): 
   // Divergence: does our log hold lastFetchedEpoch up to the fetch offset? (KIP-595 §Fetch)
   if (p.fetchOffset > 0 && p.lastFetchedEpoch >= 0) {
     const end = c.log.endOffsetForEpoch(p.lastFetchedEpoch);
+    if ((end.epoch < 0 || end.offset < c.log.startOffset()) && snapshot !== null) {
+      // That epoch is older than anything our log still holds: only the snapshot can bring the replica back.
+      const part = fetchPartition(ErrorCode.NONE, c.nodeId, c.epoch, c.highWatermark(), c.log.startOffset());
+      part.snapshotId = { endOffset: snapshot.endOffset, epoch: snapshot.epoch };
+      return fetchResponse(ErrorCode.NONE, part);
+    }
     if (end.epoch !== p.lastFetchedEpoch || end.offset < p.fetchOffset) {
       const part = fetchPartition(ErrorCode.NONE, c.nodeId, c.epoch, c.highWatermark(), c.log.startOffset());
       part.divergingEpoch = { epoch: end.epoch, endOffset: end.epoch < 0 ? c.log.startOffset() : end.offset };

@@ -44,6 +44,7 @@ export interface SimResult {
   committedBatches: number;
   maxEpoch: number;
   leaderChanges: number;
+  snapshotLoads: number;
 }
 
 export class SimulationFailure extends Error {
@@ -78,6 +79,7 @@ class NodeListener implements RaftListener {
   }
 
   handleLoadSnapshot(snapshot: SnapshotContents): void {
+    this.sim.snapshotLoads++;
     this.sim.checkSnapshot(this.node, snapshot);
     this.nextOffset = snapshot.id.endOffset;
     this.lastDataEpoch = snapshot.id.epoch;
@@ -116,6 +118,7 @@ export class Simulation {
   private readonly recordOffsets = new Map<string, number>();
   private readonly leadersByEpoch = new Map<number, number>();
   private failure: SimulationFailure | null = null;
+  snapshotLoads = 0;
   private appended = 0;
   private steps = 0;
 
@@ -383,6 +386,7 @@ export class Simulation {
       committedBatches: this.committed.size,
       maxEpoch: Math.max(0, ...this.leadersByEpoch.keys()),
       leaderChanges: this.leadersByEpoch.size,
+      snapshotLoads: this.snapshotLoads,
     };
   }
 
