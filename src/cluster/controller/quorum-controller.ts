@@ -1,0 +1,435 @@
+/**
+ * The QuorumController: on the node that leads the metadata quorum it turns controller requests into
+ * metadata records, appends them through Raft and answers once they are committed. On every node it
+ * replays the committed log into its own image.
+ *
+ * Lifecycle: inactive → (this node becomes Raft leader of epoch E) claiming: append a NoOpRecord in
+ * E; its commit proves every earlier committed record has been replayed → active: on an empty log,
+ * first write metadata.version (+ bootstrap records), give every registered broker a fresh session.
+ * Any leader change (or failed append) → inactive: waiting requests get NOT_CONTROLLER.
+ *
+ * Concurrency: everything runs on the event loop. A request is computed synchronously against the
+ * *pending* image (committed + everything this controller appended in its epoch), the result is
+ * applied to the pending image and appended in the same tick, so the next request sees it; only the
+ * wait for the commit is asynchronous. Offsets of appended records are predicted from the log end
+ * (broker epochs are RegisterBrokerRecord offsets) and checked when the append returns.
+ */
+import type { Logger } from 'pino';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
+import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from '../../protocol/messages/broker-heartbeat.js';
+import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../../protocol/messages/broker-registration.js';
+import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/create-partitions.js';
+import type { CreatableTopicConfigs, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
+import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
+import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/incremental-alter-configs.js';
+import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from '../../protocol/messages/unregister-broker.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
+import type { CommittedBatch, LeaderAndEpoch, MetadataLogClient, RaftListener, SnapshotContents } from '../raft/types.js';
+import type { Runtime, TimerHandle } from '../runtime.js';
+import { MetadataDelta } from '../metadata/metadata-delta.js';
+import { METADATA_VERSION_FEATURE, MetadataImage } from '../metadata/metadata-image.js';
+import { decodeMetadataRecord, encodeRecord } from '../metadata/record-serde.js';
+import { FEATURE_LEVEL_RECORD_TYPE, NO_OP_RECORD_TYPE, type FeatureLevelRecord } from '../metadata/records/index.js';
+import { BrokerSessions, brokerHeartbeat, expireSession, registerBroker, unregisterBroker } from './cluster-control.js';
+import { alterConfigs, incrementalAlterConfigs } from './config-control.js';
+import type { ControlContext, ControllerResult, MetadataRecordValue } from './controller-result.js';
+import { createPartitions, createTopics, deleteTopics, errorOf } from './topic-control.js';
+
+/**
+ * metadata.version written on an empty log: Kafka 4.0's 4.0-IV3 (MetadataVersion.IBP_4_0_IV3, feature
+ * level 25, LATEST_PRODUCTION in Apache Kafka 4.0's server-common MetadataVersion.java).
+ */
+export const DEFAULT_METADATA_VERSION = 25;
+export const DEFAULT_SESSION_TIMEOUT_MS = 9000;
+export const DEFAULT_COMMIT_TIMEOUT_MS = 30_000;
+
+export interface QuorumControllerOptions {
+  readonly nodeId: number;
+  readonly log: MetadataLogClient;
+  readonly runtime: Runtime;
+  readonly logger?: Logger;
+  /** broker.session.timeout.ms */
+  readonly sessionTimeoutMs?: number;
+  /** num.partitions */
+  readonly defaultNumPartitions?: number;
+  /** default.replication.factor */
+  readonly defaultReplicationFactor?: number;
+  /** Written with metadata.version in the first batch of an empty log (e.g. an old single-node data dir). */
+  readonly bootstrapRecords?: readonly Buffer[];
+  readonly metadataVersion?: number;
+  /** When set, broker registrations naming another cluster id are refused. */
+  readonly clusterId?: string;
+  /** How long a request waits for its records to commit when it names no timeout. */
+  readonly commitTimeoutMs?: number;
+  readonly describeTopicConfigs?: (overrides: Readonly<Record<string, string>>) => CreatableTopicConfigs[];
+}
+
+type State =
+  | { readonly kind: 'inactive' }
+  | { readonly kind: 'claiming'; readonly epoch: number; markerOffset: number | null }
+  | { readonly kind: 'active'; readonly epoch: number };
+
+interface CommitWaiter {
+  readonly offset: number;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+  readonly timer: TimerHandle;
+}
+
+function notController(): KafkaError {
+  return new KafkaError(ErrorCode.NOT_CONTROLLER, 'This is not the active controller.');
+}
+
+export class QuorumController implements RaftListener {
+  readonly nodeId: number;
+  private committed = MetadataImage.EMPTY;
+  private pending = MetadataImage.EMPTY;
+  private nextOffset = 0;
+  private state: State = { kind: 'inactive' };
+  private waiters: CommitWaiter[] = [];
+  private readonly sessions: BrokerSessions;
+  private readonly log: MetadataLogClient;
+  private readonly runtime: Runtime;
+  private readonly commitTimeoutMs: number;
+  private started = false;
+
+  constructor(private readonly options: QuorumControllerOptions) {
+    this.nodeId = options.nodeId;
+    this.log = options.log;
+    this.runtime = options.runtime;
+    this.commitTimeoutMs = options.commitTimeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS;
+    const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
+    if (!(sessionTimeoutMs > 0)) throw new Error('sessionTimeoutMs must be positive');
+    this.sessions = new BrokerSessions(options.runtime, sessionTimeoutMs, (id, epoch) => this.onSessionExpired(id, epoch));
+  }
+
+  /** Registers with the Raft client (which replays the committed log into this controller first). */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.log.register(this);
+  }
+
+  close(): void {
+    if (this.started) this.log.unregister(this);
+    this.started = false;
+    this.deactivate('closed');
+  }
+
+  /** The committed metadata, as this node has replayed it. */
+  image(): MetadataImage {
+    return this.committed;
+  }
+
+  /** The committed metadata plus what this controller has appended but not yet seen committed. */
+  pendingImage(): MetadataImage {
+    return this.pending;
+  }
+
+  isActive(): boolean {
+    return this.state.kind === 'active';
+  }
+
+  /** The epoch this controller is active in, or -1. */
+  activeEpoch(): number {
+    return this.state.kind === 'active' ? this.state.epoch : -1;
+  }
+
+  // ------------------------------------------------------------------ RaftListener
+
+  handleCommit(batch: CommittedBatch): void {
+    if (batch.lastOffset > this.committed.offset) {
+      const delta = new MetadataDelta(this.committed);
+      for (const buf of batch.records) {
+        try {
+          delta.replayBuffer(buf);
+        } catch (err) {
+          this.options.logger?.error({ err, baseOffset: batch.baseOffset }, 'controller could not apply a committed metadata record');
+        }
+      }
+      this.committed = delta.apply(batch.lastOffset, batch.epoch);
+    }
+    if (this.state.kind !== 'active') this.pending = this.committed;
+    const s = this.state;
+    if (s.kind === 'claiming' && s.markerOffset !== null && this.committed.offset >= s.markerOffset) this.activate(s.epoch);
+    this.resolveWaiters();
+  }
+
+  handleLoadSnapshot(snapshot: SnapshotContents): void {
+    // Only a lagging node loads a snapshot; an active controller never lags its own log.
+    if (this.state.kind === 'active') this.deactivate('snapshot loaded while active');
+    const delta = new MetadataDelta(this.committed, true);
+    for (const buf of snapshot.records) {
+      try {
+        delta.replayBuffer(buf);
+      } catch (err) {
+        this.options.logger?.error({ err, snapshotId: snapshot.id }, 'controller could not apply a snapshot record');
+      }
+    }
+    this.committed = delta.apply(snapshot.id.endOffset - 1, snapshot.id.epoch);
+    this.pending = this.committed;
+  }
+
+  handleLeaderChange(leader: LeaderAndEpoch): void {
+    const s = this.state;
+    if (leader.leaderId === this.nodeId) {
+      if (s.kind !== 'inactive' && s.epoch === leader.epoch) return;
+      if (s.kind !== 'inactive') this.deactivate(`new epoch ${leader.epoch}`);
+      this.claim(leader.epoch);
+    } else if (s.kind !== 'inactive') {
+      this.deactivate(`leader is now ${leader.leaderId ?? 'unknown'} in epoch ${leader.epoch}`);
+    }
+  }
+
+  // ------------------------------------------------------------------ leadership
+
+  private claim(epoch: number): void {
+    const claiming: State = { kind: 'claiming', epoch, markerOffset: null };
+    this.state = claiming;
+    this.log.append(epoch, [encodeRecord(NO_OP_RECORD_TYPE, {})]).then(
+      (offset) => {
+        if (this.state !== claiming) return;
+        claiming.markerOffset = offset;
+        if (this.committed.offset >= offset) this.activate(epoch);
+      },
+      (err: unknown) => {
+        if (this.state === claiming) this.state = { kind: 'inactive' };
+        this.options.logger?.info({ err, epoch }, 'could not claim controller leadership');
+      },
+    );
+  }
+
+  private activate(epoch: number): void {
+    this.state = { kind: 'active', epoch };
+    this.pending = this.committed;
+    this.nextOffset = this.committed.offset + 1;
+    for (const b of this.committed.cluster.brokers.values()) this.sessions.touch(b.brokerId, b.brokerEpoch);
+    this.options.logger?.info({ epoch, offset: this.committed.offset }, 'controller active');
+    if (this.committed.metadataVersion() === undefined) this.bootstrap();
+  }
+
+  private bootstrap(): void {
+    const extra = this.options.bootstrapRecords ?? [];
+    const setsVersion = extra.some((buf) => {
+      const r = decodeMetadataRecord(buf);
+      return r.type === FEATURE_LEVEL_RECORD_TYPE && (r.value as FeatureLevelRecord).name === METADATA_VERSION_FEATURE;
+    });
+    const level = this.options.metadataVersion ?? DEFAULT_METADATA_VERSION;
+    const records = setsVersion ? [...extra] : [encodeRecord(FEATURE_LEVEL_RECORD_TYPE, { name: METADATA_VERSION_FEATURE, featureLevel: level }), ...extra];
+    this.write(records, this.commitTimeoutMs).then(
+      () => this.options.logger?.info({ metadataVersion: level, bootstrapRecords: extra.length }, 'metadata log bootstrapped'),
+      (err: unknown) => this.options.logger?.warn({ err }, 'bootstrap records not committed'),
+    );
+  }
+
+  private deactivate(why: string): void {
+    const was = this.state.kind;
+    this.state = { kind: 'inactive' };
+    this.pending = this.committed;
+    this.sessions.clear();
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) {
+      this.runtime.timers.clearTimeout(w.timer);
+      w.reject(notController());
+    }
+    if (was === 'active') this.options.logger?.info({ why }, 'controller inactive');
+  }
+
+  // ------------------------------------------------------------------ writing
+
+  /** Applies `records` to the pending image, appends them as one batch, resolves once committed. */
+  private write(records: readonly Buffer[], timeoutMs: number): Promise<void> {
+    const s = this.state;
+    if (s.kind !== 'active') return Promise.reject(notController());
+    const delta = new MetadataDelta(this.pending);
+    for (const buf of records) delta.replayBuffer(buf); // throws before anything is appended
+    const predictedLast = this.nextOffset + records.length - 1;
+    this.pending = delta.apply(predictedLast, s.epoch);
+    this.nextOffset = predictedLast + 1;
+    return this.log.append(s.epoch, records).then(
+      (lastOffset) => {
+        if (lastOffset !== predictedLast) {
+          // Raft put something else (a control record) ahead of our batch: later offsets shift.
+          this.options.logger?.warn({ predictedLast, lastOffset }, 'metadata batch landed at an unexpected offset');
+          if (this.state === s) this.nextOffset += lastOffset - predictedLast;
+        }
+        return this.waitCommitted(lastOffset, timeoutMs);
+      },
+      (err: unknown) => {
+        if (this.state === s) this.deactivate(`append failed: ${err instanceof Error ? err.message : String(err)}`);
+        throw notController();
+      },
+    );
+  }
+
+  private waitCommitted(offset: number, timeoutMs: number): Promise<void> {
+    if (this.committed.offset >= offset) return Promise.resolve();
+    if (this.state.kind !== 'active') return Promise.reject(notController());
+    return new Promise((resolve, reject) => {
+      const timer = this.runtime.timers.setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w.timer !== timer);
+        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `metadata offset ${offset} not committed within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.waiters.push({ offset, resolve, reject, timer });
+    });
+  }
+
+  private resolveWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const at = this.committed.offset;
+    const ready = this.waiters.filter((w) => w.offset <= at);
+    if (ready.length === 0) return;
+    this.waiters = this.waiters.filter((w) => w.offset > at);
+    for (const w of ready) {
+      this.runtime.timers.clearTimeout(w.timer);
+      w.resolve();
+    }
+  }
+
+  private context(): ControlContext {
+    return { image: this.pending, nextOffset: this.nextOffset, nowMs: this.runtime.clock.now() };
+  }
+
+  /**
+   * Runs one request: NOT_CONTROLLER unless active; compute against the pending image; append the
+   * records and answer after their commit. `onError` turns a failure into that API's response.
+   */
+  private async run<T>(
+    compute: (ctx: ControlContext) => ControllerResult<T>,
+    onError: (code: ErrorCode, message: string, computed: T | undefined) => T,
+    timeoutMs = this.commitTimeoutMs,
+  ): Promise<T> {
+    if (this.state.kind !== 'active') return onError(ErrorCode.NOT_CONTROLLER, 'This is not the active controller.', undefined);
+    let res: ControllerResult<T>;
+    try {
+      res = compute(this.context());
+    } catch (err) {
+      const { code, message } = errorOf(err);
+      this.options.logger?.error({ err }, 'controller request failed');
+      return onError(code, message, undefined);
+    }
+    if (res.records.length === 0) return res.response;
+    try {
+      await this.write(encodeAll(res.records), timeoutMs > 0 ? timeoutMs : this.commitTimeoutMs);
+      return res.response;
+    } catch (err) {
+      const { code, message } = errorOf(err);
+      return onError(code, message, res.response);
+    }
+  }
+
+  private onSessionExpired(brokerId: number, brokerEpoch: number): void {
+    if (this.state.kind !== 'active') return;
+    const records = expireSession(this.context(), brokerId, brokerEpoch);
+    if (records.length === 0) return;
+    this.options.logger?.info({ brokerId, brokerEpoch }, 'broker session expired: fencing it');
+    this.write(encodeAll(records), this.commitTimeoutMs).catch((err: unknown) => this.options.logger?.warn({ err, brokerId }, 'fencing not committed'));
+  }
+
+  // ------------------------------------------------------------------ requests
+
+  registerBroker(req: BrokerRegistrationRequest): Promise<BrokerRegistrationResponse> {
+    return this.run(
+      (ctx) => {
+        const r = registerBroker(ctx, req, this.sessions, { clusterId: this.options.clusterId });
+        if (r.message) this.options.logger?.info({ brokerId: req.brokerId, errorCode: r.response.errorCode }, r.message);
+        return r;
+      },
+      (errorCode) => ({ throttleTimeMs: 0, errorCode, brokerEpoch: -1 }),
+    );
+  }
+
+  brokerHeartbeat(req: BrokerHeartbeatRequest): Promise<BrokerHeartbeatResponse> {
+    return this.run(
+      (ctx) => brokerHeartbeat(ctx, req, this.sessions),
+      (errorCode) => ({ throttleTimeMs: 0, errorCode, isCaughtUp: false, isFenced: true, shouldShutDown: false }),
+    );
+  }
+
+  unregisterBroker(req: UnregisterBrokerRequest): Promise<UnregisterBrokerResponse> {
+    return this.run(
+      (ctx) => unregisterBroker(ctx, req, this.sessions),
+      (errorCode, errorMessage) => ({ throttleTimeMs: 0, errorCode, errorMessage }),
+    );
+  }
+
+  createTopics(req: CreateTopicsRequest): Promise<CreateTopicsResponse> {
+    const options = {
+      defaultNumPartitions: this.options.defaultNumPartitions ?? 1,
+      defaultReplicationFactor: this.options.defaultReplicationFactor ?? 1,
+      random: this.runtime.random,
+      describeTopicConfigs: this.options.describeTopicConfigs,
+    };
+    return this.run(
+      (ctx) => createTopics(ctx, req, options),
+      (errorCode, errorMessage, computed) => {
+        const failed = (name: string): CreateTopicsResponse['topics'][number] => ({
+          name, topicId: ZERO_UUID, errorCode, errorMessage, topicConfigErrorCode: 0, numPartitions: -1, replicationFactor: -1, configs: null,
+        });
+        // Topics that had failed on their own keep their error; the rest get the write's.
+        const topics = computed ? computed.topics.map((t) => (t.errorCode === ErrorCode.NONE ? failed(t.name) : t)) : req.topics.map((t) => failed(t.name));
+        return { throttleTimeMs: 0, topics };
+      },
+      req.timeoutMs,
+    );
+  }
+
+  deleteTopics(req: DeleteTopicsRequest): Promise<DeleteTopicsResponse> {
+    return this.run(
+      (ctx) => deleteTopics(ctx, req),
+      (errorCode, errorMessage, computed) => ({
+        throttleTimeMs: 0,
+        responses: computed
+          ? computed.responses.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode, errorMessage } : r))
+          : [
+              ...req.topicNames.map((name) => ({ name, topicId: ZERO_UUID, errorCode, errorMessage })),
+              ...req.topics.map((t) => ({ name: t.name, topicId: t.topicId, errorCode, errorMessage })),
+            ],
+      }),
+      req.timeoutMs,
+    );
+  }
+
+  createPartitions(req: CreatePartitionsRequest): Promise<CreatePartitionsResponse> {
+    return this.run(
+      (ctx) => createPartitions(ctx, req, this.runtime.random),
+      (errorCode, errorMessage, computed) => ({
+        throttleTimeMs: 0,
+        results: (computed?.results ?? req.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null }))).map((r) =>
+          r.errorCode === ErrorCode.NONE ? { name: r.name, errorCode, errorMessage } : r,
+        ),
+      }),
+      req.timeoutMs,
+    );
+  }
+
+  alterConfigs(req: AlterConfigsRequest): Promise<AlterConfigsResponse> {
+    return this.run(
+      (ctx) => alterConfigs(ctx, req),
+      (errorCode, errorMessage, computed) => ({ throttleTimeMs: 0, responses: configErrors(req.resources, errorCode, errorMessage, computed?.responses) }),
+    );
+  }
+
+  incrementalAlterConfigs(req: IncrementalAlterConfigsRequest): Promise<IncrementalAlterConfigsResponse> {
+    return this.run(
+      (ctx) => incrementalAlterConfigs(ctx, req),
+      (errorCode, errorMessage, computed) => ({ throttleTimeMs: 0, responses: configErrors(req.resources, errorCode, errorMessage, computed?.responses) }),
+    );
+  }
+}
+
+function encodeAll(records: readonly MetadataRecordValue[]): Buffer[] {
+  return records.map((r) => encodeRecord(r.type, r.value));
+}
+
+function configErrors(
+  resources: readonly { resourceType: number; resourceName: string }[],
+  errorCode: ErrorCode,
+  errorMessage: string,
+  computed: AlterConfigsResponse['responses'] | undefined,
+): AlterConfigsResponse['responses'] {
+  const base = computed ?? resources.map((r) => ({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName }));
+  return base.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode, errorMessage } : r));
+}
