@@ -135,7 +135,7 @@ async function printInfo(config: BrokerConfig, ctx: CliContext): Promise<number>
   }
   if (shown.size > 1) problems.push(`the directories belong to ${shown.size} different clusters: ${[...shown].join(', ')}.`);
   if (problems.length > 0) {
-    ctx.stdout('');
+    if (shown.size > 0) ctx.stdout('');
     ctx.stdout(problems.length === 1 ? 'Found problem:' : `Found ${problems.length} problems:`);
     for (const p of problems) ctx.stdout(`  ${p}`);
     return EXIT_FAILURE;
