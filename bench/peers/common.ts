@@ -5,7 +5,6 @@
  * NATS JetStream file storage (its default sync interval), RabbitMQ streams (no fsync per write).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 export interface Peer {
   readonly name: string;
@@ -18,17 +17,7 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from '../../test/helpers/ports.js';
 
 /** Spawns a server and waits until one of its output lines matches `ready` (or it exits). */
 export async function spawnServer(cmd: string, args: readonly string[], ready: RegExp, opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ChildProcess> {

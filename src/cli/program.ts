@@ -26,6 +26,7 @@ interface CommandEntry {
 
 const COMMANDS: readonly CommandEntry[] = [
   { name: 'server', load: async () => (await import('./commands/server.js')).registerServerCommand },
+  { name: 'storage', load: async () => (await import('./commands/storage.js')).registerStorageCommand },
   { name: 'topic', load: async () => (await import('./commands/topic.js')).registerTopicCommand },
   { name: 'produce', load: async () => (await import('./commands/produce.js')).registerProduceCommand },
   { name: 'consume', load: async () => (await import('./commands/consume.js')).registerConsumeCommand },
@@ -109,6 +110,7 @@ Exit status: 0 success, 1 the operation failed (Kafka error, broker unreachable,
 
 Examples:
   $ tributary server
+  $ tributary storage format --cluster-id "$(tributary storage random-uuid)" --config server.properties
   $ tributary topic create orders -p 3
   $ echo 'hello' | tributary produce orders
   $ tributary consume orders --from-beginning -n 1

@@ -9,7 +9,7 @@
  * auto-creation. Concurrent callers share one creation.
  */
 import type { TopicAdmin } from './topic-admin.js';
-import type { TopicInfo, TopicRegistry } from './topic-registry.js';
+import type { TopicInfo, TopicStore } from './topic-store.js';
 
 export const OFFSETS_TOPIC = '__consumer_offsets';
 export const TRANSACTION_STATE_TOPIC = '__transaction_state';
@@ -31,7 +31,7 @@ export class OffsetsTopic {
   private creating: Promise<TopicInfo> | null = null;
 
   constructor(
-    private readonly topics: TopicRegistry,
+    private readonly topics: TopicStore,
     private readonly admin: TopicAdmin,
     private readonly settings: OffsetsTopicSettings,
   ) {}

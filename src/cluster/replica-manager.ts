@@ -1,7 +1,10 @@
 /**
- * The partitions this broker hosts, and the rules for appending to and reading from them.
- * Single node: this broker leads every partition and the ISR is just itself, so the high watermark
- * advances as soon as an append has been written to the log (acks=1 and acks=all coincide).
+ * The partitions this broker leads, and the rules for appending to and reading from them. Which
+ * partitions those are comes from the cluster metadata: the broker's metadata publisher calls
+ * `hostPartition` when the image makes this broker a partition's leader (with its leader epoch) and
+ * `unhostPartition` when it no longer is. Replication is the next step: with one replica per
+ * partition the ISR is the leader alone, so the high watermark advances as soon as an append has been
+ * written to the log (acks=1 and acks=all coincide).
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
@@ -32,6 +35,8 @@ function key(topic: string, partition: number): string {
 export interface ReplicaManagerOptions {
   /** The codec a topic stores batches in (its compression.type); null or absent = as the producer sent them. */
   topicCodec?: (topic: string) => CompressionType | null;
+  /** Whether the cluster has this partition (led elsewhere, or leaderless): NOT_LEADER_OR_FOLLOWER rather than UNKNOWN_TOPIC_OR_PARTITION. */
+  partitionExists?: (topic: string, partition: number) => boolean;
 }
 
 export class ReplicaManager {
@@ -60,17 +65,40 @@ export class ReplicaManager {
     }
   }
 
-  async dropTopic(topic: string, count: number): Promise<void> {
-    for (let p = 0; p < count; p++) {
-      const hosted = this.partitions.get(key(topic, p));
-      this.partitions.delete(key(topic, p));
-      if (hosted) await this.logs.deleteLog(topic, p);
+  /**
+   * This broker leads the partition from now on, in `leaderEpoch`: its log is opened (created when new)
+   * and appends and reads are served. Called again with a newer epoch, only the epoch changes.
+   */
+  async hostPartition(topic: string, partition: number, topicId: string, leaderEpoch: number): Promise<void> {
+    const existing = this.partitions.get(key(topic, partition));
+    if (existing) {
+      existing.leaderEpoch = leaderEpoch;
+      return;
     }
+    const log = this.logs.getLog(topic, partition) ?? (await this.logs.createLog(topic, partition, this.logConfigFor(topic), topicId));
+    if (this.partitions.has(key(topic, partition))) return;
+    this.partitions.set(key(topic, partition), { topic, partition, log, highWatermark: log.logEndOffset, leaderEpoch });
+  }
+
+  /** This broker no longer leads the partition; with `deleteLog` (the topic or this replica is gone) its log is deleted. */
+  async unhostPartition(topic: string, partition: number, opts: { deleteLog: boolean }): Promise<void> {
+    this.partitions.delete(key(topic, partition));
+    if (opts.deleteLog && this.logs.getLog(topic, partition)) await this.logs.deleteLog(topic, partition);
+  }
+
+  /** The partitions led here now. */
+  hosted(): IterableIterator<HostedPartition> {
+    return this.partitions.values();
   }
 
   get(topic: string, partition: number): HostedPartition {
     const hosted = this.partitions.get(key(topic, partition));
-    if (!hosted) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
+    if (!hosted) {
+      if (this.options.partitionExists?.(topic, partition)) {
+        throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `This broker is not the leader of ${topic}-${partition}`);
+      }
+      throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
+    }
     return hosted;
   }
 

@@ -1,17 +1,19 @@
 /**
- * Creating, deleting and growing topics: validation with Kafka's rules and error codes, then the
- * registry and the partition logs.
+ * Creating, deleting and growing topics on a broker: a request is checked with Kafka's rules and error
+ * codes against this broker's view of the cluster, then handed to the topic store (the controller,
+ * which checks again against the authoritative metadata and places the replicas). The partitions'
+ * logs are created by the broker's metadata publisher when the new image arrives.
  */
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
-import type { ReplicaManager } from './replica-manager.js';
 import { validateTopicName } from '../storage/log-dirs.js';
-import type { TopicInfo, TopicRegistry } from './topic-registry.js';
+import type { TopicInfo, TopicStore } from './topic-store.js';
 import { validateTopicConfigs } from './config/topic-config.js';
 import { isInternalTopic } from './internal-topics.js';
 import { enforcePolicy, type CreateTopicPolicy } from './policies.js';
 
 export interface TopicAdminSettings {
-  readonly brokerCount: number;
+  /** Brokers that can take replicas now (registered and unfenced). */
+  readonly liveBrokerCount: () => number;
   readonly numPartitions: number;
   readonly defaultReplicationFactor: number;
   readonly autoCreateTopicsEnable: boolean;
@@ -21,12 +23,6 @@ export interface TopicAdminSettings {
    * INVALID_CONFIG). Without it only the overrides themselves are checked.
    */
   readonly validateConfigs?: (configs: Readonly<Record<string, string>>) => void;
-  /**
-   * Creates the logs of `partitions` of a topic several at a time (LogManager.createLogs); the replica manager
-   * then finds them open. Without it the replica manager creates them one after another, which for thousands
-   * of partitions is several times slower (each log is a few file creations and fsyncs).
-   */
-  readonly createLogs?: (topic: string, partitions: readonly number[], topicId: string) => Promise<void>;
   /**
    * Broker-wide partition caps (`max.partitions`, `max.broker.partitions`). Every partition costs
    * files, memory and start-up time, so without a cap a few requests can make a broker that takes
@@ -41,11 +37,6 @@ export interface PartitionLimit {
   readonly max: number;
   /** The property that sets it, for the error message. */
   readonly property: string;
-}
-
-/** [from, to) as an array. */
-function range(from: number, to: number): number[] {
-  return Array.from({ length: Math.max(0, to - from) }, (_, i) => from + i);
 }
 
 export interface CreateTopicSpec {
@@ -66,8 +57,7 @@ export class TopicAdmin {
   private readonly topicLocks = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly topics: TopicRegistry,
-    private readonly replicas: ReplicaManager,
+    private readonly topics: TopicStore,
     private readonly settings: TopicAdminSettings,
   ) {}
 
@@ -81,10 +71,11 @@ export class TopicAdmin {
     if (partitions <= 0) throw new KafkaError(ErrorCode.INVALID_PARTITIONS, 'Number of partitions must be larger than 0.');
     const replicationFactor = spec.replicationFactor === -1 ? this.settings.defaultReplicationFactor : spec.replicationFactor;
     if (replicationFactor <= 0) throw new KafkaError(ErrorCode.INVALID_REPLICATION_FACTOR, 'Replication factor must be larger than 0.');
-    if (replicationFactor > this.settings.brokerCount) {
+    const brokers = this.settings.liveBrokerCount();
+    if (spec.assignments === undefined && replicationFactor > brokers) {
       throw new KafkaError(
         ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${this.settings.brokerCount} broker(s) are registered.`,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokers} broker(s) are registered.`,
       );
     }
     if (this.settings.validateConfigs) {
@@ -161,13 +152,12 @@ export class TopicAdmin {
   async create(spec: CreateTopicSpec): Promise<TopicInfo> {
     // Wait out a delete (or growth) of the same name in flight; then validate and start in one step.
     for (let lock = this.topicLocks.get(spec.name); lock; lock = this.topicLocks.get(spec.name)) await lock;
-    const { partitions } = this.validateCreate(spec);
-    const pending = this.locked(spec.name, async () => {
-      const info = await this.reserving(partitions, () => this.topics.create(spec.name, partitions, spec.configs));
-      await this.settings.createLogs?.(info.name, range(0, info.partitions), info.topicId);
-      await this.replicas.hostPartitions(info.name, info.partitions, info.topicId);
-      return info;
-    });
+    const { partitions, replicationFactor } = this.validateCreate(spec);
+    const pending = this.locked(spec.name, () =>
+      this.reserving(partitions, () =>
+        this.topics.create(spec.name, partitions, spec.configs, { replicationFactor, ...(spec.assignments && { assignments: spec.assignments }) }),
+      ),
+    );
     this.creating.set(spec.name, pending);
     try {
       return await pending;
@@ -204,14 +194,10 @@ export class TopicAdmin {
 
   async delete(name: string): Promise<TopicInfo> {
     if (!this.settings.deleteTopicEnable) throw new KafkaError(ErrorCode.TOPIC_DELETION_DISABLED, 'Topic deletion is disabled.');
-    return this.locked(name, async () => {
-      const info = await this.topics.delete(name);
-      await this.replicas.dropTopic(info.name, info.partitions);
-      return info;
-    });
+    return this.locked(name, () => this.topics.delete(name));
   }
 
-  validateAddPartitions(name: string, totalCount: number): TopicInfo {
+  validateAddPartitions(name: string, totalCount: number, assignments?: ReadonlyArray<readonly number[]>): TopicInfo {
     const info = this.topics.get(name);
     if (!info) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `The topic '${name}' does not exist.`);
     if (totalCount < info.partitions) {
@@ -220,17 +206,21 @@ export class TopicAdmin {
     if (totalCount === info.partitions) {
       throw new KafkaError(ErrorCode.INVALID_PARTITIONS, `Topic already has ${info.partitions} partitions.`);
     }
+    if (assignments && assignments.length !== totalCount - info.partitions) {
+      throw new KafkaError(
+        ErrorCode.INVALID_REPLICA_ASSIGNMENT,
+        `Attempted to add ${totalCount - info.partitions} additional partition(s), but only ${assignments.length} assignment(s) were specified.`,
+      );
+    }
     if (!isInternalTopic(name)) this.checkPartitionLimit(totalCount - info.partitions);
     return info;
   }
 
-  async addPartitions(name: string, totalCount: number): Promise<void> {
+  /** Grows a topic; `assignments` (one replica list per new partition) are honoured as given, checked by the controller. */
+  async addPartitions(name: string, totalCount: number, assignments?: ReadonlyArray<readonly number[]>): Promise<void> {
     await this.locked(name, async () => {
-      const info = this.validateAddPartitions(name, totalCount);
-      const before = info.partitions;
-      await this.reserving(totalCount - before, () => this.topics.setPartitionCount(name, totalCount));
-      await this.settings.createLogs?.(name, range(before, totalCount), info.topicId);
-      await this.replicas.hostPartitions(name, totalCount, info.topicId);
+      const info = this.validateAddPartitions(name, totalCount, assignments);
+      await this.reserving(totalCount - info.partitions, () => this.topics.setPartitionCount(name, totalCount, assignments));
     });
   }
 }

@@ -22,7 +22,7 @@ import {
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogConfig } from '../storage/log-config.js';
 import type { ReplicaManager } from './replica-manager.js';
-import type { TopicInfo, TopicRegistry } from './topic-registry.js';
+import type { TopicInfo, TopicStore } from './topic-store.js';
 import { enforcePolicy, type AlterConfigPolicy } from './policies.js';
 
 /** IncrementalAlterConfigs operation codes (AlterConfigOp.OpType ids). */
@@ -57,7 +57,7 @@ export class TopicConfigManager {
   private readonly cache = new Map<string, CachedConfig>();
 
   constructor(
-    private readonly topics: TopicRegistry,
+    private readonly topics: TopicStore,
     private readonly broker: BrokerConfig,
     private replicas: ReplicaManager | null = null,
     /** `alter.config.policy.class.name`: sees every topic config change (validateOnly ones too), as in Kafka. */

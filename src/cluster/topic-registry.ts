@@ -1,33 +1,47 @@
 /**
- * The topics this broker knows: name, topic id, partition count and config overrides.
- * Single-node for now, persisted as one JSON document written atomically (temp file, fsync,
- * rename, fsync of the directory). The clustered design moves this into the Raft metadata log.
+ * The topics of a single-node broker: name, topic id, partition count and config overrides, persisted
+ * as one JSON document written atomically (temp file, fsync, rename, fsync of the directory).
+ * A TopicStore until the broker keeps its topics in the KRaft metadata log (`topic-store.ts`); the
+ * changes are handed to `onChange` (which creates and deletes the partitions' logs) before a call returns.
  */
 import { mkdir, open, readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { randomUuid } from '../protocol/schema/uuid.js';
 
-export interface TopicInfo {
-  readonly name: string;
-  readonly topicId: string;
+import type { CreateTopicOptions, TopicInfo as StoredTopic, TopicStore } from './topic-store.js';
+
+interface TopicInfo extends StoredTopic {
   partitions: number;
-  configs: Record<string, string>;
+  configs: Readonly<Record<string, string>>;
 }
+
+/** What a change did, for the broker to create or delete logs. */
+export type TopicChange =
+  | { readonly kind: 'created'; readonly topic: StoredTopic }
+  | { readonly kind: 'grown'; readonly topic: StoredTopic; readonly previousPartitions: number }
+  | { readonly kind: 'deleted'; readonly topic: StoredTopic };
 
 const FILE_NAME = 'tributary-topics.json';
 
-export class TopicRegistry {
+export class TopicRegistry implements TopicStore {
+  /** Called after each change is on disk, before the call that made it returns. */
+  onChange: (change: TopicChange) => Promise<void> = async () => undefined;
+
   private readonly topics = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
   private writeChain: Promise<void> = Promise.resolve();
   /** The write that has not started yet: every change made before it starts joins it (one write for many). */
   private nextWrite: Promise<void> | null = null;
 
-  private constructor(private readonly dir: string) {}
+  /** `nodeId`: the one broker replicas can be assigned to. */
+  private constructor(
+    private readonly dir: string,
+    private readonly nodeId: number,
+  ) {}
 
-  static async load(dir: string): Promise<TopicRegistry> {
-    const registry = new TopicRegistry(dir);
+  static async load(dir: string, nodeId: number): Promise<TopicRegistry> {
+    const registry = new TopicRegistry(dir, nodeId);
     await mkdir(dir, { recursive: true });
     let text: string | null = null;
     try {
@@ -59,19 +73,33 @@ export class TopicRegistry {
     return [...this.topics.values()];
   }
 
-  async create(name: string, partitions: number, configs: Record<string, string>, topicId = randomUuid()): Promise<TopicInfo> {
+  /** Manual assignments may only name this broker, the cluster's only one. */
+  private checkAssignments(replicaLists: Iterable<readonly number[]>): void {
+    for (const replicas of replicaLists) {
+      const unknown = replicas.find((id) => id !== this.nodeId);
+      if (unknown !== undefined) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker id ${unknown} in the replica assignment.`);
+      if (new Set(replicas).size !== replicas.length) throw new KafkaError(ErrorCode.INVALID_REPLICA_ASSIGNMENT, 'Duplicate brokers in the replica assignment.');
+    }
+  }
+
+  async create(name: string, partitions: number, configs: Record<string, string>, opts: CreateTopicOptions): Promise<TopicInfo> {
+    if (opts.assignments) this.checkAssignments(opts.assignments.values());
     if (this.topics.has(name)) throw new KafkaError(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${name}' already exists.`);
-    const t: TopicInfo = { name, topicId, partitions, configs: { ...configs } };
+    const t: TopicInfo = { name, topicId: randomUuid(), partitions, configs: { ...configs } };
     this.put(t);
     await this.persist();
+    await this.onChange({ kind: 'created', topic: t });
     return t;
   }
 
-  async setPartitionCount(name: string, partitions: number): Promise<void> {
+  async setPartitionCount(name: string, partitions: number, assignments?: ReadonlyArray<readonly number[]>): Promise<void> {
+    if (assignments) this.checkAssignments(assignments);
     const t = this.topics.get(name);
     if (!t) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const previousPartitions = t.partitions;
     t.partitions = partitions;
     await this.persist();
+    await this.onChange({ kind: 'grown', topic: t, previousPartitions });
   }
 
   /**
@@ -101,6 +129,7 @@ export class TopicRegistry {
     this.topics.delete(name);
     this.byId.delete(t.topicId);
     await this.persist();
+    await this.onChange({ kind: 'deleted', topic: t });
     return t;
   }
 

@@ -1,7 +1,8 @@
 /**
  * The broker's parts that handlers call, assembled once by `broker.ts`.
  */
-import type { TopicRegistry } from '../cluster/topic-registry.js';
+import type { TopicStore } from '../cluster/topic-store.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
 import type { ReplicaManager } from '../cluster/replica-manager.js';
 import type { TopicAdmin } from '../cluster/topic-admin.js';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
@@ -21,7 +22,9 @@ export interface BrokerIdentity {
 export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly identity: BrokerIdentity;
-  readonly topics: TopicRegistry;
+  readonly topics: TopicStore;
+  /** Brokers, the active controller and partition leaders, as the cluster metadata has them. */
+  readonly cluster: ClusterView;
   readonly topicAdmin: TopicAdmin;
   readonly replicas: ReplicaManager;
   readonly groups: GroupCoordinator;

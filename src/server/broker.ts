@@ -14,6 +14,7 @@ import { ReplicaManager } from '../cluster/replica-manager.js';
 import { TopicAdmin } from '../cluster/topic-admin.js';
 import { loadPolicy, type AlterConfigPolicy, type AlterConfigRequestMetadata, type CreateTopicPolicy, type CreateTopicRequestMetadata } from '../cluster/policies.js';
 import { TopicRegistry } from '../cluster/topic-registry.js';
+import type { BrokerEndpoint, ClusterView } from '../cluster/cluster-view.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { LogConfig } from '../storage/partition-log.js';
 import { ensureMetaProperties } from './broker-identity.js';
@@ -68,7 +69,7 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
   const logger = options.logger ?? defaultLogger();
   const policies = await loadPolicies(config, options);
   const clusterId = await ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
-  const topics = await TopicRegistry.load(config.metadataLogDir);
+  const topics = await TopicRegistry.load(config.metadataLogDir, config.nodeId);
   const topicConfigs = new TopicConfigManager(topics, config, null, policies.alterConfig);
   const logConfigFor = (topic: string): LogConfig => topicConfigs.logConfigFor(topic);
   // Retention and the cleaner run in the log manager; they never go past a partition's high watermark.
@@ -87,18 +88,32 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
   });
   topicConfigs.attachReplicas(replicas);
   for (const t of topics.list()) await replicas.hostPartitions(t.name, t.partitions, t.topicId);
+  // New partitions' logs are created several at a time (file creations and fsyncs overlap); this broker
+  // leads every partition until it keeps its topics in the cluster metadata log.
+  const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
+  topics.onChange = async (change) => {
+    const t = change.topic;
+    switch (change.kind) {
+      case 'created':
+      case 'grown':
+        await logs.createLogs(t.name, range(change.kind === 'grown' ? change.previousPartitions : 0, t.partitions), logConfigFor(t.name), t.topicId);
+        await replicas!.hostPartitions(t.name, t.partitions, t.topicId);
+        break;
+      case 'deleted':
+        for (let p = 0; p < t.partitions; p++) await replicas!.unhostPartition(t.name, p, { deleteLog: true });
+        break;
+    }
+  };
 
   const listener = config.listeners[0];
   if (!listener) throw new Error('listeners is empty');
-  const topicAdmin = new TopicAdmin(topics, replicas, {
-    brokerCount: 1,
+  const topicAdmin = new TopicAdmin(topics, {
+    liveBrokerCount: () => 1,
     numPartitions: config.numPartitions,
     defaultReplicationFactor: config.defaultReplicationFactor,
     autoCreateTopicsEnable: config.autoCreateTopicsEnable,
     deleteTopicEnable: config.deleteTopicEnable,
     validateConfigs: (configs) => void topicConfigs.validate(configs),
-    // New partitions' logs are created several at a time (file creations and fsyncs overlap).
-    createLogs: (topic, partitions, topicId) => logs.createLogs(topic, partitions, logConfigFor(topic), topicId),
     partitionLimits: [
       { max: config.maxPartitions, property: 'max.partitions' },
       { max: config.maxBrokerPartitions, property: 'max.broker.partitions' },
@@ -131,7 +146,21 @@ export async function startBrokerFromConfig(config: BrokerConfig, options: Start
   const router = new RequestRouter(ALL_HANDLERS);
   // Identity is completed once the port is bound (port 0 picks one).
   const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
-  const services: BrokerServices = { config, identity, topics, topicAdmin, replicas, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
+  // Until the broker follows the cluster metadata log, the cluster is this broker alone: it leads every
+  // partition it hosts and is its own controller.
+  const self = (): BrokerEndpoint => ({ nodeId: identity.nodeId, host: identity.host, port: identity.port, rack: identity.rack });
+  const cluster: ClusterView = {
+    brokers: () => [self()],
+    broker: (id) => (id === identity.nodeId ? self() : undefined),
+    controllerId: () => identity.nodeId,
+    partition: (topic, p) => {
+      const info = topics.get(topic);
+      if (!info || p < 0 || p >= info.partitions) return undefined;
+      const hosted = replicas!.tryGet(topic, p);
+      return { leaderId: hosted ? identity.nodeId : -1, leaderEpoch: hosted?.leaderEpoch ?? -1, replicas: [identity.nodeId], isr: hosted ? [identity.nodeId] : [], offlineReplicas: [] };
+    },
+  };
+  const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
   const server = new SocketServer(router, services, logger.child({ component: 'network' }), {
     connection: {
       maxFrameBytes: config.socketRequestMaxBytes,

@@ -84,7 +84,7 @@ function isApi(frame: Buffer, apiKey: number): boolean {
   return frame.length >= 2 && frame.readInt16BE(0) === apiKey;
 }
 
-export class ClientConnection implements MemoryPoolWaiter {
+export class ClientConnection<S = BrokerServices> implements MemoryPoolWaiter {
   private readonly decoder: FrameDecoder;
   /** Dispatched requests in arrival order; slots[head..] are live (a ring would not pay here). */
   private slots: Slot[] = [];
@@ -117,7 +117,7 @@ export class ClientConnection implements MemoryPoolWaiter {
   lastWritableLength = 0;
   readonly remoteIp: string;
   private readonly remoteAddress: string;
-  private readonly baseContext: Omit<RequestContext, 'header' | 'apiVersion'>;
+  private readonly baseContext: Omit<RequestContext<S>, 'header' | 'apiVersion'>;
   private readonly onFrame = (frame: Buffer): void => this.accept(frame);
   private readonly flushTick = (): void => this.flush();
   private readonly drainBacklog = (): void => this.runBacklog();
@@ -127,8 +127,8 @@ export class ClientConnection implements MemoryPoolWaiter {
   constructor(
     private readonly socket: Socket,
     readonly id: number,
-    private readonly router: RequestRouter,
-    services: BrokerServices,
+    private readonly router: RequestRouter<S>,
+    services: S,
     private readonly logger: Logger,
     private readonly limits: ConnectionLimits,
     private readonly memory: MemoryPool,

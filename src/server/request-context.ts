@@ -7,28 +7,29 @@ import type { ApiSpec } from '../protocol/schema/dsl.js';
 import type { BrokerServices } from './broker-services.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 
-export interface RequestContext {
+/** `S`: what the listener's handlers are given (the broker's services, or the controller's). */
+export interface RequestContext<S = BrokerServices> {
   readonly header: RequestHeader;
   readonly apiVersion: number;
   readonly connectionId: number;
   readonly remoteAddress: string;
-  readonly services: BrokerServices;
+  readonly services: S;
   readonly logger: Logger;
 }
 
 /** Returns the response body, or null when the protocol says no response is sent (Produce acks=0). */
-export type Handler<Req = unknown, Res = unknown> = (request: Req, ctx: RequestContext) => Promise<Res | null> | Res | null;
+export type Handler<Req = unknown, Res = unknown, S = BrokerServices> = (request: Req, ctx: RequestContext<S>) => Promise<Res | null> | Res | null;
 
-export interface HandlerRegistration {
+export interface HandlerRegistration<S = BrokerServices> {
   readonly api: ApiSpec;
   /** Versions advertised in ApiVersions and accepted on the wire. */
   readonly minVersion: number;
   readonly maxVersion: number;
-  readonly handle: Handler;
+  readonly handle: Handler<unknown, unknown, S>;
 }
 
-export function register<Req, Res>(api: ApiSpec, minVersion: number, maxVersion: number, handle: Handler<Req, Res>): HandlerRegistration {
-  return { api, minVersion, maxVersion, handle: handle as Handler };
+export function register<Req, Res, S = BrokerServices>(api: ApiSpec, minVersion: number, maxVersion: number, handle: Handler<Req, Res, S>): HandlerRegistration<S> {
+  return { api, minVersion, maxVersion, handle: handle as Handler<unknown, unknown, S> };
 }
 
 /** Responses may leave out fields: the codec writes their declared defaults. */

@@ -9,6 +9,7 @@ import { API_VERSIONS_KEY, encodeResponseFrame, peekRequestHeader, readRequestHe
 import { decodeMessage } from '../protocol/schema/codec.js';
 import { ApiVersionsApi } from '../protocol/messages/index.js';
 import type { HandlerRegistration, RequestContext } from './request-context.js';
+import type { BrokerServices } from './broker-services.js';
 
 export class UnsupportedRequestError extends Error {
   constructor(message: string) {
@@ -17,10 +18,10 @@ export class UnsupportedRequestError extends Error {
   }
 }
 
-export class RequestRouter {
-  private readonly handlers = new Map<number, HandlerRegistration>();
+export class RequestRouter<S = BrokerServices> {
+  private readonly handlers = new Map<number, HandlerRegistration<S>>();
 
-  constructor(registrations: readonly HandlerRegistration[]) {
+  constructor(registrations: readonly HandlerRegistration<S>[]) {
     for (const r of registrations) this.handlers.set(r.api.apiKey, r);
   }
 
@@ -31,7 +32,7 @@ export class RequestRouter {
       .sort((a, b) => a.apiKey - b.apiKey);
   }
 
-  async route(frame: Buffer, base: Omit<RequestContext, 'header' | 'apiVersion'>): Promise<Buffer[] | null> {
+  async route(frame: Buffer, base: Omit<RequestContext<S>, 'header' | 'apiVersion'>): Promise<Buffer[] | null> {
     const { apiKey, apiVersion, correlationId } = peekRequestHeader(frame);
     const reg = this.handlers.get(apiKey);
     if (!reg) throw new UnsupportedRequestError(`unsupported api key ${apiKey}`);
@@ -48,7 +49,7 @@ export class RequestRouter {
     const r = new ByteReader(frame);
     const header = readRequestHeader(r, reg.api);
     const body = decodeMessage(reg.api.request, apiVersion, r);
-    const ctx: RequestContext = { ...base, header, apiVersion };
+    const ctx: RequestContext<S> = { ...base, header, apiVersion };
     const response = await reg.handle(body, ctx);
     if (response === null) return null;
     return encodeResponseFrame(reg.api, apiVersion, correlationId, response as object);

@@ -33,9 +33,9 @@ export interface SocketServerOptions {
 /** How often refusals and evictions are logged at most (the rest are counted into the next line). */
 const LOG_INTERVAL_MS = 10_000;
 
-export class SocketServer {
+export class SocketServer<S = BrokerServices> {
   private readonly server: Server;
-  private readonly connections = new Set<ClientConnection>();
+  private readonly connections = new Set<ClientConnection<S>>();
   /** Admitted sockets waiting for max.connection.creation.rate. */
   private readonly deferred: Socket[] = [];
   private deferredTimer: NodeJS.Timeout | null = null;
@@ -58,8 +58,8 @@ export class SocketServer {
   private lastAcceptError = '';
 
   constructor(
-    private readonly router: RequestRouter,
-    private readonly services: BrokerServices,
+    private readonly router: RequestRouter<S>,
+    private readonly services: S,
     private readonly logger: Logger,
     private readonly options: SocketServerOptions,
   ) {
@@ -189,7 +189,7 @@ export class SocketServer {
 
   /** Closes the least recently active connection that is not being served; false if there is none. */
   private evictIdle(): boolean {
-    let oldest: ClientConnection | null = null;
+    let oldest: ClientConnection<S> | null = null;
     for (const c of this.connections) {
       if (c.busy || c.mutedForMemory) continue;
       if (oldest === null || c.lastActiveMs < oldest.lastActiveMs) oldest = c;

@@ -28,6 +28,11 @@ export interface BrokerProcessOptions {
   openFilesLimit?: number;
   /** Echo the broker's stderr to this process's stderr (also enabled by TRIBUTARY_TEST_BROKER_LOGS=1). */
   echoLogs?: boolean;
+  /**
+   * Start with `server --config FILE` (listeners and dirs as the file says; `logDir` is then only what
+   * cleanup removes) instead of the default loopback listener and log dir overrides.
+   */
+  configFile?: string;
 }
 
 export interface ExitInfo {
@@ -56,6 +61,7 @@ export class BrokerProcess {
   private readonly readyTimeoutMs: number;
   private readonly echo: boolean;
   private readonly openFilesLimit: number | undefined;
+  private readonly configFile: string | undefined;
   private cleanedUp = false;
 
   private constructor(logDir: string, ownsLogDir: boolean, opts: BrokerProcessOptions) {
@@ -66,6 +72,7 @@ export class BrokerProcess {
     this.name = opts.name ?? 'broker';
     this.echo = opts.echoLogs ?? process.env.TRIBUTARY_TEST_BROKER_LOGS === '1';
     this.openFilesLimit = opts.openFilesLimit;
+    this.configFile = opts.configFile;
   }
 
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -185,15 +192,10 @@ export class BrokerProcess {
   }
 
   private async spawnAndWait(port: number): Promise<void> {
-    const args = [
-      ...SERVER_NODE_FLAGS,
-      brokerCli,
-      'server',
-      '--override',
-      `listeners=PLAINTEXT://127.0.0.1:${port}`,
-      '--override',
-      `log.dirs=${this.logDir}`,
-    ];
+    const args =
+      this.configFile !== undefined
+        ? [...SERVER_NODE_FLAGS, brokerCli, 'server', '--config', this.configFile]
+        : [...SERVER_NODE_FLAGS, brokerCli, 'server', '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${this.logDir}`];
     for (const [key, value] of Object.entries(this.overrides)) args.push('--override', `${key}=${String(value)}`);
     this.starts += 1;
     const incarnation = this.starts;

@@ -13,11 +13,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { makeTempDir, removeTempDir, trackChild } from './cleanup.js';
 import { repoRoot } from './paths.js';
+import { freePort } from './ports.js';
 import { runProcess, formatRunFailure, type RunResult } from './proc.js';
 
 /** Keep in step with `kafka.version` in test/interop/kafka/pom.xml. */
@@ -119,17 +119,7 @@ export async function runKafkaToolChecked(mainClass: string, args: readonly stri
   return r;
 }
 
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const addr = s.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 /**
  * A Kafka cluster id as `kafka-storage random-uuid` prints it: 16 random bytes, URL-safe base64

@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import type { Logger } from 'pino';
 import { type BrokerConfig, ConfigError, parseBrokerConfig, unhonouredProperties } from '../../cluster/config/broker-config.js';
 import { parsePropertiesWithLines } from '../../cluster/config/properties.js';
+import { ensureFormatted, StorageFormatError } from '../../server/broker-identity.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../errors.js';
 
@@ -120,12 +121,21 @@ export async function runServer(opts: ServerOptions, ctx: CliContext, startBroke
     logger.warn({ properties: ignored }, 'these properties are accepted for Kafka compatibility but not acted on by Tributary yet');
   }
 
+  // Checked here too (the broker checks again) so that a directory problem is a usage error (exit 2)
+  // reported before anything is bound or loaded.
+  try {
+    await ensureFormatted(config);
+  } catch (err) {
+    if (err instanceof StorageFormatError) throw new CliError(err.message, EXIT_USAGE);
+    throw err;
+  }
+
   let broker: RunningBroker;
   try {
     broker = await startBroker(config, { logger: ctx.logger() });
   } catch (err) {
     if (err instanceof CliError) throw err;
-    if (err instanceof ConfigError) throw new CliError(err.message, EXIT_USAGE);
+    if (err instanceof ConfigError || err instanceof StorageFormatError) throw new CliError(err.message, EXIT_USAGE);
     throw new CliError(`could not start the broker: ${errorMessage(err)}${startHint(err, config)}`, EXIT_FAILURE);
   }
   // Signal handlers go in before the ready line: whoever reads that line may send SIGTERM at once.

@@ -11,7 +11,6 @@
  * - `queued.max.request.bytes` defaults to 256 MiB (Kafka: -1, unbounded): a Node process has one
  *   heap and its fetch responses are buffers, not zero-copy file regions, so it needs a bound.
  */
-import { hostname } from 'node:os';
 import {
   atLeast,
   between,
@@ -29,49 +28,35 @@ import {
 } from './config-def.js';
 import { ConfigError } from './errors.js';
 import { TOPIC_CONFIG_BROKER_SYNONYMS } from './synonyms.js';
+import { LISTENER_PATTERN, type ListenerConfig, type ProcessRole, type QuorumVoter, resolveQuorumConfig, SECURITY_PROTOCOLS, type SecurityProtocol } from './quorum-config.js';
 
 export { ConfigError } from './errors.js';
+export { IMPLICIT_CONTROLLER_LISTENER_NAME, SECURITY_PROTOCOLS, type ListenerConfig, type ProcessRole, type QuorumVoter, type SecurityProtocol } from './quorum-config.js';
 export { NEVER, LONG_MAX_LITERAL, DESCRIBE_CONFIG_TYPE_CODES, DESCRIBE_CONFIG_SOURCE_CODES } from './config-def.js';
 export type { ConfigType, ConfigDefinition } from './config-def.js';
 
-export type SecurityProtocol = 'PLAINTEXT' | 'SSL' | 'SASL_PLAINTEXT' | 'SASL_SSL';
-export type ProcessRole = 'broker' | 'controller';
 export type CompressionType = 'uncompressed' | 'zstd' | 'lz4' | 'snappy' | 'gzip' | 'producer';
 export type TimestampType = 'CreateTime' | 'LogAppendTime';
 export type CleanupPolicy = 'delete' | 'compact';
 
-export const SECURITY_PROTOCOLS: readonly SecurityProtocol[] = ['PLAINTEXT', 'SSL', 'SASL_PLAINTEXT', 'SASL_SSL'];
 export const COMPRESSION_TYPES: readonly CompressionType[] = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
 export const TIMESTAMP_TYPES: readonly TimestampType[] = ['CreateTime', 'LogAppendTime'];
 export const CLEANUP_POLICIES: readonly CleanupPolicy[] = ['delete', 'compact'];
-
-/** One endpoint from `listeners` / `advertised.listeners`. */
-export interface ListenerConfig {
-  /** Listener name, upper-cased as Kafka normalises it (e.g. `PLAINTEXT`, `CONTROLLER`). */
-  name: string;
-  securityProtocol: SecurityProtocol;
-  /**
-   * Host to bind (listeners) or to hand to clients (advertised). In `listeners`, '' means every
-   * interface: call `server.listen(port)` without a host. IPv6 addresses come without brackets.
-   */
-  host: string;
-  /** 0 = pick a free port; the broker must then advertise the port it actually bound. */
-  port: number;
-}
-
-/** One entry of `controller.quorum.voters` (`id@host:port`). */
-export interface QuorumVoter {
-  id: number;
-  host: string;
-  port: number;
-}
 
 /** The validated broker configuration. Durations are ms, sizes bytes; {@link NEVER} = Long.MAX ("never"). */
 export interface BrokerConfig {
   // --- identity and roles
   /** `node.id` (or `broker.id`; they must agree when both are set). */
   nodeId: number;
+  /** `process.roles`; `['broker', 'controller']` when unset (the implicit single-node quorum). */
   processRoles: readonly ProcessRole[];
+  /**
+   * True when `process.roles` (and every quorum property) is unset: the node is a combined
+   * broker+controller whose quorum is itself alone. It then has an implicit {@link controllerListener}
+   * that is not in {@link listeners}: the broker binds it (port 0) and puts the bound port in the
+   * self voter, so a single node goes through the same Raft code as a cluster.
+   */
+  implicitSingleNodeQuorum: boolean;
   /** Tributary's own property: null until the broker generates one and persists it in meta.properties. */
   clusterId: string | null;
   brokerRack: string | null;
@@ -83,7 +68,24 @@ export interface BrokerConfig {
   listenerSecurityProtocolMap: ReadonlyMap<string, SecurityProtocol>;
   /** The listener other brokers use to reach this one. */
   interBrokerListenerName: string;
+  /** `controller.listener.names`, upper-cased; `['CONTROLLER']` for the implicit single-node quorum. */
   controllerListenerNames: readonly string[];
+  /**
+   * The listener this node's controller binds: the entry of `listeners` named by
+   * `controller.listener.names[0]`; for the implicit single-node quorum a `CONTROLLER` listener on the
+   * client listener's host with port 0 (not in `listeners`). Null when the node is not a controller.
+   */
+  controllerListener: ListenerConfig | null;
+  /**
+   * The listener brokers and clients reach this broker on: the inter-broker listener, else the first
+   * listener that is not a controller listener. Null when the node is not a broker.
+   */
+  brokerListener: ListenerConfig | null;
+  /**
+   * `controller.quorum.voters`; for the implicit single-node quorum `[{ id: nodeId, host, port: 0 }]`
+   * (port 0 until the broker has bound {@link controllerListener}). Empty when the quorum is found
+   * through `controller.quorum.bootstrap.servers` (KIP-853 dynamic quorum).
+   */
   controllerQuorumVoters: readonly QuorumVoter[];
   controllerQuorumBootstrapServers: readonly { host: string; port: number }[];
   controllerQuorumElectionTimeoutMs: number;
@@ -96,6 +98,12 @@ export interface BrokerConfig {
   brokerSessionTimeoutMs: number;
   /** `metadata.log.dir`, or the first of {@link logDirs} when unset. */
   metadataLogDir: string;
+  /** `metadata.log.max.record.bytes.between.snapshots`: metadata log bytes appended before a new snapshot. */
+  metadataLogMaxRecordBytesBetweenSnapshots: number;
+  /** `metadata.log.segment.bytes`: segment size of `__cluster_metadata-0`. */
+  metadataLogSegmentBytes: number;
+  /** `metadata.max.idle.interval.ms`: the active controller appends a NoOp record this often when idle (0 = never). */
+  metadataMaxIdleIntervalMs: number;
 
   // --- network
   socketRequestMaxBytes: number;
@@ -250,9 +258,6 @@ function d(
 const HONOURED = { honoured: true } as const;
 const NODE_NOTE = 'accepted for compatibility; a Node.js broker runs on one event loop, so there is no thread pool to size.';
 
-/** NAME://host:port, host empty, a name, IPv4, or [IPv6]. */
-const LISTENER_PATTERN = /^([A-Za-z0-9_-]+):\/\/(\[[0-9a-fA-F:.%]*\]|[^:/\s[\]]*):(\d+)$/;
-
 const validListenerList = custom(
   (v) => Array.isArray(v) && v.every((e) => LISTENER_PATTERN.test(e)),
   'a comma-separated list of NAME://host:port (host may be empty or [IPv6])',
@@ -297,7 +302,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
     kafkaDefault: '-1',
     describe: (c) => String(c.nodeId),
   }),
-  d('process.roles', 'list', 'broker,controller', 'The roles this node plays: broker, controller, or both (combined mode).', {
+  d('process.roles', 'list', 'broker,controller', 'The roles this node plays: broker, controller, or both (combined mode). Unset: one combined node that is its own single-voter quorum.', {
     validator: listOf(['broker', 'controller']),
     kafkaDefault: '',
   }),
@@ -328,18 +333,25 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('security.inter.broker.protocol', 'string', 'PLAINTEXT', 'Security protocol between brokers; set this or inter.broker.listener.name, not both.', {
     validator: oneOf(SECURITY_PROTOCOLS),
   }),
-  d('controller.listener.names', 'list', '', 'Names of the listeners the controller quorum uses; unset is fine for a single combined node.'),
-  d('controller.quorum.voters', 'list', '', 'The controller quorum as id@host:port entries.', { validator: validVoterList }),
-  d('controller.quorum.bootstrap.servers', 'list', '', 'host:port entries used to discover the controller quorum.', { validator: validHostPortList }),
-  d('controller.quorum.election.timeout.ms', 'int', '1000', 'Longest time without a leader before a controller starts an election.'),
-  d('controller.quorum.fetch.timeout.ms', 'int', '2000', 'Longest time without a successful fetch from the leader before a voter becomes a candidate.'),
-  d('controller.quorum.election.backoff.max.ms', 'int', '1000', 'Upper bound of the randomised backoff before a new election.'),
-  d('controller.quorum.request.timeout.ms', 'int', '2000', 'Timeout of requests between controllers.'),
-  d('controller.quorum.retry.backoff.ms', 'int', '20', 'Backoff before retrying a failed quorum request.'),
-  d('controller.quorum.append.linger.ms', 'int', '25', 'How long the quorum leader waits to batch writes to the metadata log.'),
-  d('broker.heartbeat.interval.ms', 'int', '2000', 'Interval between broker heartbeats to the controller.'),
-  d('broker.session.timeout.ms', 'int', '9000', 'A broker that has not heartbeated for this long is fenced.'),
+  d('controller.listener.names', 'list', '', 'Names of the listeners the controller quorum uses (the first is the one a controller binds); required with process.roles.'),
+  d('controller.quorum.voters', 'list', '', 'The controller quorum as id@host:port entries (static quorum).', { validator: validVoterList }),
+  d('controller.quorum.bootstrap.servers', 'list', '', 'host:port entries used to discover the controller quorum (dynamic quorum, KIP-853).', { validator: validHostPortList }),
+  d('controller.quorum.election.timeout.ms', 'int', '1000', 'Longest time without a leader before a controller starts an election.', { validator: atLeast(1) }),
+  d('controller.quorum.fetch.timeout.ms', 'int', '2000', 'Longest time without a successful fetch from the leader before a voter becomes a candidate.', { validator: atLeast(1) }),
+  d('controller.quorum.election.backoff.max.ms', 'int', '1000', 'Upper bound of the randomised backoff before a new election.', { validator: atLeast(1) }),
+  d('controller.quorum.request.timeout.ms', 'int', '2000', 'Timeout of requests between controllers.', { validator: atLeast(1) }),
+  d('controller.quorum.retry.backoff.ms', 'int', '20', 'Backoff before retrying a failed quorum request.', { validator: atLeast(0) }),
+  d('controller.quorum.append.linger.ms', 'int', '25', 'How long the quorum leader waits to batch writes to the metadata log.', { validator: atLeast(0) }),
+  d('broker.heartbeat.interval.ms', 'int', '2000', 'Interval between broker heartbeats to the controller.', { validator: atLeast(1) }),
+  d('broker.session.timeout.ms', 'int', '9000', 'A broker that has not heartbeated for this long is fenced.', { validator: atLeast(1) }),
   d('metadata.log.dir', 'string', null, 'Directory of the cluster metadata log; defaults to the first of log.dirs.', HONOURED),
+  d('metadata.log.max.record.bytes.between.snapshots', 'long', '20971520', 'Bytes appended to the metadata log after the latest snapshot before a new snapshot is taken.', {
+    validator: atLeast(1),
+  }),
+  d('metadata.log.segment.bytes', 'int', '1073741824', 'Segment size of the metadata log __cluster_metadata-0.', { validator: atLeast(12) }),
+  d('metadata.max.idle.interval.ms', 'int', '500', 'How often the active controller appends a NoOp record when there is nothing else to write (0 disables it).', {
+    validator: atLeast(0),
+  }),
 
   // Network
   d('socket.request.max.bytes', 'int', '104857600', 'The largest request the broker accepts (protects memory).', { ...HONOURED, validator: atLeast(1) }),
@@ -568,110 +580,7 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     invalid('broker.id', `broker.id (${num('broker.id')}) and node.id (${num('node.id')}) must be equal when both are set; set only node.id.`);
   }
 
-  const processRoles = [...new Set(list('process.roles'))] as ProcessRole[];
-
-  // Security protocol map; controller listener names default to PLAINTEXT when the map is Kafka's default.
-  const protocolMap = new Map<string, SecurityProtocol>();
-  for (const entry of list('listener.security.protocol.map')) {
-    const colon = entry.indexOf(':');
-    const listenerName = entry.slice(0, colon).trim().toUpperCase();
-    if (protocolMap.has(listenerName)) {
-      invalid('listener.security.protocol.map', `listener.security.protocol.map names listener '${listenerName}' twice.`);
-    }
-    protocolMap.set(listenerName, entry.slice(colon + 1).trim().toUpperCase() as SecurityProtocol);
-  }
-  const controllerListenerNames = list('controller.listener.names').map((n) => n.toUpperCase());
-  if (!explicit.has('listener.security.protocol.map')) {
-    for (const n of controllerListenerNames) if (!protocolMap.has(n)) protocolMap.set(n, 'PLAINTEXT');
-  }
-
-  const listeners = parseListeners('listeners', list('listeners'), protocolMap);
-  const listenerNames = new Set(listeners.map((l) => l.name));
-  checkListenersUnique(listeners);
-  const brokerRole = processRoles.includes('broker');
-  const controllerRole = processRoles.includes('controller');
-
-  for (const n of controllerListenerNames) {
-    if (controllerRole && !listenerNames.has(n)) {
-      invalid('controller.listener.names', `controller.listener.names contains '${n}', but listeners has no listener of that name (listeners: ${[...listenerNames].join(', ')}).`);
-    }
-    if (!controllerRole && listenerNames.has(n)) {
-      invalid('listeners', `listeners contains the controller listener '${n}', but process.roles does not include controller; remove it from listeners.`);
-    }
-  }
-  const clientListeners = listeners.filter((l) => !controllerListenerNames.includes(l.name));
-  if (brokerRole && clientListeners.length === 0) {
-    invalid('listeners', `listeners must contain at least one listener that is not a controller listener (${controllerListenerNames.join(', ')}), for clients to connect to.`);
-  }
-  for (const l of listeners) {
-    if (l.securityProtocol !== 'PLAINTEXT') {
-      invalid('listeners', `Listener '${l.name}' uses security protocol ${l.securityProtocol}, which Tributary does not support yet; use a PLAINTEXT listener.`);
-    }
-  }
-
-  // Advertised listeners: explicit, or listeners without the controller ones; "all interfaces" advertises this host's name.
-  let advertisedListeners: ListenerConfig[];
-  if (explicit.has('advertised.listeners')) {
-    advertisedListeners = parseListeners('advertised.listeners', list('advertised.listeners'), protocolMap);
-    for (const l of advertisedListeners) {
-      if (l.host === '0.0.0.0' || l.host === '::') {
-        invalid('advertised.listeners', `advertised.listeners cannot use the non-routable address ${l.host} (listener '${l.name}'); give a host name or IP that clients can reach.`);
-      }
-      if (brokerRole && controllerListenerNames.includes(l.name)) {
-        invalid('advertised.listeners', `advertised.listeners must not contain the controller listener '${l.name}'.`);
-      }
-      if (!listenerNames.has(l.name)) {
-        invalid('advertised.listeners', `advertised.listeners names '${l.name}', which is not in listeners (${[...listenerNames].join(', ')}).`);
-      }
-    }
-  } else {
-    advertisedListeners = clientListeners.map((l) => {
-      if (l.host === '0.0.0.0' || l.host === '::') {
-        return invalid(
-          'advertised.listeners',
-          `Listener '${l.name}' binds ${l.host}, which clients cannot connect to; set advertised.listeners (e.g. ${l.name}://<host>:${l.port}) to the address clients should use.`,
-        );
-      }
-      return { ...l, host: l.host === '' ? hostname() : l.host };
-    });
-  }
-
-  // Inter-broker listener.
-  if (explicit.has('inter.broker.listener.name') && explicit.has('security.inter.broker.protocol')) {
-    invalid('inter.broker.listener.name', 'Set only one of inter.broker.listener.name and security.inter.broker.protocol.');
-  }
-  let interBrokerListenerName: string;
-  const explicitInterBroker = optStr('inter.broker.listener.name');
-  if (explicitInterBroker !== null) {
-    interBrokerListenerName = explicitInterBroker.toUpperCase();
-    if (brokerRole && !advertisedListeners.some((l) => l.name === interBrokerListenerName)) {
-      invalid('inter.broker.listener.name', `inter.broker.listener.name '${interBrokerListenerName}' must be one of the advertised listeners (${advertisedListeners.map((l) => l.name).join(', ')}).`);
-    }
-  } else {
-    // Kafka requires a listener named after security.inter.broker.protocol; we fall back to the first client listener.
-    const byProtocol = str('security.inter.broker.protocol');
-    interBrokerListenerName = advertisedListeners.some((l) => l.name === byProtocol) ? byProtocol : (advertisedListeners[0]?.name ?? byProtocol);
-  }
-
-  // Quorum.
-  const controllerQuorumVoters = list('controller.quorum.voters').map((entry) => parseVoter(entry));
-  const voterIds = new Set<number>();
-  for (const v of controllerQuorumVoters) {
-    if (voterIds.has(v.id)) invalid('controller.quorum.voters', `controller.quorum.voters lists node ${v.id} twice.`);
-    voterIds.add(v.id);
-  }
-  if (controllerRole && controllerQuorumVoters.length > 0 && !voterIds.has(nodeId)) {
-    invalid('controller.quorum.voters', `process.roles includes controller, so node.id ${nodeId} must be one of controller.quorum.voters (${[...voterIds].join(', ')}).`);
-  }
-  if (controllerQuorumVoters.length > 1 && controllerListenerNames.length === 0) {
-    invalid('controller.listener.names', 'A multi-node controller quorum needs controller.listener.names (e.g. CONTROLLER) and a matching entry in listeners.');
-  }
-  const controllerQuorumBootstrapServers = list('controller.quorum.bootstrap.servers').map((entry) =>
-    parseHostPort('controller.quorum.bootstrap.servers', entry),
-  );
-  if (!controllerRole && controllerQuorumVoters.length === 0 && controllerQuorumBootstrapServers.length === 0) {
-    invalid('controller.quorum.voters', 'process.roles=broker (no controller) needs controller.quorum.voters or controller.quorum.bootstrap.servers to find the controllers.');
-  }
+  const quorum = resolveQuorumConfig({ explicit, nodeId, nodeIdGiven: nodeIdSet || brokerIdSet, list, str, optStr });
 
   // Retention: ms > minutes > hours; any negative = forever (-1). Kafka rejects 0.
   const retentionMsRaw =
@@ -710,17 +619,20 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
 
   return {
     nodeId,
-    processRoles,
+    processRoles: quorum.processRoles,
+    implicitSingleNodeQuorum: quorum.implicitSingleNodeQuorum,
     clusterId: optStr('cluster.id'),
     brokerRack: optStr('broker.rack'),
 
-    listeners,
-    advertisedListeners,
-    listenerSecurityProtocolMap: protocolMap,
-    interBrokerListenerName,
-    controllerListenerNames,
-    controllerQuorumVoters,
-    controllerQuorumBootstrapServers,
+    listeners: quorum.listeners,
+    advertisedListeners: quorum.advertisedListeners,
+    listenerSecurityProtocolMap: quorum.listenerSecurityProtocolMap,
+    interBrokerListenerName: quorum.interBrokerListenerName,
+    controllerListenerNames: quorum.controllerListenerNames,
+    controllerListener: quorum.controllerListener,
+    brokerListener: quorum.brokerListener,
+    controllerQuorumVoters: quorum.controllerQuorumVoters,
+    controllerQuorumBootstrapServers: quorum.controllerQuorumBootstrapServers,
     controllerQuorumElectionTimeoutMs: num('controller.quorum.election.timeout.ms'),
     controllerQuorumFetchTimeoutMs: num('controller.quorum.fetch.timeout.ms'),
     controllerQuorumElectionBackoffMaxMs: num('controller.quorum.election.backoff.max.ms'),
@@ -730,6 +642,9 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     brokerHeartbeatIntervalMs: num('broker.heartbeat.interval.ms'),
     brokerSessionTimeoutMs: num('broker.session.timeout.ms'),
     metadataLogDir: optStr('metadata.log.dir') ?? logDirs[0]!,
+    metadataLogMaxRecordBytesBetweenSnapshots: num('metadata.log.max.record.bytes.between.snapshots'),
+    metadataLogSegmentBytes: num('metadata.log.segment.bytes'),
+    metadataMaxIdleIntervalMs: num('metadata.max.idle.interval.ms'),
 
     socketRequestMaxBytes: num('socket.request.max.bytes'),
     socketSendBufferBytes: num('socket.send.buffer.bytes'),
@@ -829,57 +744,6 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
 
     explicitProperties: explicit,
   };
-}
-
-function parseListeners(property: string, entries: readonly string[], protocolMap: ReadonlyMap<string, SecurityProtocol>): ListenerConfig[] {
-  return entries.map((entry) => {
-    const m = LISTENER_PATTERN.exec(entry)!; // the validator already checked the shape
-    const name = m[1]!.toUpperCase();
-    const host = m[2]!.startsWith('[') ? m[2]!.slice(1, -1) : m[2]!;
-    const port = Number(m[3]);
-    if (port > 65535) {
-      throw new ConfigError(`Invalid value '${entry}' for broker config '${property}': port ${port} is above 65535.`, property);
-    }
-    const securityProtocol = protocolMap.get(name);
-    if (!securityProtocol) {
-      throw new ConfigError(
-        `${property} names listener '${name}', which listener.security.protocol.map does not map to a security protocol; add ${name}:PLAINTEXT to listener.security.protocol.map.`,
-        property,
-      );
-    }
-    return { name, securityProtocol, host, port };
-  });
-}
-
-function checkListenersUnique(listeners: readonly ListenerConfig[]): void {
-  const names = new Set<string>();
-  const ports = new Set<number>();
-  for (const l of listeners) {
-    if (names.has(l.name)) throw new ConfigError(`listeners names '${l.name}' twice; every listener needs its own name.`, 'listeners');
-    names.add(l.name);
-    if (l.port !== 0 && ports.has(l.port)) throw new ConfigError(`listeners uses port ${l.port} twice; every listener needs its own port.`, 'listeners');
-    ports.add(l.port);
-  }
-}
-
-function parseHostPort(property: string, entry: string): { host: string; port: number } {
-  const colon = entry.lastIndexOf(':');
-  let host = entry.slice(0, colon);
-  if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  const port = Number(entry.slice(colon + 1));
-  if (host === '' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new ConfigError(`Invalid value '${entry}' for broker config '${property}': expected host:port with a port from 1 to 65535.`, property);
-  }
-  return { host, port };
-}
-
-function parseVoter(entry: string): QuorumVoter {
-  const at = entry.indexOf('@');
-  const id = Number(entry.slice(0, at));
-  if (!Number.isSafeInteger(id) || id < 0) {
-    throw new ConfigError(`Invalid value '${entry}' for broker config 'controller.quorum.voters': expected id@host:port with a non-negative id.`, 'controller.quorum.voters');
-  }
-  return { id, ...parseHostPort('controller.quorum.voters', entry.slice(at + 1)) };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -13,8 +13,10 @@ export const createPartitionsHandler = register<CreatePartitionsRequest, Reply<C
   }
   for (const t of req.topics) {
     try {
-      if (req.validateOnly) topicAdmin.validateAddPartitions(t.name, t.count);
-      else await topicAdmin.addPartitions(t.name, t.count);
+      // Replicas of the new partitions, when given, are honoured as given (the controller checks the brokers).
+      const assignments = t.assignments?.map((a) => a.brokerIds);
+      if (req.validateOnly) topicAdmin.validateAddPartitions(t.name, t.count, assignments);
+      else await topicAdmin.addPartitions(t.name, t.count, assignments);
       results.push({ name: t.name, errorCode: ErrorCode.NONE, errorMessage: null });
     } catch (err) {
       results.push({ name: t.name, ...errorOf(err) });

@@ -1,6 +1,6 @@
 import { CreateTopicsApi } from '../../protocol/messages/index.js';
 import type { CreatableTopicResult, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { DESCRIBE_CONFIG_SOURCE_CODES } from '../../cluster/config/config-def.js';
 import { describeTopicConfig } from '../../cluster/config/topic-config.js';
 import type { CreateTopicSpec } from '../../cluster/topic-admin.js';
@@ -30,10 +30,11 @@ export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTop
     const spec: CreateTopicSpec = { name: t.name, numPartitions: t.numPartitions, replicationFactor: t.replicationFactor, configs };
     try {
       if (t.assignments.length > 0) {
-        // Manual assignments: on a single broker every replica must be this broker.
-        const { nodeId } = ctx.services.identity;
-        const bad = t.assignments.find((a) => a.brokerIds.some((id) => id !== nodeId));
-        if (bad) throw Object.assign(new Error(`Unknown broker in replica assignment of partition ${bad.partitionIndex}`), {});
+        // Manual assignments are honoured as given; the controller refuses unknown brokers, duplicates and
+        // uneven replica counts (INVALID_REPLICA_ASSIGNMENT).
+        if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
+          throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.');
+        }
         spec.numPartitions = t.assignments.length;
         spec.replicationFactor = t.assignments[0]!.brokerIds.length;
         spec.assignments = new Map(t.assignments.map((a) => [a.partitionIndex, a.brokerIds]));

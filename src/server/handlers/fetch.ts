@@ -46,11 +46,8 @@ function targetsOf(req: FetchRequest, ctx: RequestContext): Target[] {
  */
 function leaderHint(errorCode: number, t: Target, ctx: RequestContext): Partial<PartitionData> {
   if (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && errorCode !== ErrorCode.FENCED_LEADER_EPOCH) return {};
-  try {
-    return { currentLeader: { leaderId: ctx.services.identity.nodeId, leaderEpoch: ctx.services.replicas.get(t.topic, t.partition).leaderEpoch } };
-  } catch {
-    return {};
-  }
+  const view = ctx.services.cluster.partition(t.topic, t.partition);
+  return view ? { currentLeader: { leaderId: view.leaderId, leaderEpoch: view.leaderEpoch } } : {};
 }
 
 /** One pass over the targets: at most maxBytes in all; the first non-empty partition may exceed it (KIP-74). */

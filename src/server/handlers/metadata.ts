@@ -2,23 +2,25 @@ import { MetadataApi } from '../../protocol/messages/index.js';
 import type { MetadataRequest, MetadataResponse, MetadataResponseTopic } from '../../protocol/messages/metadata.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
-import type { TopicInfo } from '../../cluster/topic-registry.js';
+import type { TopicInfo } from '../../cluster/topic-store.js';
 import { isInternalTopic } from '../../cluster/internal-topics.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
 function describeTopic(info: TopicInfo, ctx: RequestContext): Reply<MetadataResponseTopic> {
-  const { nodeId } = ctx.services.identity;
+  const { cluster } = ctx.services;
   const partitions = [];
   for (let p = 0; p < info.partitions; p++) {
-    const hosted = ctx.services.replicas.tryGet(info.name, p);
+    const view = cluster.partition(info.name, p);
+    // A partition without a leader: LEADER_NOT_AVAILABLE, the error clients retry on (Kafka answers it too).
+    const leaderless = !view || view.leaderId === -1;
     partitions.push({
-      errorCode: hosted ? ErrorCode.NONE : ErrorCode.LEADER_NOT_AVAILABLE,
+      errorCode: leaderless ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: p,
-      leaderId: hosted ? nodeId : -1,
-      leaderEpoch: hosted?.leaderEpoch ?? -1,
-      replicaNodes: [nodeId],
-      isrNodes: hosted ? [nodeId] : [],
-      offlineReplicas: [],
+      leaderId: view?.leaderId ?? -1,
+      leaderEpoch: view?.leaderEpoch ?? -1,
+      replicaNodes: [...(view?.replicas ?? [])],
+      isrNodes: [...(view?.isr ?? [])],
+      offlineReplicas: [...(view?.offlineReplicas ?? [])],
     });
   }
   return { errorCode: ErrorCode.NONE, name: info.name, topicId: info.topicId, isInternal: isInternalTopic(info.name), partitions, topicAuthorizedOperations: -2147483648 };
@@ -29,7 +31,7 @@ function describeTopic(info: TopicInfo, ctx: RequestContext): Reply<MetadataResp
  * Unknown topics are auto-created when both the client and the broker allow it.
  */
 export const metadataHandler = register<MetadataRequest, Reply<MetadataResponse>>(MetadataApi, 0, 12, async (req, ctx) => {
-  const { identity, topics, topicAdmin } = ctx.services;
+  const { identity, topics, topicAdmin, cluster } = ctx.services;
   const all = req.topics === null || (ctx.apiVersion === 0 && req.topics.length === 0);
   const results: Array<Reply<MetadataResponseTopic>> = [];
   // v10-11 carry a topic id and a nullable name, but lookups by id start at v12: Kafka refuses a null
@@ -60,9 +62,9 @@ export const metadataHandler = register<MetadataRequest, Reply<MetadataResponse>
   }
   return {
     throttleTimeMs: 0,
-    brokers: [{ nodeId: identity.nodeId, host: identity.host, port: identity.port, rack: identity.rack }],
+    brokers: cluster.brokers().map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })),
     clusterId: identity.clusterId,
-    controllerId: identity.nodeId,
+    controllerId: cluster.controllerId(),
     topics: results,
     clusterAuthorizedOperations: -2147483648,
   };

@@ -216,11 +216,20 @@ test('controller listeners and quorum voters', () => {
     { id: 2, host: 'host2', port: 9093 },
     { id: 3, host: '::1', port: 9093 },
   ]);
-  configError(() => parseBrokerConfig({ 'controller.listener.names': 'CONTROLLER' }), /controller\.listener\.names/, /CONTROLLER/);
+  configError(
+    () => parseBrokerConfig({ 'controller.listener.names': 'CONTROLLER', 'controller.quorum.voters': '0@127.0.0.1:9093' }),
+    /controller\.listener\.names/,
+    /CONTROLLER/,
+  );
   configError(() => parseBrokerConfig({ 'controller.quorum.voters': '1@h:1,2@h:2' }), /node\.id 0/, /controller\.quorum\.voters/);
   configError(() => parseBrokerConfig({ 'controller.quorum.voters': 'h:1' }), /id@host:port/);
   configError(() => parseBrokerConfig({ 'process.roles': 'broker' }), /controller\.quorum\.voters/);
-  const brokerOnly = parseBrokerConfig({ 'process.roles': 'broker', 'node.id': '2', 'controller.quorum.voters': '1@h:9093' });
+  const brokerOnly = parseBrokerConfig({
+    'process.roles': 'broker',
+    'node.id': '2',
+    'controller.quorum.voters': '1@h:9093',
+    'controller.listener.names': 'CONTROLLER',
+  });
   assert.deepEqual(brokerOnly.processRoles, ['broker']);
 });
 

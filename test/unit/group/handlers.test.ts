@@ -49,6 +49,11 @@ function wire(): Wire {
     topics: { get: (name: string) => (name === 't' ? { name: 't', topicId: 'x', partitions: 2, configs: {} } : undefined) },
     groups: b.coordinator,
     groupLog: { ensureTopic: async () => undefined, isLocalCoordinator: () => true, partitionFor: () => 0 },
+    // The coordinator is the leader of the group's __consumer_offsets partition: broker 7 here.
+    cluster: {
+      partition: () => ({ leaderId: 7, leaderEpoch: 0, replicas: [7], isr: [7], offlineReplicas: [] }),
+      broker: (id: number) => (id === 7 ? { nodeId: 7, host: 'broker.local', port: 9092, rack: null } : undefined),
+    },
   } as unknown as BrokerServices;
   const router = new RequestRouter(groupHandlers);
   const silent = { debug() {}, info() {}, warn() {}, error() {} } as never;

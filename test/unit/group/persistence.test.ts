@@ -16,7 +16,7 @@ import { decodeGroupRecord, encodeGroupRecord } from '../../../src/cluster/group
 import { OFFSETS_TOPIC, OffsetsTopic, isInternalTopic } from '../../../src/cluster/internal-topics.js';
 import { ReplicaManager } from '../../../src/cluster/replica-manager.js';
 import { TopicAdmin } from '../../../src/cluster/topic-admin.js';
-import { TopicRegistry } from '../../../src/cluster/topic-registry.js';
+import { MemoryTopicStore } from '../../helpers/memory-topic-store.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';
 import { LogManager } from '../../../src/storage/log-manager.js';
@@ -120,19 +120,24 @@ test('records this coordinator does not own (KIP-848 key versions) are skipped, 
 interface Node {
   b: Bench;
   log: GroupLog;
-  topics: TopicRegistry;
+  topics: MemoryTopicStore;
   replicas: ReplicaManager;
   close(): Promise<void>;
 }
 
+const storesByDir = new Map<string, MemoryTopicStore>();
+
 async function openNode(dir: string, opts: { partitions?: number } = {}): Promise<Node> {
   const logger = pino({ level: 'silent' });
-  const topics = await TopicRegistry.load(path.join(dir, 'meta'));
+  // The topics outlive a node, as the cluster metadata does.
+  const topics = storesByDir.get(dir) ?? new MemoryTopicStore();
+  storesByDir.set(dir, topics);
   const logs = new LogManager([path.join(dir, 'logs')]);
   await logs.open();
   const replicas = new ReplicaManager(logs, () => DEFAULT_LOG_CONFIG, logger);
   for (const t of topics.list()) await replicas.hostPartitions(t.name, t.partitions, t.topicId);
-  const admin = new TopicAdmin(topics, replicas, { brokerCount: 1, numPartitions: 1, defaultReplicationFactor: 1, autoCreateTopicsEnable: false, deleteTopicEnable: true });
+  topics.onCreate = (t) => replicas.hostPartitions(t.name, t.partitions, t.topicId);
+  const admin = new TopicAdmin(topics, { liveBrokerCount: () => 1, numPartitions: 1, defaultReplicationFactor: 1, autoCreateTopicsEnable: false, deleteTopicEnable: true });
   const offsetsTopic = new OffsetsTopic(topics, admin, { numPartitions: opts.partitions ?? 5, replicationFactor: 3, segmentBytes: 1 << 20, liveBrokers: () => 1 });
   let log: GroupLog | undefined;
   const b = bench({ journal: { append: (records) => log!.append(records) } });

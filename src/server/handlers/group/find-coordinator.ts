@@ -1,20 +1,20 @@
 /**
  * FindCoordinator v0-6. A group's coordinator is the leader of its `__consumer_offsets` partition
  * (`abs(hashCode(groupId)) % partitions`); the topic is created on the first lookup, as Kafka does.
- * On a single node that leader is this broker. Transactions are not implemented yet, so a
+ * Transactions are not implemented yet, so a
  * transactional id has no coordinator (COORDINATOR_NOT_AVAILABLE, which clients retry). v4+
  * batches several keys of one type.
  */
 import { FindCoordinatorApi } from '../../../protocol/messages/index.js';
 import type { Coordinator, FindCoordinatorRequest, FindCoordinatorResponse } from '../../../protocol/messages/find-coordinator.js';
 import { ErrorCode } from '../../../protocol/errors.js';
+import { OFFSETS_TOPIC } from '../../../cluster/internal-topics.js';
 import { register, type Reply, type RequestContext } from '../../request-context.js';
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
 
 async function lookup(key: string, keyType: number, ctx: RequestContext): Promise<Coordinator> {
-  const { nodeId, host, port } = ctx.services.identity;
   const none = (errorCode: ErrorCode, errorMessage: string): Coordinator => ({ key, nodeId: -1, host: '', port: -1, errorCode, errorMessage });
   switch (keyType) {
     case KEY_TYPE_GROUP: {
@@ -25,8 +25,11 @@ async function lookup(key: string, keyType: number, ctx: RequestContext): Promis
         ctx.logger.warn({ err: String(err) }, 'cannot create __consumer_offsets');
         return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
       }
-      if (!groupLog.isLocalCoordinator(key)) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
-      return { key, nodeId, host, port, errorCode: ErrorCode.NONE, errorMessage: null };
+      // The coordinator is the leader of the group's partition, wherever it is; none while it has no leader.
+      const leaderId = ctx.services.cluster.partition(OFFSETS_TOPIC, groupLog.partitionFor(key))?.leaderId ?? -1;
+      const broker = leaderId === -1 ? undefined : ctx.services.cluster.broker(leaderId);
+      if (!broker) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      return { key, nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
     }
     case KEY_TYPE_TRANSACTION:
       return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Transactions are not supported by this broker yet');
