@@ -6,8 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Logger } from 'pino';
 import { QuorumController } from '../../../src/cluster/controller/quorum-controller.js';
 import { imageToRecords } from '../../../src/cluster/metadata/image-records.js';
+import { MetadataLoader } from '../../../src/cluster/metadata/metadata-loader.js';
 import { decodeMetadataRecord } from '../../../src/cluster/metadata/record-serde.js';
 import { REGISTER_BROKER_RECORD_TYPE, type RegisterBrokerRecord } from '../../../src/cluster/metadata/records/index.js';
 import { MemoryRaftLog } from '../../../src/cluster/raft/memory-raft-log.js';
@@ -19,12 +21,19 @@ import { Prng } from '../raft/sim/prng.js';
 import { Scheduler } from '../raft/sim/scheduler.js';
 import { heartbeat, registration, topicSpec } from './harness.js';
 
+/** A logger that keeps warnings and errors (none are expected). */
+function problemLogger(problems: string[]): Logger {
+  const keep = (level: string) => (obj: unknown, msg?: string) => problems.push(`${level} ${msg ?? ''} ${JSON.stringify(obj, (_k, v: unknown) => (v instanceof Error ? v.message : v))}`);
+  return { info() {}, debug() {}, warn: keep('warn'), error: keep('error') } as unknown as Logger;
+}
+
 interface Node {
   readonly id: number;
   up: boolean;
   incarnation: number;
   client: RaftClient;
   controller: QuorumController;
+  loader: MetadataLoader;
   readonly registerOffsets: Map<number, number>;
   handle(apiKey: number, version: number, body: unknown): Promise<unknown>;
 }
@@ -33,6 +42,7 @@ test('controllers on three Raft voters: activation, epochs = offsets, commit bef
   const rng = new Prng(42);
   const sched = new Scheduler();
   const net = new SimNetwork(sched, rng);
+  const problems: string[] = [];
   const voters = [1, 2, 3].map((id) => ({ id, host: 'sim', port: 0 }));
   const nodes: Node[] = voters.map((v) => {
     const log = new MemoryRaftLog();
@@ -46,7 +56,8 @@ test('controllers on three Raft voters: activation, epochs = offsets, commit bef
       up: true,
       incarnation: 1,
       client,
-      controller: new QuorumController({ nodeId: v.id, log: client, runtime, sessionTimeoutMs: 9000 }),
+      controller: new QuorumController({ nodeId: v.id, log: client, runtime, sessionTimeoutMs: 9000, logger: problemLogger(problems) }),
+      loader: new MetadataLoader({ log: client, runtime, maxBytesBetweenSnapshots: 400, logger: problemLogger(problems) }),
       registerOffsets: new Map(),
       handle: (apiKey, version, body) => (node.up ? node.client.handleRequest(apiKey, version, body) : Promise.reject(new Error('down'))),
     };
@@ -63,6 +74,7 @@ test('controllers on three Raft voters: activation, epochs = offsets, commit bef
     };
     client.register(spy);
     node.controller.start();
+    node.loader.start();
     net.endpoints.set(v.id, node);
     return node;
   });
@@ -100,6 +112,9 @@ test('controllers on three Raft voters: activation, epochs = offsets, commit bef
   assert.ok(c.image().topic('a'), 'committed before the reply');
   await runUntil('followers replay everything', () => nodes.every((n) => n.controller.image().offset === c.image().offset));
   for (const n of nodes) assert.deepEqual(imageToRecords(n.controller.image()), imageToRecords(c.image()));
+  await runUntil('loaders caught up', () => nodes.every((n) => n.loader.image().offset === c.image().offset));
+  for (const n of nodes) assert.deepEqual(imageToRecords(n.loader.image()), imageToRecords(c.image()));
+  await runUntil('every loader wrote a snapshot', () => nodes.every((n) => n.client.latestSnapshotId() !== null), 2000);
 
   // Heartbeats keep the brokers' sessions alive whoever is active.
   const beat = (): void => {
@@ -113,6 +128,7 @@ test('controllers on three Raft voters: activation, epochs = offsets, commit bef
   leaderNode.up = false;
   await leaderNode.client.close();
   leaderNode.controller.close();
+  leaderNode.loader.close();
   await runUntil('a new active controller', () => active() !== undefined && active() !== c);
   c = active()!;
   const b = await call('create b', c.createTopics({ topics: [topicSpec('b', 3, 3)], timeoutMs: 5000, validateOnly: false }));
@@ -122,7 +138,9 @@ test('controllers on three Raft voters: activation, epochs = offsets, commit bef
   const live = nodes.filter((n) => n.up);
   await runUntil('the follower catches up', () => live.every((n) => n.controller.image().offset === c.image().offset));
   assert.deepEqual(imageToRecords(live[0]!.controller.image()), imageToRecords(live[1]!.controller.image()));
+  assert.deepEqual(problems, []);
   for (const n of live) {
+    n.loader.close();
     n.controller.close();
     await n.client.close();
   }
