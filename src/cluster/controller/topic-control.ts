@@ -26,6 +26,13 @@ import { placeReplicas, usableBrokers, validateManualAssignment } from './replic
 
 /** A limit on partitions per topic, so one request cannot make a batch nobody can replay. */
 export const MAX_PARTITIONS_PER_TOPIC = 100_000;
+/** Kafka's ReplicationControlManager.MAX_PARTITIONS_PER_BATCH: new partitions one request may create. */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+
+function requestedPartitions(t: { numPartitions: number; assignments: readonly unknown[] }, defaultNumPartitions: number): number {
+  if (t.assignments.length > 0) return t.assignments.length;
+  return t.numPartitions === -1 ? defaultNumPartitions : Math.max(0, t.numPartitions);
+}
 const METADATA_TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
 const CONFIG_SOURCE_TOPIC = 1; // DescribeConfigs' TOPIC_CONFIG
 
@@ -84,6 +91,11 @@ function fail(code: ErrorCode, message: string): never {
 }
 
 export function createTopics(ctx: ControlContext, req: CreateTopicsRequest, options: TopicControlOptions): ControllerResult<CreateTopicsResponse> {
+  const total = req.topics.reduce((n, t) => n + requestedPartitions(t, options.defaultNumPartitions), 0);
+  if (total > MAX_PARTITIONS_PER_REQUEST) {
+    const err = new KafkaError(ErrorCode.POLICY_VIOLATION, 'Excessively large number of partitions per request.');
+    return result({ throttleTimeMs: 0, topics: req.topics.map((t) => topicError(t.name, err)) });
+  }
   const results: CreatableTopicResult[] = [];
   const records: MetadataRecordValue[] = [];
   const counts = new Map<string, number>();
@@ -177,6 +189,11 @@ export function deleteTopics(ctx: ControlContext, req: DeleteTopicsRequest): Con
 }
 
 export function createPartitions(ctx: ControlContext, req: CreatePartitionsRequest, random: Random): ControllerResult<CreatePartitionsResponse> {
+  const total = req.topics.reduce((n, t) => n + Math.max(0, t.count - (ctx.image.topic(t.name)?.partitions.size ?? t.count)), 0);
+  if (total > MAX_PARTITIONS_PER_REQUEST) {
+    const errorMessage = 'Excessively large number of partitions per request.';
+    return result({ throttleTimeMs: 0, results: req.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage })) });
+  }
   const results: CreatePartitionsTopicResult[] = [];
   const records: MetadataRecordValue[] = [];
   const counts = new Map<string, number>();

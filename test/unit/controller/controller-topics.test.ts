@@ -109,6 +109,8 @@ test('createTopics errors', async () => {
   assert.deepEqual(ok.topics.map((t) => [t.errorCode, t.numPartitions, t.replicationFactor]), [[0, 3, 1], [0, 2, 2]]);
   assert.deepEqual(h.controller.image().partition('manual', 1)!.replicas, [3, 1]);
   assert.equal(h.controller.image().leaderOf('manual', 0), 2);
+  const huge = await h.controller.createTopics({ topics: [topicSpec('h1', 6000, 1), topicSpec('h2', 6000, 1)], timeoutMs: 1000, validateOnly: false });
+  assert.deepEqual(huge.topics.map((t) => t.errorCode), [ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
   const count = h.quorum.batches.length;
   const dry = await h.controller.createTopics({ topics: [topicSpec('dry', 4, 2)], timeoutMs: 1000, validateOnly: true });
   assert.deepEqual([dry.topics[0]!.errorCode, dry.topics[0]!.numPartitions], [0, 4]);
