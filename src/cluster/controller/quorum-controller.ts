@@ -27,12 +27,13 @@ import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/m
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/incremental-alter-configs.js';
 import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from '../../protocol/messages/unregister-broker.js';
 import type { CommittedBatch, LeaderAndEpoch, MetadataLogClient, RaftListener, SnapshotContents } from '../raft/types.js';
-import type { Runtime, TimerHandle } from '../runtime.js';
+import type { Runtime } from '../runtime.js';
 import { MetadataDelta } from '../metadata/metadata-delta.js';
 import { METADATA_VERSION_FEATURE, MetadataImage } from '../metadata/metadata-image.js';
 import { decodeMetadataRecord, encodeRecord } from '../metadata/record-serde.js';
 import { FEATURE_LEVEL_RECORD_TYPE, NO_OP_RECORD_TYPE, type FeatureLevelRecord } from '../metadata/records/index.js';
 import { BrokerSessions, brokerHeartbeat, expireSession, registerBroker, unregisterBroker } from './cluster-control.js';
+import { CommitWaiters } from './commit-waiters.js';
 import { alterConfigs, incrementalAlterConfigs } from './config-control.js';
 import type { ControlContext, ControllerResult, MetadataRecordValue } from './controller-result.js';
 import { allocateProducerIds, alterPartition } from './partition-control.js';
@@ -75,13 +76,6 @@ type State =
   | { readonly kind: 'claiming'; readonly epoch: number; markerOffset: number | null }
   | { readonly kind: 'active'; readonly epoch: number };
 
-interface CommitWaiter {
-  readonly offset: number;
-  readonly resolve: () => void;
-  readonly reject: (err: Error) => void;
-  readonly timer: TimerHandle;
-}
-
 function notController(): KafkaError {
   return new KafkaError(ErrorCode.NOT_CONTROLLER, 'This is not the active controller.');
 }
@@ -92,7 +86,7 @@ export class QuorumController implements RaftListener {
   private pending = MetadataImage.EMPTY;
   private nextOffset = 0;
   private state: State = { kind: 'inactive' };
-  private waiters: CommitWaiter[] = [];
+  private readonly waiters: CommitWaiters;
   private readonly sessions: BrokerSessions;
   private readonly log: MetadataLogClient;
   private readonly runtime: Runtime;
@@ -104,6 +98,7 @@ export class QuorumController implements RaftListener {
     this.log = options.log;
     this.runtime = options.runtime;
     this.commitTimeoutMs = options.commitTimeoutMs ?? DEFAULT_COMMIT_TIMEOUT_MS;
+    this.waiters = new CommitWaiters(options.runtime);
     const sessionTimeoutMs = options.sessionTimeoutMs ?? DEFAULT_SESSION_TIMEOUT_MS;
     if (!(sessionTimeoutMs > 0)) throw new Error('sessionTimeoutMs must be positive');
     this.sessions = new BrokerSessions(options.runtime, sessionTimeoutMs, (id, epoch) => this.onSessionExpired(id, epoch));
@@ -158,7 +153,7 @@ export class QuorumController implements RaftListener {
     if (this.state.kind !== 'active') this.pending = this.committed;
     const s = this.state;
     if (s.kind === 'claiming' && s.markerOffset !== null && this.committed.offset >= s.markerOffset) this.activate(s.epoch);
-    this.resolveWaiters();
+    this.waiters.complete(this.committed.offset);
   }
 
   handleLoadSnapshot(snapshot: SnapshotContents): void {
@@ -256,12 +251,7 @@ export class QuorumController implements RaftListener {
     this.state = { kind: 'inactive' };
     this.pending = this.committed;
     this.sessions.clear();
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) {
-      this.runtime.timers.clearTimeout(w.timer);
-      w.reject(notController());
-    }
+    this.waiters.failAll(notController);
     if (was === 'active') this.options.logger?.info({ why }, 'controller inactive');
   }
 
@@ -302,25 +292,7 @@ export class QuorumController implements RaftListener {
   private waitCommitted(offset: number, timeoutMs: number): Promise<void> {
     if (this.committed.offset >= offset) return Promise.resolve();
     if (this.state.kind !== 'active') return Promise.reject(notController());
-    return new Promise((resolve, reject) => {
-      const timer = this.runtime.timers.setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w.timer !== timer);
-        reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `metadata offset ${offset} not committed within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push({ offset, resolve, reject, timer });
-    });
-  }
-
-  private resolveWaiters(): void {
-    if (this.waiters.length === 0) return;
-    const at = this.committed.offset;
-    const ready = this.waiters.filter((w) => w.offset <= at);
-    if (ready.length === 0) return;
-    this.waiters = this.waiters.filter((w) => w.offset > at);
-    for (const w of ready) {
-      this.runtime.timers.clearTimeout(w.timer);
-      w.resolve();
-    }
+    return this.waiters.wait(offset, timeoutMs);
   }
 
   private context(): ControlContext {
