@@ -65,6 +65,7 @@ test('explicit roles: Kafka\'s checks, each naming the property', () => {
   configError(() => parseBrokerConfig({ ...COMBINED, 'controller.quorum.voters': '' }), /controller\.quorum\.voters/, /bootstrap\.servers/);
   configError(() => parseBrokerConfig({ ...COMBINED, 'process.roles': 'broker,leader' }), /process\.roles/, /broker, controller/);
   configError(() => parseBrokerConfig({ ...COMBINED, 'process.roles': '' }), /process\.roles/);
+  configError(() => parseBrokerConfig({ ...COMBINED, 'process.roles': 'broker,broker' }), /Duplicate/, /process\.roles/);
   const { 'node.id': _omit, ...noNodeId } = COMBINED;
   configError(() => parseBrokerConfig(noNodeId), /node\.id/);
   configError(
