@@ -49,7 +49,9 @@ export function registerServerCommand(program: Command, ctx: CliContext, startBr
     .addHelpText(
       'after',
       `
-Without --config, a broker starts on PLAINTEXT://127.0.0.1:9092 with data in ./data.
+Without --config, a broker starts on PLAINTEXT://127.0.0.1:9092 with data in ./data, as a combined
+broker+controller that is its own single-node quorum (the data dir is formatted on first start).
+With process.roles set, format the directories first: tributary storage format --help.
 Once it accepts connections it prints one line to stdout:
   Tributary broker <node.id> ready on <host>:<port>
 Logs go to stderr (JSON, level from TRIBUTARY_LOG_LEVEL, default info).

@@ -333,7 +333,9 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('security.inter.broker.protocol', 'string', 'PLAINTEXT', 'Security protocol between brokers; set this or inter.broker.listener.name, not both.', {
     validator: oneOf(SECURITY_PROTOCOLS),
   }),
-  d('controller.listener.names', 'list', '', 'Names of the listeners the controller quorum uses (the first is the one a controller binds); required with process.roles.'),
+  d('controller.listener.names', 'list', '', 'Names of the listeners the controller quorum uses (the first is the one a controller binds); required with process.roles.', {
+    describe: (c) => c.controllerListenerNames.join(','),
+  }),
   d('controller.quorum.voters', 'list', '', 'The controller quorum as id@host:port entries (static quorum).', { validator: validVoterList }),
   d('controller.quorum.bootstrap.servers', 'list', '', 'host:port entries used to discover the controller quorum (dynamic quorum, KIP-853).', { validator: validHostPortList }),
   d('controller.quorum.election.timeout.ms', 'int', '1000', 'Longest time without a leader before a controller starts an election.', { validator: atLeast(1) }),
@@ -799,4 +801,18 @@ export function unhonouredProperties(config: BrokerConfig): string[] {
 /** `NEVER` for "no limit", else the number: readable in logs. */
 export function isNever(value: number): boolean {
   return value >= NEVER;
+}
+
+/**
+ * The config once the implicit single-node quorum's controller listener is bound: the listener and
+ * the self voter carry the port the OS gave. Anything else (an explicit quorum, a fixed port) is
+ * returned as it is.
+ */
+export function withBoundControllerPort(config: BrokerConfig, port: number): BrokerConfig {
+  if (!config.implicitSingleNodeQuorum || config.controllerListener === null || config.controllerListener.port !== 0) return config;
+  return {
+    ...config,
+    controllerListener: { ...config.controllerListener, port },
+    controllerQuorumVoters: config.controllerQuorumVoters.map((v) => (v.id === config.nodeId ? { ...v, port } : v)),
+  };
 }

@@ -78,6 +78,9 @@ export function resolveQuorumConfig(input: QuorumInput): QuorumFields {
   const rolesGiven = explicit.has('process.roles');
   const implicitSingleNodeQuorum = !QUORUM_PROPERTIES.some((name) => explicit.has(name));
   const processRoles = [...new Set(list('process.roles'))] as ProcessRole[];
+  if (processRoles.length !== list('process.roles').length) {
+    invalid('process.roles', `Duplicate role names found in process.roles: ${list('process.roles').join(',')}; list each of broker, controller at most once.`);
+  }
   const brokerRole = processRoles.includes('broker');
   const controllerRole = processRoles.includes('controller');
 

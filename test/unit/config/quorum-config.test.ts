@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, describeBrokerConfig, parseBrokerConfig } from '../../../src/cluster/config/broker-config.js';
+import { ConfigError, describeBrokerConfig, parseBrokerConfig, withBoundControllerPort } from '../../../src/cluster/config/broker-config.js';
 
 function configError(fn: () => unknown, ...patterns: RegExp[]): void {
   assert.throws(fn, (err: unknown) => {
@@ -65,6 +65,7 @@ test('explicit roles: Kafka\'s checks, each naming the property', () => {
   configError(() => parseBrokerConfig({ ...COMBINED, 'controller.quorum.voters': '' }), /controller\.quorum\.voters/, /bootstrap\.servers/);
   configError(() => parseBrokerConfig({ ...COMBINED, 'process.roles': 'broker,leader' }), /process\.roles/, /broker, controller/);
   configError(() => parseBrokerConfig({ ...COMBINED, 'process.roles': '' }), /process\.roles/);
+  configError(() => parseBrokerConfig({ ...COMBINED, 'process.roles': 'broker,broker' }), /Duplicate/, /process\.roles/);
   const { 'node.id': _omit, ...noNodeId } = COMBINED;
   configError(() => parseBrokerConfig(noNodeId), /node\.id/);
   configError(
@@ -123,4 +124,17 @@ test('the KRaft timing and metadata-log properties: Kafka names and defaults', (
   assert.equal(described.get('metadata.log.segment.bytes')?.value, '8388608');
   assert.equal(described.get('metadata.log.segment.bytes')?.source, 'STATIC_BROKER_CONFIG');
   assert.equal(described.get('metadata.log.max.record.bytes.between.snapshots')?.value, '20971520');
+});
+
+test('withBoundControllerPort puts the bound port in the implicit controller listener and self voter', () => {
+  const c = parseBrokerConfig({ 'node.id': '2' });
+  const bound = withBoundControllerPort(c, 40123);
+  assert.equal(bound.controllerListener?.port, 40123);
+  assert.deepEqual(bound.controllerQuorumVoters, [{ id: 2, host: '127.0.0.1', port: 40123 }]);
+  assert.equal(c.controllerListener?.port, 0, 'the original is not changed');
+  const explicit = parseBrokerConfig(COMBINED);
+  assert.equal(withBoundControllerPort(explicit, 1), explicit);
+  const described = new Map(describeBrokerConfig(c).map((e) => [e.name, e.value]));
+  assert.equal(described.get('controller.listener.names'), 'CONTROLLER');
+  assert.equal(described.get('process.roles'), 'broker,controller');
 });
