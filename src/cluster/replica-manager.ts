@@ -69,13 +69,13 @@ export class ReplicaManager {
    * This broker leads the partition from now on, in `leaderEpoch`: its log is opened (created when new)
    * and appends and reads are served. Called again with a newer epoch, only the epoch changes.
    */
-  async hostPartition(topic: string, partition: number, topicId: string, leaderEpoch: number): Promise<void> {
+  async hostPartition(topic: string, partition: number, topicId: string, leaderEpoch: number, config: LogConfig = this.logConfigFor(topic)): Promise<void> {
     const existing = this.partitions.get(key(topic, partition));
     if (existing) {
       existing.leaderEpoch = leaderEpoch;
       return;
     }
-    const log = this.logs.getLog(topic, partition) ?? (await this.logs.createLog(topic, partition, this.logConfigFor(topic), topicId));
+    const log = this.logs.getLog(topic, partition) ?? (await this.logs.createLog(topic, partition, config, topicId));
     if (this.partitions.has(key(topic, partition))) return;
     this.partitions.set(key(topic, partition), { topic, partition, log, highWatermark: log.logEndOffset, leaderEpoch });
   }

@@ -90,6 +90,11 @@ export class TopicConfigManager {
     return this.cached(topic).logConfig;
   }
 
+  /** The storage settings `overrides` give over the broker defaults (for an image not yet published). */
+  logConfigForOverrides(overrides: Readonly<Record<string, string>>): LogConfig {
+    return toLogConfig(effectiveTopicConfig(overrides, this.broker));
+  }
+
   private existing(topic: string): TopicInfo {
     const info = this.topics.get(topic);
     if (!info) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic '${topic}' does not exist.`);

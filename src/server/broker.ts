@@ -1,6 +1,11 @@
 /**
- * Assembles a broker from its configuration: storage, topics, partitions, request handlers and the
- * listener. The same function backs `tributary server` and the embeddable `startBroker()`.
+ * Assembles a node from its configuration: the metadata quorum (Raft, loader, and the controller on
+ * controller nodes, `metadata-quorum.ts`), then — on brokers — storage, the partitions the metadata
+ * names this broker the leader of, the group coordinator, request handlers and the client listener.
+ * The same function backs `tributary server`, the embeddable `startBroker()` and `startCluster()`.
+ *
+ * A broker's start: listener bound (connections held) → registered with the active controller →
+ * caught up with the metadata log and unfenced → groups loaded → connections served.
  */
 import { hostname } from 'node:os';
 import { pino, type Logger } from 'pino';
@@ -9,20 +14,29 @@ import { topicCodec } from '../cluster/recompress.js';
 import { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import { GroupLog } from '../cluster/group/group-log.js';
-import { OffsetsTopic } from '../cluster/internal-topics.js';
+import { OFFSETS_TOPIC, OffsetsTopic } from '../cluster/internal-topics.js';
 import { ReplicaManager } from '../cluster/replica-manager.js';
 import { TopicAdmin } from '../cluster/topic-admin.js';
 import { loadPolicy, type AlterConfigPolicy, type AlterConfigRequestMetadata, type CreateTopicPolicy, type CreateTopicRequestMetadata } from '../cluster/policies.js';
-import { TopicRegistry } from '../cluster/topic-registry.js';
-import type { BrokerEndpoint, ClusterView } from '../cluster/cluster-view.js';
+import type { ClusterView } from '../cluster/cluster-view.js';
+import { BrokerLifecycleManager } from '../cluster/broker-lifecycle.js';
+import { BrokerMetadataPublisher } from '../cluster/broker-metadata-publisher.js';
+import { ClusterTopics, type TopicsView } from '../cluster/cluster-topics.js';
+import { ControllerChannel } from '../cluster/controller-channel.js';
+import { clusterViewOf, TopicInfoCache } from '../cluster/image-views.js';
+import { retireLegacyTopics } from '../cluster/legacy-topic-registry.js';
+import { MetadataImage } from '../cluster/metadata/metadata-image.js';
+import { realRuntime, type Runtime } from '../cluster/runtime.js';
+import { startMetadataQuorum, type MetadataQuorum } from './metadata-quorum.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { LogConfig } from '../storage/partition-log.js';
-import { ensureMetaProperties } from './broker-identity.js';
+import { ensureFormatted } from './broker-identity.js';
 import type { BrokerServices } from './broker-services.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { RequestRouter } from './request-router.js';
 import { SocketServer } from './socket-server.js';
 import { resolvePerIpOverrides } from './connection-limits.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 
 /**
  * Response bytes one connection may have unsent (computed, or queued on the socket) before the
@@ -68,142 +82,286 @@ function defaultLogger(): Logger {
 export async function startBrokerFromConfig(config: BrokerConfig, options: StartOptions = {}): Promise<BrokerHandle> {
   const logger = options.logger ?? defaultLogger();
   const policies = await loadPolicies(config, options);
-  const clusterId = await ensureMetaProperties(config.logDirs, config.nodeId, config.clusterId);
-  const topics = await TopicRegistry.load(config.metadataLogDir, config.nodeId);
-  const topicConfigs = new TopicConfigManager(topics, config, null, policies.alterConfig);
-  const logConfigFor = (topic: string): LogConfig => topicConfigs.logConfigFor(topic);
-  // Retention and the cleaner run in the log manager; they never go past a partition's high watermark.
-  let replicas: ReplicaManager | null = null;
-  const logs = new LogManager(config.logDirs, logger.child({ component: 'log-manager' }), {
-    recoveryCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
-    retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
-    cleanerEnable: config.logCleanerEnable,
-    cleanerBackoffMs: config.logCleanerBackoffMs,
-    cleanerDedupeBufferBytes: config.logCleanerDedupeBufferSizeBytes,
-    highWatermarkFor: (topic, partition) => replicas?.tryGet(topic, partition)?.highWatermark,
-  });
-  await logs.open((topic) => logConfigFor(topic));
-  replicas = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }), {
-    topicCodec: (topic) => topicCodec(topicConfigs.configFor(topic).compressionType),
-  });
-  topicConfigs.attachReplicas(replicas);
-  for (const t of topics.list()) await replicas.hostPartitions(t.name, t.partitions, t.topicId);
-  // New partitions' logs are created several at a time (file creations and fsyncs overlap); this broker
-  // leads every partition until it keeps its topics in the cluster metadata log.
-  const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
-  topics.onChange = async (change) => {
-    const t = change.topic;
-    switch (change.kind) {
-      case 'created':
-      case 'grown':
-        await logs.createLogs(t.name, range(change.kind === 'grown' ? change.previousPartitions : 0, t.partitions), logConfigFor(t.name), t.topicId);
-        await replicas!.hostPartitions(t.name, t.partitions, t.topicId);
-        break;
-      case 'deleted':
-        for (let p = 0; p < t.partitions; p++) await replicas!.unhostPartition(t.name, p, { deleteLog: true });
-        break;
-    }
-  };
+  const clusterId = await ensureFormatted(config);
+  const runtime = realRuntime();
+  const quorum = await startMetadataQuorum(config, clusterId, runtime, logger);
+  try {
+    if (!config.processRoles.includes('broker')) return controllerOnlyHandle(config, clusterId, quorum, logger);
+    return await startBrokerRole(config, clusterId, runtime, quorum, policies, logger);
+  } catch (err) {
+    await quorum.close();
+    throw err;
+  }
+}
 
-  const listener = config.listeners[0];
-  if (!listener) throw new Error('listeners is empty');
-  const topicAdmin = new TopicAdmin(topics, {
-    liveBrokerCount: () => 1,
-    numPartitions: config.numPartitions,
-    defaultReplicationFactor: config.defaultReplicationFactor,
-    autoCreateTopicsEnable: config.autoCreateTopicsEnable,
-    deleteTopicEnable: config.deleteTopicEnable,
-    validateConfigs: (configs) => void topicConfigs.validate(configs),
-    partitionLimits: [
-      { max: config.maxPartitions, property: 'max.partitions' },
-      { max: config.maxBrokerPartitions, property: 'max.broker.partitions' },
-    ],
-    ...(policies.createTopic && { createTopicPolicy: policies.createTopic }),
-  });
-  const offsetsTopic = new OffsetsTopic(topics, topicAdmin, {
-    numPartitions: config.offsetsTopicNumPartitions,
-    replicationFactor: config.offsetsTopicReplicationFactor,
-    segmentBytes: config.offsetsTopicSegmentBytes,
-    liveBrokers: () => 1,
-  });
-  const groupLog = new GroupLog(replicas, offsetsTopic, { now: () => Date.now() }, logger.child({ component: 'group-log' }));
-  const groups = new GroupCoordinator({
-    initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
-    minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
-    maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
-    maxSize: config.groupMaxSize,
-    offsetsRetentionMs: config.offsetsRetentionMs,
-    offsetMetadataMaxBytes: config.offsetMetadataMaxBytes,
-    offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
-    clock: { now: () => Date.now() },
-    timers: { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) },
-    logger: logger.child({ component: 'group-coordinator' }),
-    journal: groupLog,
-  });
-  // Groups and committed offsets are back before the first request is served.
-  await groupLog.load((record) => groups.replay(record));
-  groups.completeLoad();
-  const router = new RequestRouter(ALL_HANDLERS);
-  // Identity is completed once the port is bound (port 0 picks one).
-  const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
-  // Until the broker follows the cluster metadata log, the cluster is this broker alone: it leads every
-  // partition it hosts and is its own controller.
-  const self = (): BrokerEndpoint => ({ nodeId: identity.nodeId, host: identity.host, port: identity.port, rack: identity.rack });
-  const cluster: ClusterView = {
-    brokers: () => [self()],
-    broker: (id) => (id === identity.nodeId ? self() : undefined),
-    controllerId: () => identity.nodeId,
-    partition: (topic, p) => {
-      const info = topics.get(topic);
-      if (!info || p < 0 || p >= info.partitions) return undefined;
-      const hosted = replicas!.tryGet(topic, p);
-      return { leaderId: hosted ? identity.nodeId : -1, leaderEpoch: hosted?.leaderEpoch ?? -1, replicas: [identity.nodeId], isr: hosted ? [identity.nodeId] : [], offlineReplicas: [] };
-    },
-  };
-  const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
-  const server = new SocketServer(router, services, logger.child({ component: 'network' }), {
-    connection: {
-      maxFrameBytes: config.socketRequestMaxBytes,
-      maxInFlightRequests: config.queuedMaxRequests,
-      maxUnsentResponseBytes: MAX_UNSENT_RESPONSE_BYTES,
-    },
-    queuedMaxRequestBytes: config.queuedMaxRequestBytes,
-    connectionsMaxIdleMs: config.connectionsMaxIdleMs,
-    maxConnections: config.maxConnections,
-    maxConnectionsPerIp: config.maxConnectionsPerIp,
-    maxConnectionsPerIpOverrides: await resolvePerIpOverrides(config.maxConnectionsPerIpOverrides),
-    maxConnectionCreationRate: config.maxConnectionCreationRate,
-  });
-  const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
-
-  const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
-  const wildcard = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::';
-  identity.host = wildcard ? hostname() : advertised.host;
-  identity.port = advertised.port === 0 || advertised === listener ? bound.port : advertised.port;
-
+/** A node with `process.roles=controller`: its handle is its controller listener. */
+function controllerOnlyHandle(config: BrokerConfig, clusterId: string, quorum: MetadataQuorum, logger: Logger): BrokerHandle {
+  const endpoint = quorum.controllerEndpoint!;
   let closing: Promise<void> | null = null;
   return {
-    host: identity.host,
-    port: identity.port,
-    bootstrap: `${identity.host}:${identity.port}`,
+    host: endpoint.host,
+    port: endpoint.port,
+    bootstrap: `${endpoint.host}:${endpoint.port}`,
     nodeId: config.nodeId,
     clusterId,
     close: () => {
-      closing ??= (async () => {
-        await server.close();
-        groups.close();
-        await replicas.close();
-        await logs.close();
-        for (const policy of [policies.createTopic, policies.alterConfig]) {
-          try {
-            await policy?.close?.();
-          } catch (err) {
-            logger.warn({ err }, 'a policy close() failed');
-          }
-        }
-        logger.info('broker stopped');
-      })();
+      closing ??= quorum.close().then(() => logger.info('controller stopped'));
       return closing;
     },
   };
 }
+
+/** How long start-up waits for the controller to register and unfence this broker. */
+const STARTUP_TIMEOUT_MS = 60_000;
+/** How long a clean shutdown waits for the controller to move this broker's leaders. */
+const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 5_000;
+/** Admin requests forwarded to the controller (and waits for the metadata to show them). */
+const CONTROLLER_REQUEST_TIMEOUT_MS = 30_000;
+
+async function startBrokerRole(
+  config: BrokerConfig,
+  clusterId: string,
+  runtime: Runtime,
+  quorum: MetadataQuorum,
+  policies: { createTopic?: CreateTopicPolicy; alterConfig?: AlterConfigPolicy },
+  logger: Logger,
+): Promise<BrokerHandle> {
+  const closers: Array<() => Promise<void> | void> = [];
+  const runClosers = async (): Promise<void> => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (err) {
+        logger.warn({ err }, 'closing the broker');
+      }
+    }
+  };
+  try {
+    // What the request paths read is the image the broker has applied (its partitions hosted), not
+    // merely the newest one loaded.
+    let published = MetadataImage.EMPTY;
+    const topicInfos = new TopicInfoCache();
+    const topicsView = (): TopicsView => topicInfos.view(published);
+    const imageWaiters = new Set<() => void>();
+    /** Resolves once the applied image satisfies `done` (checked after each publication). */
+    const waitForPublished = (done: (image: MetadataImage) => boolean, timeoutMs: number): Promise<void> =>
+      new Promise((resolve, reject) => {
+        if (done(published)) return resolve();
+        const timer = runtime.timers.setTimeout(() => {
+          imageWaiters.delete(check);
+          reject(new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `the metadata did not show the change within ${timeoutMs} ms (applied up to offset ${published.offset})`));
+        }, timeoutMs);
+        const check = (): void => {
+          if (!done(published)) return;
+          imageWaiters.delete(check);
+          runtime.timers.clearTimeout(timer);
+          resolve();
+        };
+        imageWaiters.add(check);
+      });
+    const waitForImage = (done: (view: TopicsView) => boolean, timeoutMs: number): Promise<void> => waitForPublished(() => done(topicsView()), timeoutMs);
+    const voterEndpoints = new Map(quorum.voters.map((v) => [v.id, { host: v.host, port: v.port }]));
+    const channel = new ControllerChannel({
+      nodeId: config.nodeId,
+      leader: () => quorum.raft.leaderAndEpoch(),
+      endpoints: () => voterEndpoints,
+      ...(quorum.localCall && { local: quorum.localCall }),
+      runtime,
+      logger: logger.child({ component: 'controller-channel' }),
+    });
+    closers.push(() => channel.close());
+    const topics = new ClusterTopics({ channel, view: topicsView, waitForImage, requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS });
+    const topicConfigs = new TopicConfigManager(topics, config, null, policies.alterConfig);
+    const logConfigFor = (topic: string): LogConfig => topicConfigs.logConfigFor(topic);
+    // Retention and the cleaner run in the log manager; they never go past a partition's high watermark.
+    let replicas: ReplicaManager | null = null;
+    const logs = new LogManager(config.logDirs, logger.child({ component: 'log-manager' }), {
+      recoveryCheckpointIntervalMs: config.logFlushOffsetCheckpointIntervalMs,
+      retentionCheckIntervalMs: config.logRetentionCheckIntervalMs,
+      cleanerEnable: config.logCleanerEnable,
+      cleanerBackoffMs: config.logCleanerBackoffMs,
+      cleanerDedupeBufferBytes: config.logCleanerDedupeBufferSizeBytes,
+      highWatermarkFor: (topic, partition) => replicas?.tryGet(topic, partition)?.highWatermark,
+    });
+    await logs.open((topic) => logConfigFor(topic));
+    closers.push(() => logs.close());
+    const replicaManager = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }), {
+      topicCodec: (topic) => topicCodec(topicConfigs.configFor(topic).compressionType),
+      partitionExists: (topic, partition) => published.topics.byName.get(topic)?.partitions.has(partition) ?? false,
+    });
+    replicas = replicaManager;
+    closers.push(() => replicaManager.close());
+    topicConfigs.attachReplicas(replicaManager);
+
+    const listener = config.brokerListener ?? config.listeners[0];
+    if (!listener) throw new Error('listeners is empty');
+    const liveBrokerCount = (): number => {
+      let n = 0;
+      for (const b of published.cluster.brokers.values()) if (!b.fenced) n += 1;
+      return n;
+    };
+    const topicAdmin = new TopicAdmin(topics, {
+      liveBrokerCount,
+      numPartitions: config.numPartitions,
+      defaultReplicationFactor: config.defaultReplicationFactor,
+      autoCreateTopicsEnable: config.autoCreateTopicsEnable,
+      deleteTopicEnable: config.deleteTopicEnable,
+      validateConfigs: (configs) => void topicConfigs.validate(configs),
+      partitionLimits: [
+        { max: config.maxPartitions, property: 'max.partitions' },
+        { max: config.maxBrokerPartitions, property: 'max.broker.partitions' },
+      ],
+      ...(policies.createTopic && { createTopicPolicy: policies.createTopic }),
+    });
+    const offsetsTopic = new OffsetsTopic(topics, topicAdmin, {
+      numPartitions: config.offsetsTopicNumPartitions,
+      replicationFactor: config.offsetsTopicReplicationFactor,
+      segmentBytes: config.offsetsTopicSegmentBytes,
+      liveBrokers: liveBrokerCount,
+    });
+    const groupLog = new GroupLog(replicaManager, offsetsTopic, runtime.clock, logger.child({ component: 'group-log' }));
+    const groups = new GroupCoordinator({
+      initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
+      minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
+      maxSessionTimeoutMs: config.groupMaxSessionTimeoutMs,
+      maxSize: config.groupMaxSize,
+      offsetsRetentionMs: config.offsetsRetentionMs,
+      offsetMetadataMaxBytes: config.offsetMetadataMaxBytes,
+      offsetsRetentionCheckIntervalMs: config.offsetsRetentionCheckIntervalMs,
+      clock: runtime.clock,
+      timers: { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) },
+      logger: logger.child({ component: 'group-coordinator' }),
+      journal: groupLog,
+    });
+    closers.push(() => groups.close());
+
+    // The image → local state: partitions led here are hosted, the request paths see the image.
+    const logConfigIn = (topic: string, image: MetadataImage): LogConfig => {
+      const t = image.topics.byName.get(topic);
+      return topicConfigs.logConfigForOverrides(t ? topicInfos.infoOf(image, t).configs : {});
+    };
+    const publisher = new BrokerMetadataPublisher({ nodeId: config.nodeId, replicas: replicaManager, logConfigFor: logConfigIn, logger: logger.child({ component: 'metadata-publisher' }) });
+    // Groups live where their __consumer_offsets partition is led: a partition led here from now on is
+    // loaded (once groups are being served; the first load covers the ones led at start-up).
+    const loadedOffsetsPartitions = new Set<number>();
+    let groupsServed = false;
+    const loadNewOffsetsPartitions = async (): Promise<void> => {
+      for (const hosted of [...replicaManager.hosted()]) {
+        if (hosted.topic !== OFFSETS_TOPIC || loadedOffsetsPartitions.has(hosted.partition)) continue;
+        loadedOffsetsPartitions.add(hosted.partition);
+        groups.beginLoad();
+        await groupLog.loadOnePartition(hosted.partition, (record) => groups.replay(record));
+        groups.completeLoad();
+      }
+      for (const p of [...loadedOffsetsPartitions]) if (!replicaManager.tryGet(OFFSETS_TOPIC, p)) loadedOffsetsPartitions.delete(p);
+    };
+    quorum.loader.addPublisher({
+      name: 'broker',
+      onMetadataUpdate: async (_update, image) => {
+        await publisher.publish(image);
+        published = image;
+        if (groupsServed) await loadNewOffsetsPartitions();
+        for (const check of [...imageWaiters]) check();
+      },
+    });
+    closers.push(() => quorum.loader.removePublisher('broker'));
+
+    const router = new RequestRouter(ALL_HANDLERS);
+    // Identity is completed once the port is bound (port 0 picks one).
+    const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
+    const controllerId = (): number => quorum.raft.leaderAndEpoch().leaderId ?? -1;
+    const cluster: ClusterView = {
+      brokers: () => clusterViewOf(published, listener.name, controllerId).brokers(),
+      broker: (id) => clusterViewOf(published, listener.name, controllerId).broker(id),
+      controllerId,
+      partition: (topic, p) => clusterViewOf(published, listener.name, controllerId).partition(topic, p),
+    };
+    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
+    const server = new SocketServer(router, services, logger.child({ component: 'network' }), {
+      connection: {
+        maxFrameBytes: config.socketRequestMaxBytes,
+        maxInFlightRequests: config.queuedMaxRequests,
+        maxUnsentResponseBytes: MAX_UNSENT_RESPONSE_BYTES,
+      },
+      queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+      maxConnections: config.maxConnections,
+      maxConnectionsPerIp: config.maxConnectionsPerIp,
+      maxConnectionsPerIpOverrides: await resolvePerIpOverrides(config.maxConnectionsPerIpOverrides),
+      maxConnectionCreationRate: config.maxConnectionCreationRate,
+    });
+    let markReady!: () => void;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    server.holdConnectionsUntil(ready);
+    const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
+    closers.push(() => server.close());
+
+    const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
+    const wildcard = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::';
+    identity.host = wildcard ? hostname() : advertised.host;
+    identity.port = advertised.port === 0 || advertised === listener ? bound.port : advertised.port;
+
+    const lifecycle = new BrokerLifecycleManager({
+      nodeId: config.nodeId,
+      clusterId,
+      rack: config.brokerRack,
+      listeners: () => [{ name: listener.name, host: identity.host, port: identity.port, securityProtocol: PLAINTEXT_PROTOCOL_ID }],
+      metadataVersion: SUPPORTED_METADATA_VERSIONS,
+      logDirIds: [],
+      appliedMetadataOffset: () => published.offset,
+      channel,
+      runtime,
+      logger: logger.child({ component: 'broker-lifecycle' }),
+      heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
+      requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
+    });
+    lifecycle.start();
+    closers.push(() => lifecycle.stop());
+    await lifecycle.waitUntilUnfenced(STARTUP_TIMEOUT_MS);
+    // The unfencing made this broker the leader of its leaderless partitions in the same batch: serve
+    // once the image applied here shows it unfenced.
+    await waitForPublished((image) => image.cluster.brokers.get(config.nodeId)?.fenced === false, STARTUP_TIMEOUT_MS);
+    if (quorum.importedLegacyTopics) {
+      await retireLegacyTopics(config.metadataLogDir);
+      logger.info('imported the topics of the single-node topic registry into the metadata log');
+    }
+    // Groups and committed offsets are back before the first request is served.
+    await loadNewOffsetsPartitions();
+    groups.completeLoad();
+    groupsServed = true;
+    markReady();
+
+    let closing: Promise<void> | null = null;
+    return {
+      host: identity.host,
+      port: identity.port,
+      bootstrap: `${identity.host}:${identity.port}`,
+      nodeId: config.nodeId,
+      clusterId,
+      close: () => {
+        closing ??= (async () => {
+          await lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+          await runClosers();
+          await quorum.close();
+          for (const policy of [policies.createTopic, policies.alterConfig]) {
+            try {
+              await policy?.close?.();
+            } catch (err) {
+              logger.warn({ err }, 'a policy close() failed');
+            }
+          }
+          logger.info('broker stopped');
+        })();
+        return closing;
+      },
+    };
+  } catch (err) {
+    await runClosers();
+    throw err;
+  }
+}
+
+/** SecurityProtocol.PLAINTEXT's id in BrokerRegistration's listeners (the only protocol served). */
+const PLAINTEXT_PROTOCOL_ID = 0;
+/** metadata.version levels this broker can run (3.9-IV0 = 21 … 4.0-IV3 = 25). */
+const SUPPORTED_METADATA_VERSIONS = { min: 21, max: 25 } as const;

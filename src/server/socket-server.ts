@@ -141,7 +141,31 @@ export class SocketServer<S = BrokerServices> {
     this.start(socket);
   }
 
+  /**
+   * Connections accepted before `ready` settles wait unread (Kafka binds its listeners early but only
+   * enables request processing once the broker is unfenced): the port is known and advertised in the
+   * broker's registration while its state is still being loaded.
+   */
+  holdConnectionsUntil(ready: Promise<unknown>): void {
+    const held: Socket[] = [];
+    this.held = held;
+    const release = (): void => {
+      if (this.held !== held) return;
+      this.held = null;
+      for (const socket of held) if (!socket.destroyed) this.start(socket);
+    };
+    ready.then(release, release);
+  }
+
+  private held: Socket[] | null = null;
+
   private start(socket: Socket): void {
+    if (this.held !== null) {
+      socket.pause();
+      socket.on('error', () => socket.destroy());
+      this.held.push(socket);
+      return;
+    }
     const conn = new ClientConnection(socket, this.nextId++, this.router, this.services, this.logger, this.options.connection, this.memory, this.framePool);
     this.connections.add(conn);
     socket.once('close', () => this.connections.delete(conn));
@@ -238,6 +262,7 @@ export class SocketServer<S = BrokerServices> {
     if (this.idleTimer !== null) clearInterval(this.idleTimer);
     if (this.deferredTimer !== null) clearTimeout(this.deferredTimer);
     for (const s of this.deferred.splice(0)) s.destroy();
+    for (const s of this.held?.splice(0) ?? []) s.destroy();
     for (const c of this.connections) c.close();
     this.framePool.close();
     return new Promise((resolve) => this.server.close(() => resolve()));

@@ -14,7 +14,8 @@ export function makeKafka(bootstrap: string, clientId: string, extra: Partial<Ka
   const logs: string[] = [];
   const kafka = new Kafka({
     clientId,
-    brokers: [bootstrap],
+    // A bootstrap list ("h1:p1,h2:p2") is several seed brokers.
+    brokers: bootstrap.split(','),
     connectionTimeout: 5000,
     requestTimeout: 20_000,
     retry: { retries: 6, initialRetryTime: 100, maxRetryTime: 2000 },

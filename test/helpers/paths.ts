@@ -11,8 +11,8 @@ export const repoRoot: string = path.resolve(path.dirname(fileURLToPath(import.m
 /** Directory with the client scripts (python etc.) used by the end-to-end tests. */
 export const clientsDir: string = path.join(repoRoot, 'test', 'e2e', 'clients');
 
-/** The compiled broker CLI entry point. */
-export const brokerCli: string = path.join(repoRoot, 'dist', 'src', 'cli', 'main.js');
+/** The compiled broker CLI entry point, beside this compiled file (`dist/src/cli/main.js` in a normal build). */
+export const brokerCli: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
 
 /** The Debian interpreter that sees python3-kafka and python3-confluent-kafka. */
 export const debianPython = '/usr/bin/python3';

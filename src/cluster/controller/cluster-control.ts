@@ -25,6 +25,8 @@ import { acceptableLeaders, leaderAndIsrUpdates } from './partition-change.js';
 interface Session {
   readonly brokerEpoch: number;
   lastContactMs: number;
+  /** False for sessions carried over at activation until the broker heartbeats this controller. */
+  readonly heard: boolean;
   timer: TimerHandle;
 }
 
@@ -38,7 +40,13 @@ export class BrokerSessions {
     private readonly onExpired: (brokerId: number, brokerEpoch: number) => void,
   ) {}
 
-  touch(brokerId: number, brokerEpoch: number): void {
+  /**
+   * Starts or renews a broker's session. `heard` is false for the sessions a newly active controller
+   * starts for the brokers it finds registered: they are fenced if silent for the timeout, but do not
+   * count as alive (so a broker that restarted with the controller — a combined node after a crash —
+   * may register again at once rather than after a session timeout; Kafka counts them alive).
+   */
+  touch(brokerId: number, brokerEpoch: number, heard = true): void {
     const old = this.sessions.get(brokerId);
     if (old) this.runtime.timers.clearTimeout(old.timer);
     const nowMs = this.runtime.clock.now();
@@ -48,13 +56,13 @@ export class BrokerSessions {
       this.sessions.delete(brokerId);
       this.onExpired(brokerId, brokerEpoch);
     }, this.sessionTimeoutMs);
-    this.sessions.set(brokerId, { brokerEpoch, lastContactMs: nowMs, timer });
+    this.sessions.set(brokerId, { brokerEpoch, lastContactMs: nowMs, heard, timer });
   }
 
   /** Whether `brokerId` (any epoch) was heard from within the session timeout. */
   isAlive(brokerId: number): boolean {
     const s = this.sessions.get(brokerId);
-    return s !== undefined && this.runtime.clock.now() - s.lastContactMs < this.sessionTimeoutMs;
+    return s !== undefined && s.heard && this.runtime.clock.now() - s.lastContactMs < this.sessionTimeoutMs;
   }
 
   remove(brokerId: number): void {

@@ -217,7 +217,7 @@ export class QuorumController implements RaftListener {
     this.state = { kind: 'active', epoch };
     this.pending = this.committed;
     this.nextOffset = this.committed.offset + 1;
-    for (const b of this.committed.cluster.brokers.values()) this.sessions.touch(b.brokerId, b.brokerEpoch);
+    for (const b of this.committed.cluster.brokers.values()) this.sessions.touch(b.brokerId, b.brokerEpoch, false);
     this.options.logger?.info({ epoch, offset: this.committed.offset }, 'controller active');
     // Not from inside Raft's handleCommit call: append on a later tick.
     if (this.committed.metadataVersion() === undefined) {

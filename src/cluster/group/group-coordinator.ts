@@ -223,6 +223,14 @@ export class GroupCoordinator {
    * Apply one record read back from `__consumer_offsets`, in log order. Offsets take effect at
    * once; the last GroupMetadata of each group becomes a group in `completeLoad`.
    */
+  /**
+   * Starts loading another `__consumer_offsets` partition (this broker became its leader after the
+   * first load): `replay` its records, then `completeLoad`. Groups already here are kept as they are.
+   */
+  beginLoad(): void {
+    this.loading ??= new Map();
+  }
+
   replay(record: GroupRecord): void {
     if (this.loading === null) throw new Error('replay after completeLoad');
     this.ctx.offsets.apply(record);

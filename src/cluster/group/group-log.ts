@@ -109,6 +109,19 @@ export class GroupLog implements GroupJournal {
     return summary;
   }
 
+  /** Replay one partition led here (one that became this broker's after start-up) into `apply`. */
+  async loadOnePartition(partition: number, apply: (record: GroupRecord) => void): Promise<LoadSummary> {
+    const started = this.clock.now();
+    const summary: LoadSummary = { partitions: 0, records: 0, skipped: 0, durationMs: 0 };
+    const hosted = this.replicas.tryGet(OFFSETS_TOPIC, partition);
+    if (!hosted) return summary;
+    summary.partitions = 1;
+    await this.loadPartition(partition, hosted.log, hosted.highWatermark, apply, summary);
+    summary.durationMs = this.clock.now() - started;
+    if (summary.records > 0) this.logger.info({ partition, ...summary }, 'loaded group metadata and offsets of a partition');
+    return summary;
+  }
+
   private async loadPartition(partition: number, log: ReadableLog, highWatermark: number, apply: (record: GroupRecord) => void, summary: LoadSummary): Promise<void> {
     let offset = log.logStartOffset;
     while (offset < highWatermark) {

@@ -159,8 +159,13 @@ async function fetchOnce(c: RaftClient, req: FetchRequest, firstPass: boolean): 
   if (hwMoved) c.onHighWatermarkAdvanced();
   const maxBytes = Math.max(1, Math.min(p.partitionMaxBytes, req.maxBytes, c.fetchMaxBytes));
   const records = p.fetchOffset < c.log.endOffset() ? await c.log.read(p.fetchOffset, maxBytes) : Buffer.alloc(0);
-  if (records.length === 0 && firstPass && !hwMoved && req.maxWaitMs > 0) return 'wait';
-  const part = fetchPartition(ErrorCode.NONE, c.nodeId, c.epoch, c.highWatermark(), c.log.startOffset());
+  // A replica that has not been told the current high watermark is answered at once: parking its
+  // fetch would delay its commits (and every broker's metadata) by a whole long-poll.
+  const hw = c.highWatermark();
+  const hwUnknownThere = replicaId >= 0 && hw !== null && (c.highWatermarkSentTo.get(replicaId) ?? -1) < hw;
+  if (records.length === 0 && firstPass && !hwMoved && !hwUnknownThere && req.maxWaitMs > 0) return 'wait';
+  const part = fetchPartition(ErrorCode.NONE, c.nodeId, c.epoch, hw, c.log.startOffset());
+  if (replicaId >= 0 && hw !== null) c.highWatermarkSentTo.set(replicaId, hw);
   part.records = records;
   return fetchResponse(ErrorCode.NONE, part);
 }

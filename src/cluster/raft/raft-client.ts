@@ -106,6 +106,8 @@ export class RaftClient implements MetadataLogClient {
   private pendingAppends: PendingAppend[] = [];
   private lingerTimer: TimerHandle | null = null;
   private waiters = new Set<() => void>();
+  /** The high watermark each replica was last sent in a Fetch answer (leader only; cleared on transitions). */
+  readonly highWatermarkSentTo = new Map<number, number>();
   private failure: unknown = null;
 
   constructor(o: RaftClientOptions) {
@@ -330,6 +332,7 @@ export class RaftClient implements MetadataLogClient {
       this.leader = null;
     }
     this.role = role;
+    this.highWatermarkSentTo.clear();
     this.stateGeneration++;
     this.timers.clearAll();
     this.granted = new Set();

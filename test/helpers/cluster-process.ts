@@ -1,0 +1,156 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import { BrokerConnection } from '../../src/network/broker-connection.js';
+import { MetadataApi } from '../../src/protocol/messages/index.js';
+import type { MetadataResponse } from '../../src/protocol/messages/metadata.js';
+import { BrokerProcess } from './broker-process.js';
+import { makeTempDir, removeTempDir } from './cleanup.js';
+import { brokerCli } from './paths.js';
+import { freePort } from './ports.js';
+import { runProcess, formatRunFailure } from './proc.js';
+
+/**
+ * An N-node Tributary cluster of real OS processes, configured with Kafka's KRaft properties
+ * (combined broker+controller nodes, `controller.quorum.voters` on loopback ports chosen at run
+ * time), each data dir formatted with `tributary storage format`, as an operator would do it.
+ * Nodes keep their ports across restarts (the voters string names them).
+ */
+
+export interface ClusterProcessOptions {
+  nodes?: number;
+  /** Extra properties for every node. */
+  properties?: Record<string, string | number | boolean>;
+  /** Per node, on top of `properties`. */
+  nodeProperties?: (nodeId: number) => Record<string, string | number | boolean>;
+  readyTimeoutMs?: number;
+}
+
+export interface ClusterNode {
+  readonly nodeId: number;
+  readonly brokerPort: number;
+  readonly controllerPort: number;
+  readonly dataDir: string;
+  readonly configFile: string;
+  readonly process: BrokerProcess;
+}
+
+export class ProcessCluster {
+  clusterId = '';
+  private readonly nodeMap = new Map<number, ClusterNode>();
+
+  private constructor(readonly root: string) {}
+
+  get nodes(): ReadonlyMap<number, ClusterNode> {
+    return this.nodeMap;
+  }
+
+  static async start(t: TestContext | null, opts: ClusterProcessOptions = {}): Promise<ProcessCluster> {
+    const count = opts.nodes ?? 3;
+    const root = await makeTempDir('cluster');
+    const cluster = new ProcessCluster(root);
+    if (t) t.after(() => cluster.cleanup());
+    const ports: Array<{ broker: number; controller: number }> = [];
+    for (let i = 0; i < count; i++) ports.push({ broker: await freePort(), controller: await freePort() });
+    const voters = ports.map((p, id) => `${id}@127.0.0.1:${p.controller}`).join(',');
+    const idRun = await runProcess(process.execPath, [brokerCli, 'storage', 'random-uuid'], { timeoutMs: 20_000 });
+    if (idRun.code !== 0) throw new Error(formatRunFailure(idRun, 'tributary storage random-uuid'));
+    const clusterId = idRun.stdout.trim();
+    cluster.clusterId = clusterId;
+    const configs: Array<{ id: number; dataDir: string; configFile: string }> = [];
+    for (let id = 0; id < count; id++) {
+      const dataDir = path.join(root, `node-${id}`);
+      const props: Record<string, string | number | boolean> = {
+        'process.roles': 'broker,controller',
+        'node.id': id,
+        'controller.quorum.voters': voters,
+        listeners: `PLAINTEXT://127.0.0.1:${ports[id]!.broker},CONTROLLER://127.0.0.1:${ports[id]!.controller}`,
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports[id]!.broker}`,
+        'controller.listener.names': 'CONTROLLER',
+        'inter.broker.listener.name': 'PLAINTEXT',
+        'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+        'log.dirs': dataDir,
+        'offsets.topic.replication.factor': 1,
+        ...opts.properties,
+        ...opts.nodeProperties?.(id),
+      };
+      const configFile = path.join(root, `node-${id}.properties`);
+      fs.writeFileSync(configFile, Object.entries(props).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
+      const format = await runProcess(process.execPath, [brokerCli, 'storage', 'format', '--cluster-id', clusterId, '--config', configFile], { timeoutMs: 30_000 });
+      if (format.code !== 0) throw new Error(formatRunFailure(format, `tributary storage format (node ${id})`));
+      configs.push({ id, dataDir, configFile });
+    }
+    // All nodes start together: a quorum needs a majority before any of them can be ready.
+    await Promise.all(
+      configs.map(async ({ id, dataDir, configFile }) => {
+        const proc = await BrokerProcess.start({ configFile, logDir: dataDir, name: `node-${id}`, readyTimeoutMs: opts.readyTimeoutMs ?? 60_000 });
+        cluster.nodeMap.set(id, { nodeId: id, brokerPort: ports[id]!.broker, controllerPort: ports[id]!.controller, dataDir, configFile, process: proc });
+      }),
+    );
+    await cluster.waitFormed(opts.readyTimeoutMs ?? 60_000);
+    return cluster;
+  }
+
+  /**
+   * Resolves once every node's Metadata lists every node as a live broker: each node printing its
+   * ready line only says that node is unfenced; a client that bootstraps from a node that has not yet
+   * applied the others' registrations would see a smaller cluster.
+   */
+  async waitFormed(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    const want = this.nodeMap.size;
+    for (const n of this.nodeMap.values()) {
+      for (;;) {
+        let seen = -1;
+        try {
+          const conn = await BrokerConnection.open('127.0.0.1', n.brokerPort, { requestTimeoutMs: 5000, connectTimeoutMs: 2000 });
+          try {
+            const md = await conn.send<MetadataResponse>(MetadataApi, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+            seen = md.brokers.length;
+          } finally {
+            conn.close();
+          }
+        } catch {
+          // not serving yet
+        }
+        if (seen === want) break;
+        if (Date.now() > deadline) throw new Error(`node ${n.nodeId} lists ${seen} of ${want} brokers after ${timeoutMs} ms\n${this.logs()}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  }
+
+  node(id: number): ClusterNode {
+    const n = this.nodes.get(id);
+    if (!n) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  /** Every node's broker listener, for a client's bootstrap servers. */
+  get bootstrap(): string {
+    return [...this.nodes.values()].map((n) => `127.0.0.1:${n.brokerPort}`).join(',');
+  }
+
+  bootstrapOf(id: number): string {
+    return `127.0.0.1:${this.node(id).brokerPort}`;
+  }
+
+  async kill(id: number): Promise<void> {
+    await this.node(id).process.kill('SIGKILL');
+  }
+
+  /** Starts the node again on its data dir and ports; resolves when it prints its ready line. */
+  async restart(id: number): Promise<void> {
+    await this.node(id).process.restart();
+  }
+
+  /** Logs of every node (tails), for failure messages. */
+  logs(chars = 4000): string {
+    return [...this.nodes.values()].map((n) => `--- node ${n.nodeId} ---\n${n.process.recentLogs(chars)}`).join('\n');
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all([...this.nodes.values()].map((n) => n.process.cleanup()));
+    await removeTempDir(this.root).catch(() => undefined);
+  }
+}
