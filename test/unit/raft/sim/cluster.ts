@@ -345,7 +345,7 @@ export class Simulation {
 
   async run(): Promise<SimResult> {
     for (const n of this.nodes) this.start(n);
-    this.every(this.opts.appendIntervalMs, () => this.appendOne());
+    this.every(this.opts.appendIntervalMs, () => (this.calm ? undefined : this.appendOne()));
     if (this.opts.faults) this.every(400, () => (this.calm ? undefined : this.injectFault()));
     if (this.opts.snapshots) this.every(250, () => this.maybeSnapshot());
     await this.runUntil(this.opts.durationMs);
@@ -360,19 +360,25 @@ export class Simulation {
     this.net.faults = { ...this.net.faults, dropRate: 0 };
     for (const n of this.nodes) if (!n.up) this.start(n);
     const deadline = this.sched.nowMs + 20_000;
-    const marker = `s${this.seed}-final`;
-    let sent = false;
+    // An append may be lost with its leader (appended, then truncated): retry with a new marker until one
+    // is delivered to every node.
+    const markers: string[] = [];
+    let sentAtMs = -Infinity;
     while (this.sched.nowMs < deadline) {
       await this.runUntil(this.sched.nowMs + 100);
       const leader = this.leaders()[0];
-      if (!sent && leader !== undefined) {
-        sent = true;
+      if (leader !== undefined && this.sched.nowMs - sentAtMs > 3000) {
+        sentAtMs = this.sched.nowMs;
+        const marker = `s${this.seed}-final-${markers.length}`;
+        markers.push(marker);
         leader.client!.append(leader.client!.epoch, [Buffer.from(marker)]).catch(() => {
-          sent = false; // lost its leadership meanwhile: try again with the next leader
+          sentAtMs = -Infinity; // lost its leadership meanwhile: try again with the next leader
         });
       }
-      const at = this.recordOffsets.get(marker);
-      if (at !== undefined && this.nodes.every((n) => (n.listener?.nextOffset ?? -1) > at)) return;
+      for (const m of markers) {
+        const at = this.recordOffsets.get(m);
+        if (at !== undefined && this.nodes.every((n) => (n.listener?.nextOffset ?? -1) > at)) return;
+      }
     }
     this.fail(`no progress within 20 s after healing (leaders: ${this.leaders().map((n) => `${n.id}@${n.client!.epoch}`).join(',') || 'none'}; roles: ${this.nodes.map((n) => `${n.id}:${n.client?.role}@${n.client?.epoch}`).join(' ')})`);
     throw this.failure;
