@@ -89,7 +89,7 @@ class NodeListener implements RaftListener {
   handleLeaderChange(_leader: LeaderAndEpoch): void {}
 }
 
-class SimNode implements SimEndpoint {
+export class SimNode implements SimEndpoint {
   readonly log = new MemoryRaftLog();
   readonly quorumState = new MemoryQuorumStateStore();
   client: RaftClient | null = null;
@@ -115,7 +115,7 @@ export class Simulation {
   readonly nodes: SimNode[] = [];
   readonly voters: QuorumVoter[];
   private readonly committed = new Map<number, CommittedEntry>();
-  private readonly recordOffsets = new Map<string, number>();
+  readonly recordOffsets = new Map<string, number>();
   private readonly leadersByEpoch = new Map<number, number>();
   private failure: SimulationFailure | null = null;
   snapshotLoads = 0;
@@ -343,9 +343,20 @@ export class Simulation {
     if (this.failure !== null) throw this.failure;
   }
 
-  async run(): Promise<SimResult> {
+  /** Starts every node and the append workload (scenario tests drive faults themselves after this). */
+  boot(): void {
     for (const n of this.nodes) this.start(n);
     this.every(this.opts.appendIntervalMs, () => (this.calm ? undefined : this.appendOne()));
+  }
+
+  node(id: number): SimNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  async run(): Promise<SimResult> {
+    this.boot();
     if (this.opts.faults) this.every(400, () => (this.calm ? undefined : this.injectFault()));
     if (this.opts.snapshots) this.every(250, () => this.maybeSnapshot());
     await this.runUntil(this.opts.durationMs);
