@@ -51,7 +51,7 @@ export class CommitDelivery {
       this.again = true;
       return this.running;
     }
-    this.running = (async () => {
+    const run = async (): Promise<void> => {
       try {
         do {
           this.again = false;
@@ -59,10 +59,12 @@ export class CommitDelivery {
         } while (this.again);
       } catch (err) {
         this.onError(err);
-      } finally {
-        this.running = null;
       }
-    })();
+    };
+    // Cleared in a later microtask, after the assignment (a run with nothing to do completes synchronously).
+    this.running = run().finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
