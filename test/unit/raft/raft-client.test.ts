@@ -242,3 +242,66 @@ test('follower: truncates at the diverging epoch, appends, fsyncs and learns the
   assert.deepEqual(fetches.slice(0, 3).map((f) => [f.fetchOffset, f.lastFetchedEpoch]), [[4, 2], [2, 1], [3, 3]]);
   await h.client.close();
 });
+
+test('snapshots: a fetch below the log start gets the snapshot id; FetchSnapshot serves it in chunks', async () => {
+  const h = await singleVoterLeader();
+  await h.run(10);
+  const hw = h.client.highWatermark()!;
+  assert.equal(hw, 6);
+  await assert.rejects(h.client.createSnapshot({ id: { endOffset: hw + 1, epoch: 4 }, lastContainedLogTimestampMs: 0, records: [] }), /not committed/);
+  const id = { endOffset: 5, epoch: 3 };
+  await h.client.createSnapshot({ id, lastContainedLogTimestampMs: 9, records: [Buffer.from('state-a'), Buffer.from('state-b')] });
+  assert.deepEqual(h.client.latestSnapshotId(), id);
+  h.log.trimToLatestSnapshot();
+  assert.equal(h.log.startOffset(), 5);
+  const p = await fetchAt(h, 2, 1);
+  assert.deepEqual(p.snapshotId, { endOffset: 5, epoch: 3 });
+  const whole = (await h.log.readSnapshotBytes(id))!;
+  const parts: Buffer[] = [];
+  let position = 0;
+  while (position < whole.length) {
+    const r = (await h.client.handleRequest(59, 1, {
+      clusterId: CLUSTER, replicaId: 2, maxBytes: 64,
+      topics: [{ name: '__cluster_metadata', partitions: [{ partition: 0, currentLeaderEpoch: 4, snapshotId: id, position, replicaDirectoryId: 'AAAAAAAAAAAAAAAAAAAAAA' }] }],
+    })) as { topics: { partitions: { errorCode: number; size: number; position: number; unalignedRecords: Buffer }[] }[] };
+    const part = r.topics[0]!.partitions[0]!;
+    assert.equal(part.errorCode, 0);
+    assert.equal(part.size, whole.length);
+    assert.ok(part.unalignedRecords.length <= 64);
+    parts.push(part.unalignedRecords);
+    position += part.unalignedRecords.length;
+  }
+  assert.deepEqual(Buffer.concat(parts), whole);
+  // A fresh listener starts from the snapshot, then gets the batches after it.
+  const seen: string[] = [];
+  h.client.register({
+    handleCommit: (b) => seen.push(`batch@${b.baseOffset}`),
+    handleLoadSnapshot: (s) => seen.push(`snapshot@${s.id.endOffset}:${s.records.map((r) => r.toString()).join('+')}`),
+    handleLeaderChange: () => undefined,
+  });
+  await h.run(10);
+  assert.deepEqual(seen, ['snapshot@5:state-a+state-b']);
+  await h.client.close();
+});
+
+test('describe quorum: the leader reports voters and observers with their offsets', async () => {
+  const h = await singleVoterLeader();
+  await h.run(10);
+  await fetchAt(h, 5, 3);
+  const r = (await h.client.handleRequest(55, 1, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] })) as {
+    topics: { partitions: { errorCode: number; leaderId: number; leaderEpoch: number; highWatermark: number; currentVoters: { replicaId: number; logEndOffset: number }[]; observers: { replicaId: number; logEndOffset: number }[] }[] }[];
+  };
+  const p = r.topics[0]!.partitions[0]!;
+  assert.equal(p.errorCode, 0);
+  assert.equal(p.leaderId, 1);
+  assert.equal(p.leaderEpoch, 4);
+  assert.equal(p.highWatermark, 6);
+  assert.deepEqual(p.currentVoters.map((v) => [v.replicaId, v.logEndOffset]), [[1, 6]]);
+  assert.deepEqual(p.observers.map((v) => [v.replicaId, v.logEndOffset]), [[2, 5]]);
+  const f = harness(2, [1, 2, 3]);
+  await f.client.start();
+  const nr = (await f.client.handleRequest(55, 1, {})) as { topics: { partitions: { errorCode: number }[] }[] };
+  assert.equal(nr.topics[0]!.partitions[0]!.errorCode, ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  await f.client.close();
+  await h.client.close();
+});
