@@ -9,6 +9,7 @@ import { API_BY_KEY } from '../../protocol/messages/index.js';
 import { decodeMessage } from '../../protocol/schema/codec.js';
 import type { ApiSpec } from '../../protocol/schema/dsl.js';
 import { RAFT_API_KEYS } from './inbound.js';
+import { METADATA_TOPIC, METADATA_TOPIC_ID } from './raft-messages.js';
 import { VoteV2Api } from './vote-v2.js';
 
 export { RAFT_API_KEYS };
@@ -35,4 +36,12 @@ export function decodeRaftRequest(frame: Buffer): { header: RequestHeader; spec:
 
 export function encodeRaftResponse(spec: ApiSpec, header: RequestHeader, body: object): Buffer[] {
   return encodeResponseFrame(spec, header.apiVersion, header.correlationId, body);
+}
+
+/**
+ * Whether a Fetch request is for the metadata log (a Raft follower or observer): the server hands those to
+ * `RaftClient.handleRequest(1, …)` instead of its partition fetch path.
+ */
+export function isRaftFetchRequest(body: { topics: readonly { topic?: string; topicId?: string }[] }): boolean {
+  return body.topics.some((t) => t.topic === METADATA_TOPIC || t.topicId === METADATA_TOPIC_ID);
 }

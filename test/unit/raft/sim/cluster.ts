@@ -45,6 +45,9 @@ export interface SimResult {
   maxEpoch: number;
   leaderChanges: number;
   snapshotLoads: number;
+  /** Follower truncations after a diverging epoch, and snapshots installed from a leader. */
+  truncations: number;
+  snapshotInstalls: number;
 }
 
 export class SimulationFailure extends Error {
@@ -119,6 +122,18 @@ export class Simulation {
   private readonly leadersByEpoch = new Map<number, number>();
   private failure: SimulationFailure | null = null;
   snapshotLoads = 0;
+  private truncations = 0;
+  private snapshotInstalls = 0;
+  /** Counts the paths worth knowing were exercised (the client logs them). */
+  private readonly logger = {
+    debug: (): void => undefined,
+    info: (_obj: object, msg?: string): void => {
+      if (msg === 'raft follower truncates a diverging log') this.truncations++;
+      if (msg === 'raft follower installed a snapshot') this.snapshotInstalls++;
+    },
+    warn: (): void => undefined,
+    error: (obj: object, msg?: string): void => this.fail(`${msg ?? 'error'}: ${JSON.stringify(obj)}`),
+  };
   private appended = 0;
   private steps = 0;
 
@@ -153,6 +168,7 @@ export class Simulation {
       appendLingerMs: 5,
       fetchMaxWaitMs: 100,
       fetchMaxBytes: 4096,
+      logger: this.logger,
     });
     node.client = client;
     node.up = true;
@@ -404,6 +420,8 @@ export class Simulation {
       maxEpoch: Math.max(0, ...this.leadersByEpoch.keys()),
       leaderChanges: this.leadersByEpoch.size,
       snapshotLoads: this.snapshotLoads,
+      truncations: this.truncations,
+      snapshotInstalls: this.snapshotInstalls,
     };
   }
 
