@@ -126,6 +126,7 @@ export class RaftClient implements MetadataLogClient {
         highWatermark: () => this.highWatermark(),
         leaderAndEpoch: () => this.leaderAndEpoch(),
         leaderEpochStartOffset: () => (this.role === 'leader' && this.leader !== null ? this.leader.epochStartOffset : null),
+        withLog: (fn) => this.serial(() => fn(this.log)),
       },
       (err) => this.fatal(err),
     );
