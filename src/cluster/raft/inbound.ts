@@ -85,6 +85,9 @@ async function handleBeginQuorumEpoch(c: RaftClient, req: BeginQuorumEpochReques
   if (!c.voterIds.includes(p.leaderId)) return quorumEpochResponse(ErrorCode.NONE, ErrorCode.INCONSISTENT_VOTER_SET, c.leaderId, c.epoch);
   if (p.leaderEpoch < c.epoch) return quorumEpochResponse(ErrorCode.NONE, ErrorCode.FENCED_LEADER_EPOCH, c.leaderAndEpoch().leaderId, c.epoch);
   await c.observeLeader(p.leaderEpoch, p.leaderId);
+  // The leader itself just spoke: until its fetch timeout, pre-votes against it are refused (otherwise a
+  // node that timed out a moment later deposes a leader whose followers have not fetched yet).
+  if (c.role === 'follower' && c.leaderId === p.leaderId) c.lastLeaderContactMs = c.runtime.clock.now();
   return quorumEpochResponse(ErrorCode.NONE, ErrorCode.NONE, c.leaderAndEpoch().leaderId, c.epoch);
 }
 
