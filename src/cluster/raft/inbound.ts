@@ -11,6 +11,7 @@ import type { FetchPartition, FetchRequest, FetchResponse } from '../../protocol
 import type { FetchSnapshotRequest, FetchSnapshotResponse, PartitionSnapshot } from '../../protocol/messages/fetch-snapshot.js';
 import { randomInt } from '../runtime.js';
 import type { ReplicaProgress } from './leader-state.js';
+import { batchHeaders } from './raft-log.js';
 import type { RaftClient } from './raft-client.js';
 import { fetchPartition, fetchResponse, findMetadataPartition, METADATA_PARTITION, METADATA_TOPIC, quorumEpochResponse, voteResponse } from './raft-messages.js';
 import type { PartitionDataV2, VoteV2Request } from './vote-v2.js';
@@ -108,6 +109,16 @@ async function handleEndQuorumEpoch(c: RaftClient, req: EndQuorumEpochRequest): 
   return quorumEpochResponse(ErrorCode.NONE, ErrorCode.NONE, c.leaderAndEpoch().leaderId, c.epoch);
 }
 
+/** The leading whole batches of `records` that end below `hw`. */
+function belowHighWatermark(records: Buffer, hw: number): Buffer {
+  let end = 0;
+  for (const h of batchHeaders(records)) {
+    if (h.lastOffset >= hw) break;
+    end = h.position + h.size;
+  }
+  return records.subarray(0, end);
+}
+
 function replicaIdOf(req: FetchRequest): number {
   return req.replicaState?.replicaId !== undefined && req.replicaState.replicaId >= 0 ? req.replicaState.replicaId : req.replicaId;
 }
@@ -161,7 +172,8 @@ async function fetchOnce(c: RaftClient, req: FetchRequest, firstPass: boolean): 
   if (firstPass && replicaId >= 0) hwMoved = leader.updateReplica(replicaId, p.fetchOffset, c.log.endOffset(), now);
   if (hwMoved) c.onHighWatermarkAdvanced();
   const maxBytes = Math.max(1, Math.min(p.partitionMaxBytes, req.maxBytes, c.fetchMaxBytes));
-  const records = p.fetchOffset < c.log.endOffset() ? await c.log.read(p.fetchOffset, maxBytes) : Buffer.alloc(0);
+  let records = p.fetchOffset < c.log.endOffset() ? await c.log.read(p.fetchOffset, maxBytes) : Buffer.alloc(0);
+  if (replicaId < 0) records = belowHighWatermark(records, c.highWatermark() ?? 0); // a plain reader sees commits only
   if (records.length === 0 && firstPass && !hwMoved && req.maxWaitMs > 0) return 'wait';
   const part = fetchPartition(ErrorCode.NONE, c.nodeId, c.epoch, c.highWatermark(), c.log.startOffset());
   part.records = records;
