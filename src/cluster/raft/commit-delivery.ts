@@ -22,6 +22,11 @@ export interface DeliveryView {
   leaderAndEpoch(): LeaderAndEpoch;
   /** When this node leads: the offset of its epoch's LeaderChangeMessage, else null. */
   leaderEpochStartOffset(): number | null;
+  /**
+   * Runs a log read in the client's serial chain, so that it never overlaps a truncation or a snapshot
+   * install (which reopens the file log).
+   */
+  withLog<T>(fn: (log: RaftLog) => Promise<T>): Promise<T>;
 }
 
 /** Bytes read from the log per step of delivery. */
@@ -51,7 +56,7 @@ export class CommitDelivery {
       this.again = true;
       return this.running;
     }
-    this.running = (async () => {
+    const run = async (): Promise<void> => {
       try {
         do {
           this.again = false;
@@ -59,17 +64,19 @@ export class CommitDelivery {
         } while (this.again);
       } catch (err) {
         this.onError(err);
-      } finally {
-        this.running = null;
       }
-    })();
+    };
+    // Cleared in a later microtask, after the assignment (a run with nothing to do completes synchronously).
+    this.running = run().finally(() => {
+      this.running = null;
+    });
     return this.running;
   }
 
   private async catchUp(ctx: ListenerContext): Promise<void> {
     const snapshotId = this.log.latestSnapshotId();
     if (snapshotId !== null && (ctx.nextOffset < this.log.startOffset() || (ctx.nextOffset === 0 && snapshotId.endOffset > 0))) {
-      const snapshot = await this.log.readSnapshot(snapshotId);
+      const snapshot = await this.view.withLog((log) => log.readSnapshot(snapshotId));
       if (snapshot === null) throw new Error(`snapshot ${snapshotId.endOffset}-${snapshotId.epoch} vanished`);
       if (!this.contexts.includes(ctx)) return;
       ctx.listener.handleLoadSnapshot(snapshot);
@@ -79,7 +86,8 @@ export class CommitDelivery {
       this.notifyLeader(ctx);
       const hw = this.view.highWatermark();
       if (hw === null || ctx.nextOffset >= hw || ctx.nextOffset < this.log.startOffset()) return;
-      const batches = decodeRaftBatches(await this.log.read(ctx.nextOffset, READ_BYTES));
+      const from = ctx.nextOffset;
+      const batches = decodeRaftBatches(await this.view.withLog((log) => log.read(from, READ_BYTES)));
       let progressed = false;
       for (const b of batches) {
         if (b.lastOffset >= hw || !this.contexts.includes(ctx)) break;

@@ -11,6 +11,7 @@ import type { FetchPartition, FetchRequest, FetchResponse } from '../../protocol
 import type { FetchSnapshotRequest, FetchSnapshotResponse, PartitionSnapshot } from '../../protocol/messages/fetch-snapshot.js';
 import { randomInt } from '../runtime.js';
 import type { ReplicaProgress } from './leader-state.js';
+import { batchHeaders } from './raft-log.js';
 import type { RaftClient } from './raft-client.js';
 import { fetchPartition, fetchResponse, findMetadataPartition, METADATA_PARTITION, METADATA_TOPIC, quorumEpochResponse, voteResponse } from './raft-messages.js';
 import type { PartitionDataV2, VoteV2Request } from './vote-v2.js';
@@ -85,6 +86,9 @@ async function handleBeginQuorumEpoch(c: RaftClient, req: BeginQuorumEpochReques
   if (!c.voterIds.includes(p.leaderId)) return quorumEpochResponse(ErrorCode.NONE, ErrorCode.INCONSISTENT_VOTER_SET, c.leaderId, c.epoch);
   if (p.leaderEpoch < c.epoch) return quorumEpochResponse(ErrorCode.NONE, ErrorCode.FENCED_LEADER_EPOCH, c.leaderAndEpoch().leaderId, c.epoch);
   await c.observeLeader(p.leaderEpoch, p.leaderId);
+  // The leader itself just spoke: until its fetch timeout, pre-votes against it are refused (otherwise a
+  // node that timed out a moment later deposes a leader whose followers have not fetched yet).
+  if (c.role === 'follower' && c.leaderId === p.leaderId) c.lastLeaderContactMs = c.runtime.clock.now();
   return quorumEpochResponse(ErrorCode.NONE, ErrorCode.NONE, c.leaderAndEpoch().leaderId, c.epoch);
 }
 
@@ -103,6 +107,16 @@ async function handleEndQuorumEpoch(c: RaftClient, req: EndQuorumEpochRequest): 
     await c.leaderGone(c.epoch, backoffMs);
   }
   return quorumEpochResponse(ErrorCode.NONE, ErrorCode.NONE, c.leaderAndEpoch().leaderId, c.epoch);
+}
+
+/** The leading whole batches of `records` that end below `hw`. */
+function belowHighWatermark(records: Buffer, hw: number): Buffer {
+  let end = 0;
+  for (const h of batchHeaders(records)) {
+    if (h.lastOffset >= hw) break;
+    end = h.position + h.size;
+  }
+  return records.subarray(0, end);
 }
 
 function replicaIdOf(req: FetchRequest): number {
@@ -158,7 +172,8 @@ async function fetchOnce(c: RaftClient, req: FetchRequest, firstPass: boolean): 
   if (firstPass && replicaId >= 0) hwMoved = leader.updateReplica(replicaId, p.fetchOffset, c.log.endOffset(), now);
   if (hwMoved) c.onHighWatermarkAdvanced();
   const maxBytes = Math.max(1, Math.min(p.partitionMaxBytes, req.maxBytes, c.fetchMaxBytes));
-  const records = p.fetchOffset < c.log.endOffset() ? await c.log.read(p.fetchOffset, maxBytes) : Buffer.alloc(0);
+  let records = p.fetchOffset < c.log.endOffset() ? await c.log.read(p.fetchOffset, maxBytes) : Buffer.alloc(0);
+  if (replicaId < 0) records = belowHighWatermark(records, c.highWatermark() ?? 0); // a plain reader sees commits only
   // A replica that has not been told the current high watermark is answered at once: parking its
   // fetch would delay its commits (and every broker's metadata) by a whole long-poll.
   const hw = c.highWatermark();

@@ -5,28 +5,18 @@
  * and everything the state machine decides is persisted (quorum-state) or fsynced (log) before it is acted
  * on or reported to another node.
  */
-import { ByteWriter } from '../../protocol/bytes.js';
-import { ErrorCode } from '../../protocol/errors.js';
-import { LeaderChangeMessageSchema } from '../../protocol/messages/leader-change-message.js';
-import { ControlRecordType, encodeControlKey } from '../../protocol/records/control.js';
-import { encodeMessage } from '../../protocol/schema/codec.js';
-import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { StorageLogger } from '../../storage/logger.js';
 import { SILENT_LOGGER } from '../../storage/logger.js';
 import { randomInt, type Runtime, type TimerHandle } from '../runtime.js';
 import { CommitDelivery } from './commit-delivery.js';
 import { ElectionTimers } from './election-timers.js';
+import * as elections from './elections.js';
 import { FollowerFetcher } from './follower-fetcher.js';
 import { handleInbound } from './inbound.js';
-import { LeaderState } from './leader-state.js';
+import type { LeaderState } from './leader-state.js';
 import type { QuorumStateStore } from './quorum-state.js';
 import type { LeaderAppend, RaftLog } from './raft-log.js';
-import { beginQuorumEpochRequest, endQuorumEpochRequest, QUORUM_RPC_VERSION, voteRequest } from './raft-messages.js';
 import type { QuorumVoter, RaftTransport } from './raft-transport.js';
-import { BeginQuorumEpochApi } from '../../protocol/messages/begin-quorum-epoch.js';
-import { EndQuorumEpochApi } from '../../protocol/messages/end-quorum-epoch.js';
-import type { VoteResponse } from '../../protocol/messages/vote.js';
-import { VOTE_VERSION, VoteV2Api } from './vote-v2.js';
 import { NotLeaderError, type LeaderAndEpoch, type MetadataLogClient, type RaftListener, type SnapshotContents, type SnapshotId } from './types.js';
 
 export type RaftRole = 'unattached' | 'prospective' | 'candidate' | 'leader' | 'follower' | 'resigned';
@@ -86,8 +76,10 @@ export class RaftClient implements MetadataLogClient {
   votedId: number | null = null;
   role: RaftRole = 'unattached';
   /** Prospective / candidate: who granted and who refused (this node counts as granted). */
-  private granted = new Set<number>();
-  private rejected = new Set<number>();
+  /** @internal (elections.ts) */
+  granted = new Set<number>();
+  /** @internal (elections.ts) */
+  rejected = new Set<number>();
   leader: LeaderState | null = null;
   /** Followers: when the leader last answered a fetch (pre-votes are refused while it is recent). */
   lastLeaderContactMs = -1;
@@ -100,7 +92,8 @@ export class RaftClient implements MetadataLogClient {
   started = false;
   /** Bumped on every transition: a response or timer of an older state is ignored. */
   stateGeneration = 0;
-  private readonly timers: ElectionTimers;
+  /** @internal */
+  readonly timers: ElectionTimers;
   private readonly fetcher: FollowerFetcher;
   readonly delivery: CommitDelivery;
   private pendingAppends: PendingAppend[] = [];
@@ -135,6 +128,7 @@ export class RaftClient implements MetadataLogClient {
         highWatermark: () => this.highWatermark(),
         leaderAndEpoch: () => this.leaderAndEpoch(),
         leaderEpochStartOffset: () => (this.role === 'leader' && this.leader !== null ? this.leader.epochStartOffset : null),
+        withLog: (fn) => this.serial(() => fn(this.log)),
       },
       (err) => this.fatal(err),
     );
@@ -176,7 +170,7 @@ export class RaftClient implements MetadataLogClient {
   /** Stops timers and fetching; a leader tells the voters it resigns so they elect quickly. */
   async close(): Promise<void> {
     if (this.closed) return;
-    if (this.role === 'leader' && this.leader !== null) this.sendEndQuorumEpoch(this.leader.preferredSuccessors());
+    if (this.role === 'leader' && this.leader !== null) elections.sendEndQuorumEpoch(this, this.leader.preferredSuccessors());
     this.closed = true;
     this.stateGeneration++;
     this.timers.clearAll();
@@ -323,7 +317,8 @@ export class RaftClient implements MetadataLogClient {
 
   // ------------------------------------------------------------ transitions
 
-  private transition(role: RaftRole): void {
+  /** @internal Enters `role` (epoch, leader and vote already set): clears the old state's timers. */
+  transition(role: RaftRole): void {
     const before = this.leaderAndEpoch();
     if (this.role === 'leader' && role !== 'leader') {
       this.failAppends(new NotLeaderError({ leaderId: null, epoch: this.epoch }));
@@ -343,7 +338,8 @@ export class RaftClient implements MetadataLogClient {
     this.logger.debug({ nodeId: this.nodeId, role, epoch: this.epoch, leaderId: this.leaderId }, 'raft transition');
   }
 
-  private async persist(): Promise<void> {
+  /** @internal */
+  async persist(): Promise<void> {
     await this.quorumState.write({ epoch: this.epoch, leaderId: this.leaderId, votedId: this.votedId });
   }
 
@@ -351,7 +347,7 @@ export class RaftClient implements MetadataLogClient {
     return this.electionTimeoutMs + randomInt(this.runtime.random, 0, this.electionTimeoutMs);
   }
 
-  private electionBackoffMs(): number {
+  electionBackoffMs(): number {
     return randomInt(this.runtime.random, 0, this.electionBackoffMaxMs);
   }
 
@@ -418,155 +414,18 @@ export class RaftClient implements MetadataLogClient {
     return true;
   }
 
-  /** KIP-996: asks for pre-votes for epoch+1 without changing anyone's epoch. */
-  async becomeProspective(): Promise<void> {
-    if (!this.isVoter) return;
-    this.transition('prospective');
-    this.granted.add(this.nodeId);
-    this.timers.set('election', this.randomElectionTimeoutMs(), () => this.onTimer(() => this.prospectiveFailed()));
-    if (this.granted.size >= this.majority) {
-      await this.becomeCandidate();
-      return;
-    }
-    this.requestVotes(true);
+  /** KIP-996: asks for pre-votes for epoch+1 without changing anyone's epoch (elections.ts). */
+  becomeProspective(): Promise<void> {
+    return elections.becomeProspective(this);
   }
 
-  /** The pre-vote failed or timed out: back off, then go back to following (or waiting) and retry later. */
-  private async prospectiveFailed(): Promise<void> {
-    if (this.role !== 'prospective') return;
-    const backoff = this.electionBackoffMs();
-    if (this.leaderId !== null && this.leaderId !== this.nodeId) {
-      await this.becomeFollower(this.epoch, this.leaderId);
-    } else {
-      await this.becomeUnattached(this.epoch, this.votedId, this.randomElectionTimeoutMs() + backoff);
-    }
-  }
-
-  async becomeCandidate(): Promise<void> {
-    this.epoch += 1;
-    this.votedId = this.nodeId;
-    this.leaderId = null;
-    await this.log.flush(); // our own vote counts our log: it must be durable
-    await this.persist();
-    this.transition('candidate');
-    this.granted.add(this.nodeId);
-    this.timers.set('election', this.randomElectionTimeoutMs(), () =>
-      this.onTimer(async () => {
-        if (this.role !== 'candidate') return;
-        const gen = this.stateGeneration;
-        this.timers.set('backoff', this.electionBackoffMs(), () => this.onTimer(() => (gen === this.stateGeneration ? this.becomeProspective() : undefined)));
-      }),
-    );
-    if (this.granted.size >= this.majority) {
-      await this.becomeLeader();
-      return;
-    }
-    this.requestVotes(false);
-  }
-
-  private requestVotes(preVote: boolean): void {
-    const gen = this.stateGeneration;
-    const body = voteRequest({
-      clusterId: this.clusterId,
-      voterId: -1,
-      candidateEpoch: preVote ? this.epoch + 1 : this.epoch,
-      candidateId: this.nodeId,
-      lastOffsetEpoch: this.log.lastFetchedEpoch(),
-      lastOffset: this.log.endOffset(),
-      preVote,
-    });
-    for (const id of this.voterIds) {
-      if (id === this.nodeId) continue;
-      this.transport
-        .send<VoteResponse>(id, VoteV2Api, VOTE_VERSION, { ...body, voterId: id }, this.requestTimeoutMs)
-        .then(
-          (res) => this.onTimer(() => this.onVoteResponse(gen, id, res)),
-          () => undefined, // a lost vote is a missing vote: the election timer covers it
-        );
-    }
-  }
-
-  private async onVoteResponse(gen: number, from: number, res: VoteResponse): Promise<void> {
-    const p = res.topics[0]?.partitions[0];
-    if (res.errorCode !== ErrorCode.NONE || p === undefined) return;
-    if (p.leaderEpoch > this.epoch || (p.leaderEpoch === this.epoch && p.leaderId >= 0 && this.leaderId === null)) {
-      if (await this.observeLeader(p.leaderEpoch, p.leaderId < 0 ? null : p.leaderId)) return;
-    }
-    if (gen !== this.stateGeneration || (this.role !== 'prospective' && this.role !== 'candidate')) return;
-    if (p.errorCode === ErrorCode.NONE && p.voteGranted) this.granted.add(from);
-    else this.rejected.add(from);
-    if (this.granted.size >= this.majority) {
-      if (this.role === 'prospective') await this.becomeCandidate();
-      else await this.becomeLeader();
-    } else if (this.rejected.size > this.voterIds.length - this.majority) {
-      if (this.role === 'prospective') await this.prospectiveFailed();
-      else {
-        const g = this.stateGeneration;
-        this.timers.set('election', this.electionBackoffMs(), () => this.onTimer(() => (g === this.stateGeneration ? this.becomeProspective() : undefined)));
-      }
-    }
-  }
-
-  private async becomeLeader(): Promise<void> {
-    this.leaderId = this.nodeId;
-    await this.persist();
-    const epochStartOffset = this.log.endOffset();
-    const now = this.runtime.clock.now();
-    this.leader = new LeaderState(this.nodeId, this.epoch, epochStartOffset, this.voterIds, now);
-    this.transition('leader');
-    // The LeaderChangeMessage opens the epoch: committing it commits everything before it (Raft §5.4.2).
-    const w = new ByteWriter(64);
-    encodeMessage(LeaderChangeMessageSchema, 0, {
-      version: 0,
-      leaderId: this.nodeId,
-      voters: this.voterIds.map((voterId) => ({ voterId, voterDirectoryId: ZERO_UUID })),
-      grantingVoters: [...this.granted].map((voterId) => ({ voterId, voterDirectoryId: ZERO_UUID })),
-    }, w);
-    await this.log.appendAsLeader([{ control: true, records: [{ key: encodeControlKey(ControlRecordType.LeaderChange), value: w.toBuffer() }] }], this.epoch, now);
-    this.logger.info({ nodeId: this.nodeId, epoch: this.epoch, epochStartOffset }, 'became raft leader');
-    this.sendBeginQuorumEpoch();
-    this.scheduleCheckQuorum();
-    await this.flushAsLeader();
-  }
-
-  /** Resent to every voter that has not fetched in this epoch yet, until all have. */
-  private sendBeginQuorumEpoch(): void {
-    const leader = this.leader;
-    if (leader === null || this.role !== 'leader') return;
-    for (const [id, p] of leader.voters) {
-      if (p.hasFetched) continue;
-      this.transport
-        .send(id, BeginQuorumEpochApi, QUORUM_RPC_VERSION, beginQuorumEpochRequest(this.clusterId, id, this.nodeId, this.epoch), this.requestTimeoutMs)
-        .catch(() => undefined);
-    }
-    this.timers.set('begin-epoch', Math.max(1, Math.floor(this.electionTimeoutMs / 2)), () => this.onTimer(() => this.sendBeginQuorumEpoch()));
-  }
-
-  /** KIP-996 check-quorum: a leader a majority stopped fetching from steps down. */
-  private scheduleCheckQuorum(): void {
-    this.timers.set('check-quorum', Math.max(1, Math.floor(this.fetchTimeoutMs / 2)), () =>
-      this.onTimer(async () => {
-        if (this.role !== 'leader' || this.leader === null) return;
-        if (this.leader.hasQuorum(this.runtime.clock.now(), this.fetchTimeoutMs)) this.scheduleCheckQuorum();
-        else await this.resign();
-      }),
-    );
+  becomeCandidate(): Promise<void> {
+    return elections.becomeCandidate(this);
   }
 
   /** The leader stops leading its epoch (lost its quorum); the others elect a successor. */
-  async resign(): Promise<void> {
-    const successors = this.leader?.preferredSuccessors() ?? [];
-    this.logger.warn({ nodeId: this.nodeId, epoch: this.epoch }, 'raft leader resigns');
-    this.transition('resigned');
-    this.sendEndQuorumEpoch(successors);
-    this.timers.set('election', this.randomElectionTimeoutMs(), () => this.onTimer(() => this.becomeProspective()));
-  }
-
-  private sendEndQuorumEpoch(successors: readonly number[]): void {
-    const body = endQuorumEpochRequest(this.clusterId, this.nodeId, this.epoch, successors);
-    for (const id of this.voterIds) {
-      if (id !== this.nodeId) this.transport.send(id, EndQuorumEpochApi, QUORUM_RPC_VERSION, body, this.requestTimeoutMs).catch(() => undefined);
-    }
+  resign(): Promise<void> {
+    return elections.resign(this);
   }
 
   /** Another voter (or the fetcher) learned the leader is gone in this epoch: stand after `backoffMs`. */

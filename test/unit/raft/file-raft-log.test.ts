@@ -128,3 +128,20 @@ test('FileRaftLog: snapshots are written as <endOffset>-<epoch>.checkpoint, read
     await reopened.close();
   });
 });
+
+test('FileRaftLog: reopened after an unclean stop (no close) it keeps the flushed batches and rebuilds a lost epoch checkpoint', async () => {
+  await withDir(async (dir) => {
+    const log = await FileRaftLog.open(dir);
+    await log.appendAsLeader([{ records: [rec('a')] }], 1, 0);
+    await log.appendAsLeader([{ records: [rec('b')] }], 2, 0);
+    await log.flush();
+    // Abandoned without close(): no clean-shutdown marker; the checkpoint is removed as if never written.
+    await rm(path.join(dir, METADATA_LOG_DIR_NAME, LEADER_EPOCH_CHECKPOINT_FILE));
+    const again = await FileRaftLog.open(dir);
+    assert.equal(again.endOffset(), 2);
+    assert.equal(again.lastFetchedEpoch(), 2);
+    assert.deepEqual(again.endOffsetForEpoch(1), { offset: 1, epoch: 1 });
+    await again.close();
+    await log.close().catch(() => undefined);
+  });
+});

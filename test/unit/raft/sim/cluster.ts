@@ -45,6 +45,9 @@ export interface SimResult {
   maxEpoch: number;
   leaderChanges: number;
   snapshotLoads: number;
+  /** Follower truncations after a diverging epoch, and snapshots installed from a leader. */
+  truncations: number;
+  snapshotInstalls: number;
 }
 
 export class SimulationFailure extends Error {
@@ -89,7 +92,7 @@ class NodeListener implements RaftListener {
   handleLeaderChange(_leader: LeaderAndEpoch): void {}
 }
 
-class SimNode implements SimEndpoint {
+export class SimNode implements SimEndpoint {
   readonly log = new MemoryRaftLog();
   readonly quorumState = new MemoryQuorumStateStore();
   client: RaftClient | null = null;
@@ -115,10 +118,22 @@ export class Simulation {
   readonly nodes: SimNode[] = [];
   readonly voters: QuorumVoter[];
   private readonly committed = new Map<number, CommittedEntry>();
-  private readonly recordOffsets = new Map<string, number>();
+  readonly recordOffsets = new Map<string, number>();
   private readonly leadersByEpoch = new Map<number, number>();
   private failure: SimulationFailure | null = null;
   snapshotLoads = 0;
+  private truncations = 0;
+  private snapshotInstalls = 0;
+  /** Counts the paths worth knowing were exercised (the client logs them). */
+  private readonly logger = {
+    debug: (): void => undefined,
+    info: (_obj: object, msg?: string): void => {
+      if (msg === 'raft follower truncates a diverging log') this.truncations++;
+      if (msg === 'raft follower installed a snapshot') this.snapshotInstalls++;
+    },
+    warn: (): void => undefined,
+    error: (obj: object, msg?: string): void => this.fail(`${msg ?? 'error'}: ${JSON.stringify(obj)}`),
+  };
   private appended = 0;
   private steps = 0;
 
@@ -153,6 +168,7 @@ export class Simulation {
       appendLingerMs: 5,
       fetchMaxWaitMs: 100,
       fetchMaxBytes: 4096,
+      logger: this.logger,
     });
     node.client = client;
     node.up = true;
@@ -343,9 +359,20 @@ export class Simulation {
     if (this.failure !== null) throw this.failure;
   }
 
-  async run(): Promise<SimResult> {
+  /** Starts every node and the append workload (scenario tests drive faults themselves after this). */
+  boot(): void {
     for (const n of this.nodes) this.start(n);
-    this.every(this.opts.appendIntervalMs, () => this.appendOne());
+    this.every(this.opts.appendIntervalMs, () => (this.calm ? undefined : this.appendOne()));
+  }
+
+  node(id: number): SimNode {
+    const n = this.nodes.find((x) => x.id === id);
+    if (n === undefined) throw new Error(`no node ${id}`);
+    return n;
+  }
+
+  async run(): Promise<SimResult> {
+    this.boot();
     if (this.opts.faults) this.every(400, () => (this.calm ? undefined : this.injectFault()));
     if (this.opts.snapshots) this.every(250, () => this.maybeSnapshot());
     await this.runUntil(this.opts.durationMs);
@@ -360,19 +387,25 @@ export class Simulation {
     this.net.faults = { ...this.net.faults, dropRate: 0 };
     for (const n of this.nodes) if (!n.up) this.start(n);
     const deadline = this.sched.nowMs + 20_000;
-    const marker = `s${this.seed}-final`;
-    let sent = false;
+    // An append may be lost with its leader (appended, then truncated): retry with a new marker until one
+    // is delivered to every node.
+    const markers: string[] = [];
+    let sentAtMs = -Infinity;
     while (this.sched.nowMs < deadline) {
       await this.runUntil(this.sched.nowMs + 100);
       const leader = this.leaders()[0];
-      if (!sent && leader !== undefined) {
-        sent = true;
+      if (leader !== undefined && this.sched.nowMs - sentAtMs > 3000) {
+        sentAtMs = this.sched.nowMs;
+        const marker = `s${this.seed}-final-${markers.length}`;
+        markers.push(marker);
         leader.client!.append(leader.client!.epoch, [Buffer.from(marker)]).catch(() => {
-          sent = false; // lost its leadership meanwhile: try again with the next leader
+          sentAtMs = -Infinity; // lost its leadership meanwhile: try again with the next leader
         });
       }
-      const at = this.recordOffsets.get(marker);
-      if (at !== undefined && this.nodes.every((n) => (n.listener?.nextOffset ?? -1) > at)) return;
+      for (const m of markers) {
+        const at = this.recordOffsets.get(m);
+        if (at !== undefined && this.nodes.every((n) => (n.listener?.nextOffset ?? -1) > at)) return;
+      }
     }
     this.fail(`no progress within 20 s after healing (leaders: ${this.leaders().map((n) => `${n.id}@${n.client!.epoch}`).join(',') || 'none'}; roles: ${this.nodes.map((n) => `${n.id}:${n.client?.role}@${n.client?.epoch}`).join(' ')})`);
     throw this.failure;
@@ -387,6 +420,8 @@ export class Simulation {
       maxEpoch: Math.max(0, ...this.leadersByEpoch.keys()),
       leaderChanges: this.leadersByEpoch.size,
       snapshotLoads: this.snapshotLoads,
+      truncations: this.truncations,
+      snapshotInstalls: this.snapshotInstalls,
     };
   }
 
