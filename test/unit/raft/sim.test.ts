@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runSimulation, Simulation, simDefaults } from './sim/cluster.js';
 
-const SEEDS = Number(process.env.RAFT_SIM_SEEDS ?? 40);
+const SEEDS = Number(process.env.RAFT_SIM_SEEDS ?? 200);
 
 test(`3 voters + 1 observer under random faults (${SEEDS} seeds, half with snapshots)`, async () => {
   let truncations = 0;
@@ -87,4 +87,19 @@ test('a failing invariant names the seed', async () => {
   const sim = new Simulation(42, simDefaults({}));
   sim.fail('synthetic');
   await assert.rejects(sim.runUntil(1), /seed 42/);
+});
+
+test('checker self-test: a voter that grants every vote (two votes in one epoch) is caught', async () => {
+  // Deterministic: the first seeds whose faults let two candidates stand in one epoch. The broken
+  // voter lets both win, and "at most one leader per epoch" (or log matching after) must fail.
+  let caught: string | null = null;
+  for (let seed = 1; seed <= 60 && caught === null; seed++) {
+    try {
+      await runSimulation(seed, { voters: 3, observers: 0, durationMs: 15_000, brokenRule: 'vote-for-everyone' });
+    } catch (err) {
+      caught = (err as Error).message;
+    }
+  }
+  assert.ok(caught !== null, 'a double-voting voter went unnoticed for 60 seeds');
+  assert.match(caught, /two leaders in epoch|log matching|committed batch|lacks committed/);
 });

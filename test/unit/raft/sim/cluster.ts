@@ -20,7 +20,12 @@ import { RaftClient } from '../../../../src/cluster/raft/raft-client.js';
 import { batchHeaders } from '../../../../src/cluster/raft/raft-log.js';
 import type { QuorumVoter } from '../../../../src/cluster/raft/raft-transport.js';
 import type { CommittedBatch, LeaderAndEpoch, RaftListener, SnapshotContents } from '../../../../src/cluster/raft/types.js';
+import { voteResponse } from '../../../../src/cluster/raft/raft-messages.js';
+import type { VoteV2Request } from '../../../../src/cluster/raft/vote-v2.js';
+import { ErrorCode } from '../../../../src/protocol/errors.js';
 import { SimNetwork, type SimEndpoint } from './network.js';
+
+const VOTE_API_KEY = 52;
 import { Prng } from './prng.js';
 import { Scheduler } from './scheduler.js';
 
@@ -35,6 +40,11 @@ export interface SimOptions {
   snapshots?: boolean;
   /** Called for every event with a line describing it (debugging a seed). */
   trace?: (line: string) => void;
+  /**
+   * Checker self-test: voter 1 breaks Raft's one-vote-per-epoch rule and grants every Vote it gets
+   * (answered by the harness, not its client). The invariants must catch it.
+   */
+  brokenRule?: 'vote-for-everyone';
 }
 
 export interface SimResult {
@@ -103,10 +113,17 @@ export class SimNode implements SimEndpoint {
   /** Epochs in which this incarnation was seen leading and its log was checked for completeness. */
   readonly checkedLeaderEpochs = new Set<number>();
 
+  /** Set by the checker self-test: this node grants every Vote (see SimOptions.brokenRule). */
+  grantsEveryVote = false;
+
   constructor(readonly id: number, readonly isVoter: boolean) {}
 
   handle(apiKey: number, version: number, body: unknown): Promise<unknown> {
     if (this.client === null) return Promise.reject(new Error(`node ${this.id} is down`));
+    if (this.grantsEveryVote && apiKey === VOTE_API_KEY) {
+      const p = (body as VoteV2Request).topics[0]!.partitions[0]!;
+      return Promise.resolve(voteResponse(ErrorCode.NONE, ErrorCode.NONE, null, p.candidateEpoch, true));
+    }
     return this.client.handleRequest(apiKey, version, body);
   }
 }
@@ -137,13 +154,14 @@ export class Simulation {
   private appended = 0;
   private steps = 0;
 
-  constructor(readonly seed: number, readonly opts: Required<Omit<SimOptions, 'trace'>> & Pick<SimOptions, 'trace'>) {
+  constructor(readonly seed: number, readonly opts: ReturnType<typeof simDefaults>) {
     this.rng = new Prng(seed);
     this.net = new SimNetwork(this.sched, this.rng);
     this.voters = Array.from({ length: opts.voters }, (_, i) => ({ id: i + 1, host: 'sim', port: 0 }));
     for (const v of this.voters) this.nodes.push(new SimNode(v.id, true));
     for (let i = 0; i < opts.observers; i++) this.nodes.push(new SimNode(100 + i, false));
     for (const n of this.nodes) this.net.endpoints.set(n.id, n);
+    if (opts.brokenRule === 'vote-for-everyone') this.nodes[0]!.grantsEveryVote = true;
   }
 
   fail(reason: string): void {
@@ -430,7 +448,7 @@ export class Simulation {
   }
 }
 
-export function simDefaults(opts: SimOptions = {}): Required<Omit<SimOptions, 'trace'>> & Pick<SimOptions, 'trace'> {
+export function simDefaults(opts: SimOptions = {}): Required<Omit<SimOptions, 'trace' | 'brokenRule'>> & Pick<SimOptions, 'trace' | 'brokenRule'> {
   return {
     voters: opts.voters ?? 3,
     observers: opts.observers ?? 1,
@@ -439,6 +457,7 @@ export function simDefaults(opts: SimOptions = {}): Required<Omit<SimOptions, 't
     appendIntervalMs: opts.appendIntervalMs ?? 50,
     snapshots: opts.snapshots ?? false,
     trace: opts.trace,
+    brokenRule: opts.brokenRule,
   };
 }
 
