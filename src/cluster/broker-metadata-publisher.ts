@@ -44,14 +44,20 @@ export class BrokerMetadataPublisher {
     const { nodeId, replicas, logger } = this.options;
     const led = new Set<string>();
     for (const topic of image.topics.byName.values()) {
+      const changes: Array<{ partition: number; leaderEpoch: number }> = [];
+      let fresh = 0;
       for (const [partition, reg] of topic.partitions) {
         if (reg.leader !== nodeId) continue;
         led.add(key(topic.name, partition));
         const hosted = replicas.tryGet(topic.name, partition);
         if (hosted && hosted.leaderEpoch === reg.leaderEpoch) continue;
-        await replicas.hostPartition(topic.name, partition, topic.topicId, reg.leaderEpoch, this.options.logConfigFor(topic.name, image));
-        if (!hosted) logger.info({ topic: topic.name, partition, leaderEpoch: reg.leaderEpoch }, 'leading partition');
+        changes.push({ partition, leaderEpoch: reg.leaderEpoch });
+        if (!hosted) fresh += 1;
       }
+      if (changes.length === 0) continue;
+      // One topic's new partitions together: their logs are created concurrently.
+      await replicas.hostTopicPartitions(topic.name, topic.topicId, changes, this.options.logConfigFor(topic.name, image));
+      if (fresh > 0) logger.info({ topic: topic.name, partitions: fresh, leaderEpochs: [...new Set(changes.map((c) => c.leaderEpoch))] }, 'leading partitions');
     }
     for (const hosted of [...replicas.hosted()]) {
       if (led.has(key(hosted.topic, hosted.partition))) continue;

@@ -80,6 +80,16 @@ export class ReplicaManager {
     this.partitions.set(key(topic, partition), { topic, partition, log, highWatermark: log.logEndOffset, leaderEpoch });
   }
 
+  /**
+   * `hostPartition` for several partitions of one topic: their missing logs are created together
+   * (LogManager.createLogs runs the file creations and fsyncs concurrently), then each is hosted.
+   */
+  async hostTopicPartitions(topic: string, topicId: string, partitions: ReadonlyArray<{ partition: number; leaderEpoch: number }>, config: LogConfig = this.logConfigFor(topic)): Promise<void> {
+    const missing = partitions.filter((p) => !this.partitions.has(key(topic, p.partition)) && !this.logs.getLog(topic, p.partition)).map((p) => p.partition);
+    if (missing.length > 1) await this.logs.createLogs(topic, missing, config, topicId);
+    for (const p of partitions) await this.hostPartition(topic, p.partition, topicId, p.leaderEpoch, config);
+  }
+
   /** This broker no longer leads the partition; with `deleteLog` (the topic or this replica is gone) its log is deleted. */
   async unhostPartition(topic: string, partition: number, opts: { deleteLog: boolean }): Promise<void> {
     this.partitions.delete(key(topic, partition));
