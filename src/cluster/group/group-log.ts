@@ -93,10 +93,12 @@ export class GroupLog implements GroupJournal {
 
   /**
    * Read one partition led here back into `target` (beginLoad, replay in offset order,
-   * completeLoad); from then on this broker coordinates its groups. Should reading fail, the
-   * partially read groups are dropped again and the partition stays loading.
+   * completeLoad); from then on this broker coordinates its groups. Whatever `target` still holds
+   * of the partition's groups is dropped first, so the log alone decides what they are. Should
+   * reading fail, the partially read groups are dropped again and the partition stays loading.
    */
   async loadPartitionInto(partition: number, target: GroupLoadTarget): Promise<LoadSummary> {
+    target.unloadGroups((groupId) => this.partitionFor(groupId) === partition);
     target.beginLoad();
     let summary: LoadSummary;
     try {
