@@ -1,5 +1,7 @@
 /**
- * The classic consumer group coordinator of this (single) broker: membership and rebalances
+ * The classic consumer group coordinator of this broker, for the groups of the `__consumer_offsets`
+ * partitions it leads and has loaded (`group-log.ts` tracks which; `unloadGroups` forgets the groups
+ * of a partition led elsewhere now): membership and rebalances
  * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), committed offsets, and the admin views
  * (ListGroups, DescribeGroups, DeleteGroups, OffsetDelete).
  *
