@@ -16,7 +16,7 @@ type RequestedTopics = ReadonlyArray<{ name: string; partitionIndexes: number[] 
 function fetchGroup(ctx: RequestContext, groupId: string, topics: RequestedTopics): { errorCode: number; topics: OffsetFetchResponseTopic[] } {
   const notHere = coordinatorErrorFor(ctx, groupId);
   if (notHere !== ErrorCode.NONE) {
-    // Only v1 reaches here with topics it keeps: the handler copies the error onto their partitions.
+    // v2+ carry the group error alone; v1 has no group error, so its requested partitions carry it.
     const asked = ctx.apiVersion < 2 ? (topics ?? []) : [];
     return {
       errorCode: notHere,
