@@ -245,15 +245,24 @@ async function startBrokerRole(
     // loaded (once groups are being served; the first load covers the ones led at start-up).
     const loadedOffsetsPartitions = new Set<number>();
     let groupsServed = false;
+    // A partition no longer led here has its groups unloaded (the next lead reads them back afresh).
     const loadNewOffsetsPartitions = async (): Promise<void> => {
+      for (const p of [...loadedOffsetsPartitions]) {
+        if (replicaManager.tryGet(OFFSETS_TOPIC, p)) continue;
+        loadedOffsetsPartitions.delete(p);
+        groupLog.unloadPartition(p, groups);
+      }
       for (const hosted of [...replicaManager.hosted()]) {
         if (hosted.topic !== OFFSETS_TOPIC || loadedOffsetsPartitions.has(hosted.partition)) continue;
         loadedOffsetsPartitions.add(hosted.partition);
-        groups.beginLoad();
-        await groupLog.loadOnePartition(hosted.partition, (record) => groups.replay(record));
-        groups.completeLoad();
+        try {
+          await groupLog.loadPartitionInto(hosted.partition, groups);
+        } catch (err) {
+          // Its groups keep answering COORDINATOR_LOAD_IN_PROGRESS; the next metadata update retries.
+          loadedOffsetsPartitions.delete(hosted.partition);
+          logger.error({ err, partition: hosted.partition }, 'loading the groups of a __consumer_offsets partition failed');
+        }
       }
-      for (const p of [...loadedOffsetsPartitions]) if (!replicaManager.tryGet(OFFSETS_TOPIC, p)) loadedOffsetsPartitions.delete(p);
     };
     quorum.loader.addPublisher({
       name: 'broker',

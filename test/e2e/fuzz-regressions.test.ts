@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
 import { ErrorCode } from '../../src/protocol/errors.js';
-import { CreateTopicsApi, DeleteTopicsApi, FetchApi, IncrementalAlterConfigsApi, JoinGroupApi, MetadataApi, ProduceApi } from '../../src/protocol/messages/index.js';
+import { CreateTopicsApi, DeleteTopicsApi, FetchApi, FindCoordinatorApi, IncrementalAlterConfigsApi, JoinGroupApi, MetadataApi, ProduceApi } from '../../src/protocol/messages/index.js';
 import type { CreateTopicsResponse } from '../../src/protocol/messages/create-topics.js';
 import type { FetchResponse } from '../../src/protocol/messages/fetch.js';
 import type { JoinGroupResponse } from '../../src/protocol/messages/join-group.js';
@@ -33,6 +33,10 @@ test('a JoinGroup that lists one protocol twice completes its rebalance (it used
           { name: 'range', metadata: Buffer.alloc(0) },
         ],
       });
+    // As a client does: FindCoordinator first (it creates __consumer_offsets, whose partition leader
+    // coordinates the group; before that no broker does, and JoinGroup is NOT_COORDINATOR).
+    const found = await conn.send<{ errorCode: number }>(FindCoordinatorApi, 3, { key: 'dup', keyType: 0 });
+    assert.equal(found.errorCode, ErrorCode.NONE);
     const first = await join('');
     assert.equal(first.errorCode, ErrorCode.MEMBER_ID_REQUIRED);
     const second = await join(first.memberId);

@@ -49,6 +49,9 @@ export function createContext(parts: Omit<GroupContext, 'record'> & { journal: G
 export const joinTimerKey = (groupId: string): string => `join\u0000${groupId}`;
 export const syncTimerKey = (groupId: string): string => `sync\u0000${groupId}`;
 export const heartbeatTimerKey = (groupId: string, memberId: string): string => `heartbeat\u0000${groupId}\u0000${memberId}`;
+/** Whether a timer key is one of `groupId`'s (its join, sync, or a member's session timer). */
+export const isTimerOfGroup = (key: string, groupId: string): boolean =>
+  key === joinTimerKey(groupId) || key === syncTimerKey(groupId) || key.startsWith(`heartbeat\u0000${groupId}\u0000`);
 
 const EMPTY = Buffer.alloc(0);
 

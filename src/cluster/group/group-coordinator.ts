@@ -1,5 +1,7 @@
 /**
- * The classic consumer group coordinator of this (single) broker: membership and rebalances
+ * The classic consumer group coordinator of this broker, for the groups of the `__consumer_offsets`
+ * partitions it leads and has loaded (`group-log.ts` tracks which; `unloadGroups` forgets the groups
+ * of a partition led elsewhere now): membership and rebalances
  * (JoinGroup, SyncGroup, Heartbeat, LeaveGroup), committed offsets, and the admin views
  * (ListGroups, DescribeGroups, DeleteGroups, OffsetDelete).
  *
@@ -14,7 +16,7 @@
  * `completeLoad` before it serves any request.
  */
 import { randomUUID } from 'node:crypto';
-import { createContext, joinError, syncError, type GroupContext } from './group-context.js';
+import { createContext, isTimerOfGroup, joinError, syncError, type GroupContext } from './group-context.js';
 import { ClassicGroup } from './classic-group.js';
 import { GroupMember } from './group-member.js';
 import { NO_JOURNAL, type GroupJournal, type GroupRecord, type StoredGroupMetadata } from './group-records.js';
@@ -220,10 +222,6 @@ export class GroupCoordinator {
   // ------------------------------------------------------------------ loading
 
   /**
-   * Apply one record read back from `__consumer_offsets`, in log order. Offsets take effect at
-   * once; the last GroupMetadata of each group becomes a group in `completeLoad`.
-   */
-  /**
    * Starts loading another `__consumer_offsets` partition (this broker became its leader after the
    * first load): `replay` its records, then `completeLoad`. Groups already here are kept as they are.
    */
@@ -231,6 +229,10 @@ export class GroupCoordinator {
     this.loading ??= new Map();
   }
 
+  /**
+   * Apply one record read back from `__consumer_offsets`, in log order. Offsets take effect at
+   * once; the last GroupMetadata of each group becomes a group in `completeLoad`.
+   */
   replay(record: GroupRecord): void {
     if (this.loading === null) throw new Error('replay after completeLoad');
     this.ctx.offsets.apply(record);
@@ -277,6 +279,35 @@ export class GroupCoordinator {
       for (const m of group.allMembers()) this.rebalancer.scheduleHeartbeat(group, m);
       count += 1;
     }
+    return count;
+  }
+
+  /**
+   * Forget the groups `belongs` selects, because their `__consumer_offsets` partition is no longer
+   * led here (Kafka's removeGroupsForPartition / onGroupUnloaded): parked JoinGroup and SyncGroup
+   * requests are answered NOT_COORDINATOR (their clients look for the new coordinator), the groups'
+   * timers are cancelled, and the groups and their offsets leave memory. Nothing is written: the log
+   * keeps them, for the next leader and for this broker if it leads the partition again. Returns
+   * how many groups were unloaded.
+   */
+  unloadGroups(belongs: (groupId: string) => boolean): number {
+    let count = 0;
+    const now = this.ctx.clock.now();
+    for (const group of [...this.ctx.groups.values()]) {
+      const { groupId } = group;
+      if (!belongs(groupId)) continue;
+      for (const m of group.allMembers()) {
+        m.completeJoin(joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+        m.completeSync(syncError(ErrorCode.NOT_COORDINATOR));
+      }
+      this.ctx.timers.cancelWhere((key) => isTimerOfGroup(key, groupId));
+      // Dead, so a write still in flight for it (an assignment being stored) changes nothing on return.
+      group.transitionTo('Dead', now);
+      this.ctx.groups.delete(groupId);
+      count += 1;
+    }
+    for (const groupId of this.ctx.offsets.groupIds()) if (belongs(groupId)) this.ctx.offsets.unload(groupId);
+    if (this.loading) for (const groupId of [...this.loading.keys()]) if (belongs(groupId)) this.loading.delete(groupId);
     return count;
   }
 

@@ -11,9 +11,17 @@
  *
  * Load path: every partition is read from its log start to its high watermark; each record is
  * decoded and handed to the coordinator in offset order (a tombstone deletes what its key held).
+ *
+ * Ownership (Kafka's GroupMetadataManager ownedPartitions / loadingPartitions): this broker
+ * coordinates a group once the group's partition is led here *and* its groups have been read back
+ * (`loadPartitionInto`). A partition led here whose groups are not in memory yet is loading — the
+ * broker loads every partition it leads — so its groups answer COORDINATOR_LOAD_IN_PROGRESS and
+ * clients retry here, while FindCoordinator keeps naming this broker. When the partition stops
+ * being led here its groups are unloaded (`unloadPartition`) and the next lead loads them afresh.
  */
 import { buildRecordBatchSync, decodeRecordBatchesSync } from '../../protocol/records/index.js';
 import { OFFSETS_TOPIC, type OffsetsTopic } from '../internal-topics.js';
+import type { GroupCoordinator } from './group-coordinator.js';
 import type { GroupJournal, GroupRecord } from './group-records.js';
 import { offsetsPartitionFor } from './partitioner.js';
 import { decodeGroupRecord, encodeGroupRecord } from './records/codec.js';
@@ -40,7 +48,13 @@ export interface LoadSummary {
   durationMs: number;
 }
 
+/** What a partition's groups are loaded into and unloaded from: the group coordinator. */
+export type GroupLoadTarget = Pick<GroupCoordinator, 'beginLoad' | 'replay' | 'completeLoad' | 'unloadGroups'>;
+
 export class GroupLog implements GroupJournal {
+  /** Partitions led here whose groups are in memory: this broker coordinates their groups. */
+  private readonly owned = new Set<number>();
+
   constructor(
     private readonly replicas: GroupLogReplicas,
     private readonly topic: OffsetsTopic,
@@ -53,9 +67,61 @@ export class GroupLog implements GroupJournal {
     await this.topic.ensure();
   }
 
-  /** Whether this broker leads the partition of `groupId`, i.e. coordinates the group. */
+  /** Whether this broker coordinates `groupId`: it leads the group's partition and has loaded it. */
   isLocalCoordinator(groupId: string): boolean {
-    return this.topic.get() !== undefined && this.replicas.tryGet(OFFSETS_TOPIC, this.partitionFor(groupId)) !== undefined;
+    const partition = this.partitionFor(groupId);
+    return this.owned.has(partition) && this.isLed(partition);
+  }
+
+  /** Whether the group's partition is led here but its groups are not in memory yet. */
+  isLoading(groupId: string): boolean {
+    const partition = this.partitionFor(groupId);
+    return !this.owned.has(partition) && this.isLed(partition);
+  }
+
+  /** Whether any partition led here is still loading (ListGroups then says COORDINATOR_LOAD_IN_PROGRESS). */
+  isAnyLoading(): boolean {
+    const info = this.topic.get();
+    if (!info) return false;
+    for (let partition = 0; partition < info.partitions; partition += 1) if (!this.owned.has(partition) && this.isLed(partition)) return true;
+    return false;
+  }
+
+  private isLed(partition: number): boolean {
+    return this.topic.get() !== undefined && this.replicas.tryGet(OFFSETS_TOPIC, partition) !== undefined;
+  }
+
+  /**
+   * Read one partition led here back into `target` (beginLoad, replay in offset order,
+   * completeLoad); from then on this broker coordinates its groups. Whatever `target` still holds
+   * of the partition's groups is dropped first, so the log alone decides what they are. Should
+   * reading fail, the partially read groups are dropped again and the partition stays loading.
+   */
+  async loadPartitionInto(partition: number, target: GroupLoadTarget): Promise<LoadSummary> {
+    target.unloadGroups((groupId) => this.partitionFor(groupId) === partition);
+    target.beginLoad();
+    let summary: LoadSummary;
+    try {
+      summary = await this.loadOnePartition(partition, (record) => target.replay(record));
+    } catch (err) {
+      target.completeLoad();
+      target.unloadGroups((groupId) => this.partitionFor(groupId) === partition);
+      throw err;
+    }
+    target.completeLoad();
+    this.owned.add(partition);
+    return summary;
+  }
+
+  /**
+   * The partition is no longer led here: its groups leave memory (parked requests answered
+   * NOT_COORDINATOR). Returns how many groups were unloaded.
+   */
+  unloadPartition(partition: number, target: GroupLoadTarget): number {
+    this.owned.delete(partition);
+    const count = target.unloadGroups((groupId) => this.partitionFor(groupId) === partition);
+    this.logger.info({ partition, groups: count }, 'unloaded the groups of a __consumer_offsets partition no longer led here');
+    return count;
   }
 
   partitionFor(groupId: string): number {

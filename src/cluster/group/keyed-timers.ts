@@ -31,6 +31,18 @@ export class KeyedTimers {
     this.timers.clearTimeout(handle);
   }
 
+  /** Cancel every timer whose key `matches` (a group's timers, when its partition is unloaded). */
+  cancelWhere(matches: (key: string) => boolean): number {
+    let cancelled = 0;
+    for (const [key, handle] of [...this.handles]) {
+      if (!matches(key)) continue;
+      this.handles.delete(key);
+      this.timers.clearTimeout(handle);
+      cancelled += 1;
+    }
+    return cancelled;
+  }
+
   has(key: string): boolean {
     return this.handles.has(key);
   }

@@ -1,6 +1,7 @@
 /**
  * Committed offsets of every group, in memory. The only way to change it is `apply(record)`, so
- * the same code path serves live commits today and replay from `__consumer_offsets` later.
+ * the same code path serves live commits and replay from `__consumer_offsets` (and `unload`, which
+ * forgets a group handed to another coordinator without writing anything).
  */
 import type { CommittedOffset, GroupRecord } from './group-records.js';
 
@@ -40,6 +41,14 @@ export class OffsetStore {
       case 'group-metadata':
         return;
     }
+  }
+
+  /**
+   * Forget a group's offsets in memory only: its `__consumer_offsets` partition moved to another
+   * coordinator, which reads them back from the log (nothing is deleted there).
+   */
+  unload(groupId: string): void {
+    this.groups.delete(groupId);
   }
 
   get(groupId: string, topic: string, partition: number): CommittedOffset | undefined {

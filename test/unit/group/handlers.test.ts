@@ -48,7 +48,7 @@ function wire(): Wire {
     identity: { nodeId: 7, clusterId: 'c', host: 'broker.local', port: 9092, rack: null },
     topics: { get: (name: string) => (name === 't' ? { name: 't', topicId: 'x', partitions: 2, configs: {} } : undefined) },
     groups: b.coordinator,
-    groupLog: { ensureTopic: async () => undefined, isLocalCoordinator: () => true, partitionFor: () => 0 },
+    groupLog: { ensureTopic: async () => undefined, isLocalCoordinator: () => true, isLoading: () => false, isAnyLoading: () => false, partitionFor: () => 0 },
     // The coordinator is the leader of the group's __consumer_offsets partition: broker 7 here.
     cluster: {
       partition: () => ({ leaderId: 7, leaderEpoch: 0, replicas: [7], isr: [7], offlineReplicas: [] }),

@@ -7,7 +7,7 @@ import { DescribeGroupsApi } from '../../../protocol/messages/index.js';
 import type { DescribeGroupsRequest, DescribeGroupsResponse } from '../../../protocol/messages/describe-groups.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { register, type Reply } from '../../request-context.js';
-import { coordinatorOf } from './context.js';
+import { coordinatorErrorFor, coordinatorOf } from './context.js';
 
 // AclOperation codes: READ = 3, DELETE = 6, DESCRIBE = 8.
 const GROUP_OPERATIONS = (1 << 3) | (1 << 6) | (1 << 8);
@@ -19,6 +19,11 @@ export const describeGroupsHandler = register<DescribeGroupsRequest, Reply<Descr
   return {
     throttleTimeMs: 0,
     groups: req.groups.map((groupId) => {
+      const notHere = coordinatorErrorFor(ctx, groupId);
+      if (notHere !== ErrorCode.NONE) {
+        // Kafka's DescribeGroupsResponse.groupError: no state, no members, operations omitted.
+        return { errorCode: notHere, groupId, groupState: '', protocolType: '', protocolData: '', members: [], authorizedOperations: OPERATIONS_NOT_REQUESTED };
+      }
       const d = coordinator.describeGroup(groupId);
       return {
         errorCode: ErrorCode.NONE,

@@ -4,12 +4,15 @@
  */
 import { JoinGroupApi } from '../../../protocol/messages/index.js';
 import type { JoinGroupRequest, JoinGroupResponse } from '../../../protocol/messages/join-group.js';
+import { joinError } from '../../../cluster/group/group-context.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { register, type Reply } from '../../request-context.js';
-import { clientHostOf, clientIdOf, coordinatorOf } from './context.js';
+import { clientHostOf, clientIdOf, coordinatorErrorFor, coordinatorOf } from './context.js';
 
 export const joinGroupHandler = register<JoinGroupRequest, Reply<JoinGroupResponse>>(JoinGroupApi, 0, 9, async (req, ctx) => {
   const v = ctx.apiVersion;
-  const result = await coordinatorOf(ctx).joinGroup({
+  const notHere = coordinatorErrorFor(ctx, req.groupId, { emptyIdInvalid: true });
+  const result = notHere !== ErrorCode.NONE ? joinError(req.memberId, notHere) : await coordinatorOf(ctx).joinGroup({
     groupId: req.groupId,
     memberId: req.memberId,
     groupInstanceId: v >= 5 ? req.groupInstanceId : null,

@@ -7,7 +7,7 @@ import { OffsetCommitApi } from '../../../protocol/messages/index.js';
 import type { OffsetCommitRequest, OffsetCommitResponse, OffsetCommitResponsePartition } from '../../../protocol/messages/offset-commit.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { register, type Reply } from '../../request-context.js';
-import { coordinatorOf } from './context.js';
+import { coordinatorErrorFor, coordinatorOf } from './context.js';
 import { partitionExists } from './known-partitions.js';
 
 type Key = string;
@@ -23,7 +23,10 @@ export const offsetCommitHandler = register<OffsetCommitRequest, Reply<OffsetCom
       else offsets.push({ topic: t.name, partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: v >= 6 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata });
     }
   }
-  if (offsets.length > 0) {
+  // Partitions of unknown topics keep their own error; the rest get the group's (as Kafka).
+  const notHere = offsets.length > 0 ? coordinatorErrorFor(ctx, req.groupId) : ErrorCode.NONE;
+  if (notHere !== ErrorCode.NONE) for (const o of offsets) errors.set(keyOf(o.topic, o.partition), notHere);
+  else if (offsets.length > 0) {
     const results = await coordinatorOf(ctx).commitOffsets({
       groupId: req.groupId,
       generationId: req.generationIdOrMemberEpoch,

@@ -6,10 +6,12 @@ import { OffsetDeleteApi } from '../../../protocol/messages/index.js';
 import type { OffsetDeleteRequest, OffsetDeleteResponse } from '../../../protocol/messages/offset-delete.js';
 import { ErrorCode } from '../../../protocol/errors.js';
 import { register, type Reply } from '../../request-context.js';
-import { coordinatorOf } from './context.js';
+import { coordinatorErrorFor, coordinatorOf } from './context.js';
 import { partitionExists } from './known-partitions.js';
 
 export const offsetDeleteHandler = register<OffsetDeleteRequest, Reply<OffsetDeleteResponse>>(OffsetDeleteApi, 0, 0, (req, ctx) => {
+  const notHere = coordinatorErrorFor(ctx, req.groupId, { emptyIdInvalid: true });
+  if (notHere !== ErrorCode.NONE) return { errorCode: notHere, throttleTimeMs: 0, topics: [] };
   const errors = new Map<string, number>();
   const known: Array<{ topic: string; partition: number }> = [];
   for (const t of req.topics) {

@@ -1,12 +1,15 @@
 /** SyncGroup v0-5. Followers' responses wait for the leader's SyncGroup (bounded by the rebalance timeout). */
 import { SyncGroupApi } from '../../../protocol/messages/index.js';
 import type { SyncGroupRequest, SyncGroupResponse } from '../../../protocol/messages/sync-group.js';
+import { syncError } from '../../../cluster/group/group-context.js';
+import { ErrorCode } from '../../../protocol/errors.js';
 import { register, type Reply } from '../../request-context.js';
-import { coordinatorOf } from './context.js';
+import { coordinatorErrorFor, coordinatorOf } from './context.js';
 
 export const syncGroupHandler = register<SyncGroupRequest, Reply<SyncGroupResponse>>(SyncGroupApi, 0, 5, async (req, ctx) => {
   const v = ctx.apiVersion;
-  const result = await coordinatorOf(ctx).syncGroup({
+  const notHere = coordinatorErrorFor(ctx, req.groupId, { emptyIdInvalid: true });
+  const result = notHere !== ErrorCode.NONE ? syncError(notHere) : await coordinatorOf(ctx).syncGroup({
     groupId: req.groupId,
     generationId: req.generationId,
     memberId: req.memberId,
