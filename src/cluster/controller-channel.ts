@@ -42,6 +42,7 @@ export interface ControllerRequestOptions<Res> {
 }
 
 const DEFAULT_RETRY_BACKOFF_MS = 50;
+const LOCAL_RETRY_BACKOFF_MS = 2;
 
 function topLevelNotController(response: unknown): boolean {
   return typeof response === 'object' && response !== null && (response as { errorCode?: number }).errorCode === ErrorCode.NOT_CONTROLLER;
@@ -65,17 +66,20 @@ export class ControllerChannel {
         throw new KafkaError(ErrorCode.REQUEST_TIMED_OUT, `no active controller answered ${api.name} within ${opts.timeoutMs} ms (${lastProblem})`);
       }
       const leaderId = this.options.leader().leaderId;
+      let backoffMs = this.options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS;
       if (leaderId !== null) {
         try {
           const response = await this.sendTo(leaderId, api, version, body, remainingMs);
           if (response !== null && !notController(response as Res)) return response as Res;
           lastProblem = `node ${leaderId} is not the active controller`;
+          // The in-process controller is still claiming its epoch (a few ms): look again soon.
+          if (leaderId === this.options.nodeId && this.options.local) backoffMs = LOCAL_RETRY_BACKOFF_MS;
         } catch (err) {
           lastProblem = `node ${leaderId}: ${err instanceof Error ? err.message : String(err)}`;
           this.drop(leaderId);
         }
       }
-      await this.sleep(Math.min(this.options.retryBackoffMs ?? DEFAULT_RETRY_BACKOFF_MS, Math.max(0, deadline - runtime.clock.now())));
+      await this.sleep(Math.min(backoffMs, Math.max(0, deadline - runtime.clock.now())));
     }
   }
 

@@ -234,10 +234,12 @@ export class RaftClient implements MetadataLogClient {
     if (records.length === 0) return Promise.reject(new RangeError('append needs at least one record'));
     return new Promise<number>((resolve, reject) => {
       this.pendingAppends.push({ epoch, records, resolve, reject });
+      // Idle: write at once (appends of the same tick still share the write). While a write and its
+      // fsync are in flight, appends wait up to the linger and share the next one (group commit).
       this.lingerTimer ??= this.runtime.timers.setTimeout(() => {
         this.lingerTimer = null;
         this.onTimer(() => this.writePendingAppends());
-      }, this.appendLingerMs);
+      }, this.leaderWriting ? this.appendLingerMs : 0);
     });
   }
 
@@ -258,7 +260,19 @@ export class RaftClient implements MetadataLogClient {
 
   // ------------------------------------------------------------ appends (leader)
 
+  /** True while the leader writes and fsyncs a batch of appends. */
+  private leaderWriting = false;
+
   private async writePendingAppends(): Promise<void> {
+    this.leaderWriting = true;
+    try {
+      await this.writePendingAppendsNow();
+    } finally {
+      this.leaderWriting = false;
+    }
+  }
+
+  private async writePendingAppendsNow(): Promise<void> {
     const batch = this.pendingAppends;
     this.pendingAppends = [];
     if (batch.length === 0) return;
