@@ -290,3 +290,43 @@ async function findCoordinatorNode(cluster: ProcessCluster, groupId: string): Pr
     conn.close();
   }
 }
+
+test('a broker-only node (a Raft observer) registers, follows the metadata log and leads its share of partitions', { timeout: 180_000 }, async (t) => {
+  const cluster = await ProcessCluster.start(t, { nodes: 3, brokerOnly: 1, properties: { 'auto.create.topics.enable': false, 'offsets.topic.num.partitions': 4, 'num.partitions': 1 } });
+  try {
+    // The observer is listed as a broker everywhere, but is never the controller.
+    for (const id of [0, 1, 2, 3]) {
+      const v = await viewFrom(cluster.bootstrapOf(id));
+      assert.deepEqual(v.brokers, [0, 1, 2, 3], `node ${id} lists the four brokers`);
+      assert.ok(v.controllerId >= 0 && v.controllerId <= 2, `node ${id}: the controller is a voter (${v.controllerId})`);
+    }
+    // Topic creation through the observer is forwarded to the active controller; it leads a quarter.
+    const { kafka } = makeKafka(cluster.bootstrapOf(3), 'observer-admin');
+    const admin = kafka.admin();
+    await admin.connect();
+    t.after(() => admin.disconnect());
+    assert.equal(await admin.createTopics({ topics: [{ topic: 'eight', numPartitions: 8, replicationFactor: 1 }], waitForLeaders: true }), true);
+    const leaders = await eventually('every broker shows the topic with leaders', 10_000, async () => {
+      const views = await Promise.all([0, 1, 2, 3].map((id) => viewFrom(cluster.bootstrapOf(id))));
+      const first = JSON.stringify(views[0]!.topics.get('eight'));
+      return views.every((v) => JSON.stringify(v.topics.get('eight')) === first) && views[0]!.topics.get('eight')?.length === 8 ? views[0]!.topics.get('eight') : undefined;
+    });
+    assert.equal(leaders.filter((l) => l === 3).length, 2, `the observer leads two of eight partitions: ${JSON.stringify(leaders)}`);
+    // Records go to every partition, including the observer's, and are read back.
+    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    await producer.connect();
+    t.after(() => producer.disconnect());
+    const messages = Array.from({ length: 160 }, (_, i) => ({ partition: i % 8, value: `m${i}` }));
+    await producer.send({ topic: 'eight', acks: -1, messages });
+    const consumer = kafka.consumer({ groupId: 'observer-readers' });
+    await consumer.connect();
+    t.after(() => consumer.disconnect());
+    await consumer.subscribe({ topic: 'eight', fromBeginning: true });
+    const got = new Set<string>();
+    await consumer.run({ eachMessage: async ({ message }) => void got.add(message.value!.toString()) });
+    await eventually('every record read back', 60_000, async () => (got.size >= messages.length ? true : undefined), 100);
+    assert.deepEqual([...got].sort(), messages.map((m) => m.value).sort());
+  } catch (err) {
+    withLogs(cluster, err);
+  }
+});

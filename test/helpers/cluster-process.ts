@@ -18,7 +18,10 @@ import { runProcess, formatRunFailure } from './proc.js';
  */
 
 export interface ClusterProcessOptions {
+  /** Combined broker+controller nodes (the voters), ids 0..nodes-1. */
   nodes?: number;
+  /** Broker-only nodes (`process.roles=broker`: Raft observers), ids after the voters. */
+  brokerOnly?: number;
   /** Extra properties for every node. */
   properties?: Record<string, string | number | boolean>;
   /** Per node, on top of `properties`. */
@@ -46,13 +49,14 @@ export class ProcessCluster {
   }
 
   static async start(t: TestContext | null, opts: ClusterProcessOptions = {}): Promise<ProcessCluster> {
-    const count = opts.nodes ?? 3;
+    const voterCount = opts.nodes ?? 3;
+    const count = voterCount + (opts.brokerOnly ?? 0);
     const root = await makeTempDir('cluster');
     const cluster = new ProcessCluster(root);
     if (t) t.after(() => cluster.cleanup());
     const ports: Array<{ broker: number; controller: number }> = [];
-    for (let i = 0; i < count; i++) ports.push({ broker: await freePort(), controller: await freePort() });
-    const voters = ports.map((p, id) => `${id}@127.0.0.1:${p.controller}`).join(',');
+    for (let i = 0; i < count; i++) ports.push({ broker: await freePort(), controller: i < voterCount ? await freePort() : 0 });
+    const voters = ports.slice(0, voterCount).map((p, id) => `${id}@127.0.0.1:${p.controller}`).join(',');
     const idRun = await runProcess(process.execPath, [brokerCli, 'storage', 'random-uuid'], { timeoutMs: 20_000 });
     if (idRun.code !== 0) throw new Error(formatRunFailure(idRun, 'tributary storage random-uuid'));
     const clusterId = idRun.stdout.trim();
@@ -60,11 +64,12 @@ export class ProcessCluster {
     const configs: Array<{ id: number; dataDir: string; configFile: string }> = [];
     for (let id = 0; id < count; id++) {
       const dataDir = path.join(root, `node-${id}`);
+      const voter = id < voterCount;
       const props: Record<string, string | number | boolean> = {
-        'process.roles': 'broker,controller',
+        'process.roles': voter ? 'broker,controller' : 'broker',
         'node.id': id,
         'controller.quorum.voters': voters,
-        listeners: `PLAINTEXT://127.0.0.1:${ports[id]!.broker},CONTROLLER://127.0.0.1:${ports[id]!.controller}`,
+        listeners: voter ? `PLAINTEXT://127.0.0.1:${ports[id]!.broker},CONTROLLER://127.0.0.1:${ports[id]!.controller}` : `PLAINTEXT://127.0.0.1:${ports[id]!.broker}`,
         'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports[id]!.broker}`,
         'controller.listener.names': 'CONTROLLER',
         'inter.broker.listener.name': 'PLAINTEXT',
