@@ -1,7 +1,8 @@
 /**
- * metadata: the controller path at scale. A 3-node KRaft cluster of real processes (combined
- * broker+controller nodes, as test/e2e/cluster.test.ts starts them); one CreateTopics through node 0
- * for --partitions partitions (RF 1, placed over the three brokers), timed in stages:
+ * metadata: the controller path at scale. A KRaft cluster of real processes (combined
+ * broker+controller nodes, as test/e2e/cluster.test.ts starts them), first of one node, then of
+ * --nodes (default 3), in the same run; one CreateTopics through node 0 for --partitions partitions
+ * (RF 1, placed over the brokers), timed in stages:
  *
  * - answered: CreateTopics sent → its response (the records committed by a majority of controllers,
  *   the forwarding broker's image showing the topic).
@@ -30,7 +31,7 @@ import { printTable, type BenchArgs } from '../bench-args.js';
 import { rssOf } from '../broker-process.js';
 import { fmt, saveResults } from '../lib/results.js';
 
-export const description = '3-node cluster: one CreateTopics of 10,000 partitions through the controller, time to every replica serving, memory per partition (--partitions)';
+export const description = 'one CreateTopics of 10,000 partitions through the controller of a 1-node and a 3-node cluster, time to every replica serving, memory per partition (--partitions, --nodes 3)';
 
 const TOPIC = 'metadata-bench';
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -64,10 +65,18 @@ function imageHeapBytes(partitions: number): number {
   return after - before;
 }
 
-export async function run(args: BenchArgs): Promise<void> {
-  const partitions = args.number('--partitions', 10_000);
+interface Measured {
+  nodes: number;
+  answeredMs: number;
+  visibleMs: number;
+  servingMs: number;
+  perBroker: number[];
+  brokerBytesPerPartition: number;
+}
+
+async function measure(nodeCount: number, partitions: number): Promise<Measured> {
   const cluster = await ProcessCluster.start(null, {
-    nodes: 3,
+    nodes: nodeCount,
     properties: { 'max.partitions': partitions * 2, 'max.broker.partitions': partitions * 2, 'auto.create.topics.enable': false },
   });
   try {
@@ -106,8 +115,7 @@ export async function run(args: BenchArgs): Promise<void> {
     const batch = buildRecordBatchSync({ records: [{ value: Buffer.from('x') }] });
     await Promise.all(
       nodes.map(async (n, i) => {
-        const mine = leaders.flatMap((l, p) => (l === n.nodeId ? [p] : []));
-        let pending = mine;
+        let pending = leaders.flatMap((l, p) => (l === n.nodeId ? [p] : []));
         while (pending.length > 0) {
           const res = await conns[i]!.send<ProduceResponse>(ProduceApi, 9, {
             transactionalId: null,
@@ -124,23 +132,37 @@ export async function run(args: BenchArgs): Promise<void> {
     await sleep(1000);
     const rssAfter = pids.map(rssOf);
     for (const c of conns) c.close();
-
-    const brokerBytesPerPartition = rssAfter.reduce((s, v, i) => s + (v - rssBefore[i]!), 0) / partitions;
-    const imageBytes = imageHeapBytes(partitions);
-    const perBroker = [0, 1, 2].map((id) => leaders.filter((l) => l === id).length);
-    printTable(
-      ['stage', `${fmt(partitions)} partitions, 3 nodes`],
-      [
-        ['CreateTopics answered', `${fmt(answeredMs)} ms`],
-        ['visible (leaders) on every broker', `${fmt(visibleMs)} ms`],
-        ['every partition serving at its leader', `${fmt(servingMs)} ms`],
-        ['leaders per broker', perBroker.join(' / ')],
-        ['broker RSS growth per partition (all 3)', `${fmt(brokerBytesPerPartition / 1024, 1)} KiB`],
-        ['metadata image per partition (heap)', `${fmt(imageBytes / partitions)} B`],
-      ],
-    );
-    saveResults('metadata', { partitions, nodes: 3 }, [{ answeredMs, visibleMs, servingMs, perBroker, brokerBytesPerPartition, imageBytesPerPartition: imageBytes / partitions }]);
+    return {
+      nodes: nodeCount,
+      answeredMs,
+      visibleMs,
+      servingMs,
+      perBroker: nodes.map((n) => leaders.filter((l) => l === n.nodeId).length),
+      brokerBytesPerPartition: rssAfter.reduce((s, v, i) => s + (v - rssBefore[i]!), 0) / partitions,
+    };
   } finally {
     await cluster.cleanup();
   }
+}
+
+export async function run(args: BenchArgs): Promise<void> {
+  const partitions = args.number('--partitions', 10_000);
+  const many = args.number('--nodes', 3);
+  const one = await measure(1, partitions);
+  const cluster = await measure(many, partitions);
+  const imageBytes = imageHeapBytes(partitions);
+  const ms = (v: number): string => `${fmt(v)} ms`;
+  const ratio = (a: number, b: number): string => `${fmt(a / b, 2)}×`;
+  printTable(
+    ['stage', '1 node', `${many} nodes`, `${many} / 1`],
+    [
+      ['CreateTopics answered', ms(one.answeredMs), ms(cluster.answeredMs), ratio(cluster.answeredMs, one.answeredMs)],
+      ['visible (leaders) on every broker', ms(one.visibleMs), ms(cluster.visibleMs), ratio(cluster.visibleMs, one.visibleMs)],
+      ['every partition serving at its leader', ms(one.servingMs), ms(cluster.servingMs), ratio(cluster.servingMs, one.servingMs)],
+      ['leaders per broker', one.perBroker.join(' / '), cluster.perBroker.join(' / '), ''],
+      ['broker RSS growth per partition (all brokers)', `${fmt(one.brokerBytesPerPartition / 1024, 1)} KiB`, `${fmt(cluster.brokerBytesPerPartition / 1024, 1)} KiB`, ''],
+      ['metadata image per partition (heap)', `${fmt(imageBytes / partitions)} B`, '', ''],
+    ],
+  );
+  saveResults('metadata', { partitions, nodes: [1, many] }, [{ ...one }, { ...cluster }], { imageBytesPerPartition: imageBytes / partitions });
 }
