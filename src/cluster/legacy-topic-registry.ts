@@ -9,9 +9,8 @@ import { readFile, rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CONFIG_RECORD_TYPE, PARTITION_RECORD_TYPE, TOPIC_RECORD_TYPE } from './metadata/records/index.js';
 import { encodeRecord } from './metadata/record-serde.js';
-
-/** ConfigResource.Type TOPIC. */
-const TOPIC_CONFIG_RESOURCE = 2;
+import { ConfigResourceType, MetadataImage } from './metadata/metadata-image.js';
+import { newPartitionRecord } from './controller/topic-control.js';
 
 export interface LegacyTopic {
   readonly name: string;
@@ -44,33 +43,16 @@ export async function retireLegacyTopics(dir: string): Promise<void> {
 /**
  * The metadata records that bring legacy topics into a new metadata log, written with the first
  * batch the controller writes (after metadata.version): each topic keeps its id; every partition's one
- * replica, ISR and leader is this node, in leader epoch 0 (the epoch its batches were written in).
+ * replica is this node (no broker is registered yet, so the partitions start leaderless and this node
+ * becomes their leader when it is unfenced, as after any restart).
  */
 export function legacyBootstrapRecords(topics: readonly LegacyTopic[], nodeId: number): Buffer[] {
   const records: Buffer[] = [];
   for (const t of topics) {
     records.push(encodeRecord(TOPIC_RECORD_TYPE, { name: t.name, topicId: t.topicId }));
-    for (let p = 0; p < t.partitions; p++) {
-      records.push(
-        encodeRecord(PARTITION_RECORD_TYPE, {
-          partitionId: p,
-          topicId: t.topicId,
-          replicas: [nodeId],
-          isr: [nodeId],
-          removingReplicas: [],
-          addingReplicas: [],
-          leader: nodeId,
-          leaderRecoveryState: 0,
-          leaderEpoch: 0,
-          partitionEpoch: 0,
-          directories: [],
-          eligibleLeaderReplicas: null,
-          lastKnownElr: null,
-        }),
-      );
-    }
+    for (let p = 0; p < t.partitions; p++) records.push(encodeRecord(PARTITION_RECORD_TYPE, newPartitionRecord(MetadataImage.EMPTY, t.topicId, p, [nodeId])));
     for (const [name, value] of Object.entries(t.configs)) {
-      records.push(encodeRecord(CONFIG_RECORD_TYPE, { resourceType: TOPIC_CONFIG_RESOURCE, resourceName: t.name, name, value }));
+      records.push(encodeRecord(CONFIG_RECORD_TYPE, { resourceType: ConfigResourceType.TOPIC, resourceName: t.name, name, value }));
     }
   }
   return records;

@@ -34,16 +34,10 @@ import { ensureFormatted } from './broker-identity.js';
 import type { BrokerServices } from './broker-services.js';
 import { ALL_HANDLERS } from './handlers/index.js';
 import { RequestRouter } from './request-router.js';
-import { SocketServer } from './socket-server.js';
-import { resolvePerIpOverrides } from './connection-limits.js';
+import { SocketServer, socketServerOptions } from './socket-server.js';
+import { Closers } from './closers.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 
-/**
- * Response bytes one connection may have unsent (computed, or queued on the socket) before the
- * broker stops dispatching its requests: Kafka mutes a channel while its response is unsent; we
- * allow a little pipelining on top (one fetch response may still exceed it, by up to fetch.max.bytes).
- */
-const MAX_UNSENT_RESPONSE_BYTES = 16 * 1024 * 1024;
 
 export interface BrokerHandle {
   readonly host: string;
@@ -126,16 +120,8 @@ async function startBrokerRole(
   policies: { createTopic?: CreateTopicPolicy; alterConfig?: AlterConfigPolicy },
   logger: Logger,
 ): Promise<BrokerHandle> {
-  const closers: Array<() => Promise<void> | void> = [];
-  const runClosers = async (): Promise<void> => {
-    for (const c of closers.splice(0).reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        logger.warn({ err }, 'closing the broker');
-      }
-    }
-  };
+  const closers = new Closers(logger, 'the broker');
+  const runClosers = (): Promise<void> => closers.closeAll();
   try {
     // What the request paths read is the image the broker has applied (its partitions hosted), not
     // merely the newest one loaded.
@@ -169,7 +155,7 @@ async function startBrokerRole(
       runtime,
       logger: logger.child({ component: 'controller-channel' }),
     });
-    closers.push(() => channel.close());
+    closers.add(() => channel.close());
     const topics = new ClusterTopics({ channel, view: topicsView, waitForImage, requestTimeoutMs: CONTROLLER_REQUEST_TIMEOUT_MS });
     const topicConfigs = new TopicConfigManager(topics, config, null, policies.alterConfig);
     const logConfigFor = (topic: string): LogConfig => topicConfigs.logConfigFor(topic);
@@ -184,13 +170,13 @@ async function startBrokerRole(
       highWatermarkFor: (topic, partition) => replicas?.tryGet(topic, partition)?.highWatermark,
     });
     await logs.open((topic) => logConfigFor(topic));
-    closers.push(() => logs.close());
+    closers.add(() => logs.close());
     const replicaManager = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }), {
       topicCodec: (topic) => topicCodec(topicConfigs.configFor(topic).compressionType),
       partitionExists: (topic, partition) => published.topics.byName.get(topic)?.partitions.has(partition) ?? false,
     });
     replicas = replicaManager;
-    closers.push(() => replicaManager.close());
+    closers.add(() => replicaManager.close());
     topicConfigs.attachReplicas(replicaManager);
 
     const listener = config.brokerListener ?? config.listeners[0];
@@ -233,7 +219,7 @@ async function startBrokerRole(
       logger: logger.child({ component: 'group-coordinator' }),
       journal: groupLog,
     });
-    closers.push(() => groups.close());
+    closers.add(() => groups.close());
 
     // The image → local state: partitions led here are hosted, the request paths see the image.
     const logConfigIn = (topic: string, image: MetadataImage): LogConfig => {
@@ -273,7 +259,7 @@ async function startBrokerRole(
         for (const check of [...imageWaiters]) check();
       },
     });
-    closers.push(() => quorum.loader.removePublisher('broker'));
+    closers.add(() => quorum.loader.removePublisher('broker'));
 
     const router = new RequestRouter(ALL_HANDLERS);
     // Identity is completed once the port is bound (port 0 picks one).
@@ -286,24 +272,12 @@ async function startBrokerRole(
       partition: (topic, p) => clusterViewOf(published, listener.name, controllerId).partition(topic, p),
     };
     const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
-    const server = new SocketServer(router, services, logger.child({ component: 'network' }), {
-      connection: {
-        maxFrameBytes: config.socketRequestMaxBytes,
-        maxInFlightRequests: config.queuedMaxRequests,
-        maxUnsentResponseBytes: MAX_UNSENT_RESPONSE_BYTES,
-      },
-      queuedMaxRequestBytes: config.queuedMaxRequestBytes,
-      connectionsMaxIdleMs: config.connectionsMaxIdleMs,
-      maxConnections: config.maxConnections,
-      maxConnectionsPerIp: config.maxConnectionsPerIp,
-      maxConnectionsPerIpOverrides: await resolvePerIpOverrides(config.maxConnectionsPerIpOverrides),
-      maxConnectionCreationRate: config.maxConnectionCreationRate,
-    });
+    const server = new SocketServer(router, services, logger.child({ component: 'network' }), await socketServerOptions(config));
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     server.holdConnectionsUntil(ready);
     const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
-    closers.push(() => server.close());
+    closers.add(() => server.close());
 
     const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
     const wildcard = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::';
@@ -325,7 +299,7 @@ async function startBrokerRole(
       requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
     });
     lifecycle.start();
-    closers.push(() => lifecycle.stop());
+    closers.add(() => lifecycle.stop());
     await lifecycle.waitUntilUnfenced(STARTUP_TIMEOUT_MS);
     // The unfencing made this broker the leader of its leaderless partitions in the same batch: serve
     // once the image applied here shows it unfenced.

@@ -24,12 +24,12 @@ import { FileRaftLog } from '../cluster/raft/file-raft-log.js';
 import { RaftClient } from '../cluster/raft/raft-client.js';
 import { NetworkRaftTransport, type QuorumVoter } from '../cluster/raft/raft-transport.js';
 import type { Runtime } from '../cluster/runtime.js';
-import { resolvePerIpOverrides } from './connection-limits.js';
 import { controllerCall } from './controller/dispatch.js';
 import { CONTROLLER_HANDLERS } from './controller/handlers.js';
 import type { ControllerServices } from './controller/services.js';
 import { RequestRouter } from './request-router.js';
-import { SocketServer } from './socket-server.js';
+import { SocketServer, socketServerOptions } from './socket-server.js';
+import { Closers } from './closers.js';
 
 export const METADATA_LOG_DIR_NAME = '__cluster_metadata-0';
 
@@ -52,16 +52,8 @@ export interface MetadataQuorum {
 export async function startMetadataQuorum(config: BrokerConfig, clusterId: string, runtime: Runtime, logger: Logger): Promise<MetadataQuorum> {
   const isController = config.processRoles.includes('controller');
   const nodeId = config.nodeId;
-  const closers: Array<() => Promise<void> | void> = [];
-  const close = async (): Promise<void> => {
-    for (const c of closers.splice(0).reverse()) {
-      try {
-        await c();
-      } catch (err) {
-        logger.warn({ err }, 'closing the metadata quorum');
-      }
-    }
-  };
+  const closers = new Closers(logger, 'the metadata quorum');
+  const close = (): Promise<void> => closers.closeAll();
   try {
     // The controller listener first: the implicit single voter learns its port from the bind.
     let voters = config.controllerQuorumVoters;
@@ -81,19 +73,11 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
         },
         advertisedApis: () => router.advertised(),
       };
-      controllerServer = new SocketServer<ControllerServices>(router, controllerServices, logger.child({ component: 'controller-network' }), {
-        connection: { maxFrameBytes: config.socketRequestMaxBytes, maxInFlightRequests: config.queuedMaxRequests, maxUnsentResponseBytes: 16 * 1024 * 1024 },
-        queuedMaxRequestBytes: config.queuedMaxRequestBytes,
-        connectionsMaxIdleMs: config.connectionsMaxIdleMs,
-        maxConnections: config.maxConnections,
-        maxConnectionsPerIp: config.maxConnectionsPerIp,
-        maxConnectionsPerIpOverrides: await resolvePerIpOverrides(config.maxConnectionsPerIpOverrides),
-        maxConnectionCreationRate: config.maxConnectionCreationRate,
-      });
+      controllerServer = new SocketServer<ControllerServices>(router, controllerServices, logger.child({ component: 'controller-network' }), await socketServerOptions(config));
       const host = listener.host === '' ? '0.0.0.0' : listener.host;
       const bound = await controllerServer.listen(host, listener.port);
       const server = controllerServer;
-      closers.push(() => server.close());
+      closers.add(() => server.close());
       controllerEndpoint = { host: listener.host === '' ? '127.0.0.1' : listener.host, port: bound.port };
       if (config.implicitSingleNodeQuorum) voters = [{ id: nodeId, host: controllerEndpoint.host, port: bound.port }];
     }
@@ -102,7 +86,7 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
     const dir = join(config.metadataLogDir, METADATA_LOG_DIR_NAME);
     const raftLogger = logger.child({ component: 'raft' });
     const log = await FileRaftLog.open(config.metadataLogDir, { logger: raftLogger });
-    closers.push(() => log.close());
+    closers.add(() => log.close());
     const transport = new NetworkRaftTransport(
       voters.filter((v) => v.id !== nodeId),
       { clientId: `raft-${nodeId}`, connectTimeoutMs: config.controllerQuorumRequestTimeoutMs },
@@ -144,7 +128,7 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
       services.controller = controller;
       controller.start();
       const c = controller;
-      closers.push(() => c.close());
+      closers.add(() => c.close());
     }
     const loader = new MetadataLoader({
       log: raft,
@@ -153,9 +137,9 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
       maxBytesBetweenSnapshots: config.metadataLogMaxRecordBytesBetweenSnapshots,
     });
     loader.start();
-    closers.push(() => loader.close());
+    closers.add(() => loader.close());
     await raft.start();
-    closers.push(async () => {
+    closers.add(async () => {
       await raft.close();
       transport.close();
     });

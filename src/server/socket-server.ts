@@ -12,7 +12,8 @@ import { FramePool } from '../network/frame-pool.js';
 import { MemoryPool } from '../network/memory-pool.js';
 import { openFilesLimit } from '../storage/open-files.js';
 import { ClientConnection, type ConnectionLimits } from './client-connection.js';
-import { CreationRate, FD_RESERVE, normalizeIp, OncePerInterval } from './connection-limits.js';
+import { CreationRate, FD_RESERVE, normalizeIp, OncePerInterval, resolvePerIpOverrides } from './connection-limits.js';
+import type { BrokerConfig } from '../cluster/config/broker-config.js';
 import type { RequestRouter } from './request-router.js';
 import type { BrokerServices } from './broker-services.js';
 
@@ -28,6 +29,26 @@ export interface SocketServerOptions {
   maxConnectionCreationRate: number;
   /** The process's open-files limit; read from /proc/self/limits when not given. */
   openFilesLimit?: number;
+}
+
+/**
+ * Response bytes one connection may have unsent (computed, or queued on the socket) before the
+ * listener stops dispatching its requests: Kafka mutes a channel while its response is unsent; we
+ * allow a little pipelining on top (one fetch response may still exceed it, by up to fetch.max.bytes).
+ */
+export const MAX_UNSENT_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+/** A listener's limits from the broker properties (the client and the controller listener share them). */
+export async function socketServerOptions(config: BrokerConfig): Promise<SocketServerOptions> {
+  return {
+    connection: { maxFrameBytes: config.socketRequestMaxBytes, maxInFlightRequests: config.queuedMaxRequests, maxUnsentResponseBytes: MAX_UNSENT_RESPONSE_BYTES },
+    queuedMaxRequestBytes: config.queuedMaxRequestBytes,
+    connectionsMaxIdleMs: config.connectionsMaxIdleMs,
+    maxConnections: config.maxConnections,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    maxConnectionsPerIpOverrides: await resolvePerIpOverrides(config.maxConnectionsPerIpOverrides),
+    maxConnectionCreationRate: config.maxConnectionCreationRate,
+  };
 }
 
 /** How often refusals and evictions are logged at most (the rest are counted into the next line). */
