@@ -5,8 +5,8 @@
  */
 import { ByteWriter } from '../../protocol/bytes.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { BeginQuorumEpochApi } from '../../protocol/messages/begin-quorum-epoch.js';
-import { EndQuorumEpochApi } from '../../protocol/messages/end-quorum-epoch.js';
+import { BeginQuorumEpochApi, type BeginQuorumEpochResponse } from '../../protocol/messages/begin-quorum-epoch.js';
+import { EndQuorumEpochApi, type EndQuorumEpochResponse } from '../../protocol/messages/end-quorum-epoch.js';
 import { LeaderChangeMessageSchema } from '../../protocol/messages/leader-change-message.js';
 import type { VoteResponse } from '../../protocol/messages/vote.js';
 import { ControlRecordType, encodeControlKey } from '../../protocol/records/control.js';
@@ -128,17 +128,31 @@ export async function becomeLeader(c: RaftClient): Promise<void> {
   await c.flushAsLeader();
 }
 
-/** Resent to every voter that has not fetched in this epoch yet, until all have. */
+/**
+ * Sent to every voter that has not fetched in this epoch, or not within the fetch timeout, and resent
+ * until it does: it finds the leader, or answers with a newer epoch this leader must adopt.
+ */
 export function sendBeginQuorumEpoch(c: RaftClient): void {
   const leader = c.leader;
   if (leader === null || c.role !== 'leader') return;
+  const now = c.runtime.clock.now();
   for (const [id, p] of leader.voters) {
-    if (p.hasFetched) continue;
+    if (id === c.nodeId || (p.hasFetched && now - p.lastFetchTimestampMs < c.fetchTimeoutMs)) continue;
     c.transport
-      .send(id, BeginQuorumEpochApi, QUORUM_RPC_VERSION, beginQuorumEpochRequest(c.clusterId, id, c.nodeId, c.epoch), c.requestTimeoutMs)
-      .catch(() => undefined);
+      .send<BeginQuorumEpochResponse>(id, BeginQuorumEpochApi, QUORUM_RPC_VERSION, beginQuorumEpochRequest(c.clusterId, id, c.nodeId, c.epoch), c.requestTimeoutMs)
+      .then((res) => c.onTimer(() => onQuorumEpochResponse(c, res)), () => undefined);
   }
   c.timers.set('begin-epoch', Math.max(1, Math.floor(c.electionTimeoutMs / 2)), () => c.onTimer(() => sendBeginQuorumEpoch(c)));
+}
+
+/**
+ * A voter that answers with a newer epoch (it stood as candidate there and lost the vote, e.g. across a
+ * partition) is never fetched back by this leader, and its pre-votes are refused while this leader is
+ * healthy: Raft's rule applies, the leader adopts the newer epoch and an election brings everyone back.
+ */
+async function onQuorumEpochResponse(c: RaftClient, res: BeginQuorumEpochResponse | EndQuorumEpochResponse): Promise<void> {
+  const p = res.topics[0]?.partitions[0];
+  if (p !== undefined && p.leaderEpoch > c.epoch) await c.observeLeader(p.leaderEpoch, p.leaderId < 0 ? null : p.leaderId);
 }
 
 /** KIP-996 check-quorum: a leader a majority stopped fetching from steps down. */

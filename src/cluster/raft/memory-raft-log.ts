@@ -24,7 +24,21 @@ interface StoredBatch {
   readonly bytes: Buffer;
 }
 
+export interface MemoryRaftLogOptions {
+  /**
+   * Awaited by every write (append, truncate, flush) before it completes, as disk I/O would take time: the
+   * simulator passes a seeded delay so timers and messages interleave with I/O. Default: none.
+   */
+  ioDelay?: () => Promise<void>;
+}
+
 export class MemoryRaftLog implements RaftLog {
+  constructor(private readonly options: MemoryRaftLogOptions = {}) {}
+
+  private io(): Promise<void> {
+    return this.options.ioDelay?.() ?? Promise.resolve();
+  }
+
   private batches: StoredBatch[] = [];
   private start = 0;
   private end = 0;
@@ -55,23 +69,25 @@ export class MemoryRaftLog implements RaftLog {
     return endOffsetForEpoch(this.cache, this.baseSnapshot, this.end, epoch);
   }
 
-  appendAsLeader(appends: readonly LeaderAppend[], epoch: number, timestampMs: number): Promise<AppendedOffsets[]> {
+  async appendAsLeader(appends: readonly LeaderAppend[], epoch: number, timestampMs: number): Promise<AppendedOffsets[]> {
     const out: AppendedOffsets[] = [];
+    // Offsets are assigned at the call (as PartitionLog does); the write completes after the I/O delay.
     for (const a of appends) {
       const bytes = buildRaftBatch(this.end, epoch, timestampMs, a);
       this.store({ baseOffset: this.end, lastOffset: this.end + a.records.length - 1, epoch, bytes });
       out.push({ baseOffset: this.end - a.records.length, lastOffset: this.end - 1 });
     }
-    return Promise.resolve(out);
+    await this.io();
+    return out;
   }
 
-  appendAsFollower(bytes: Buffer): Promise<void> {
+  async appendAsFollower(bytes: Buffer): Promise<void> {
     for (const info of batchHeaders(bytes)) {
-      if (info.baseOffset !== this.end) return Promise.reject(new Error(`follower append at ${info.baseOffset}, log ends at ${this.end}`));
+      if (info.baseOffset !== this.end) throw new Error(`follower append at ${info.baseOffset}, log ends at ${this.end}`);
       const copy = Buffer.from(bytes.subarray(info.position, info.position + info.size));
       this.store({ baseOffset: info.baseOffset, lastOffset: info.lastOffset, epoch: info.partitionLeaderEpoch, bytes: copy });
     }
-    return Promise.resolve();
+    await this.io();
   }
 
   private store(b: StoredBatch): void {
@@ -80,15 +96,15 @@ export class MemoryRaftLog implements RaftLog {
     this.end = b.lastOffset + 1;
   }
 
-  truncateTo(offset: number): Promise<void> {
-    if (offset >= this.end) return Promise.resolve();
-    if (offset < this.start) return Promise.reject(new Error(`truncation to ${offset} below the log start ${this.start}`));
+  async truncateTo(offset: number): Promise<void> {
+    await this.io();
+    if (offset >= this.end) return;
+    if (offset < this.start) throw new Error(`truncation to ${offset} below the log start ${this.start}`);
     this.batches = this.batches.filter((b) => b.lastOffset < offset);
     this.end = this.batches.length === 0 ? this.start : this.batches[this.batches.length - 1]!.lastOffset + 1;
     this.cache.truncateFrom(this.end);
     // Truncation is a metadata change the memory model treats as durable at once.
     if (this.flushed > this.end) this.flushed = this.end;
-    return Promise.resolve();
   }
 
   read(fromOffset: number, maxBytes: number): Promise<Buffer> {
@@ -103,9 +119,11 @@ export class MemoryRaftLog implements RaftLog {
     return Promise.resolve(Buffer.concat(out));
   }
 
-  flush(): Promise<void> {
-    this.flushed = this.end;
-    return Promise.resolve();
+  async flush(): Promise<void> {
+    // What was written before the call is durable once it returns; later writes are not covered.
+    const target = this.end;
+    await this.io();
+    this.flushed = Math.max(this.flushed, Math.min(target, this.end));
   }
 
   /** Simulates a power loss: what was not flushed is gone. */

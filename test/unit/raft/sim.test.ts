@@ -103,3 +103,24 @@ test('checker self-test: a voter that grants every vote (two votes in one epoch)
   assert.ok(caught !== null, 'a double-voting voter went unnoticed for 60 seeds');
   assert.match(caught, /two leaders in epoch|log matching|committed batch|lacks committed/);
 });
+
+test('a voter stranded in a newer epoch (lost its own election) is brought back by the leader', async () => {
+  for (const seed of [21, 22, 23]) {
+    const sim = await stableCluster(seed);
+    const leader = sim.leaders()[0]!;
+    const epoch = leader.client!.epoch;
+    const stranded = sim.nodes.find((n) => n.isVoter && n !== leader)!;
+    sim.net.isolate(stranded.id);
+    // As if its pre-vote had succeeded just before the partition: it stands in epoch+1 and loses.
+    void stranded.client!.serial(() => stranded.client!.becomeCandidate());
+    await sim.runUntil(sim.sched.nowMs + 3_000);
+    assert.equal(stranded.client!.epoch, epoch + 1);
+    sim.net.healAll();
+    await sim.runUntil(sim.sched.nowMs + 6_000);
+    const now = sim.leaders();
+    assert.equal(now.length, 1, `seed ${seed}: one leader`);
+    assert.ok(now[0]!.client!.epoch > epoch + 1, `seed ${seed}: the quorum moved past the stranded epoch`);
+    for (const n of sim.nodes) if (n !== now[0]) assert.equal(n.client!.leaderId, now[0]!.id, `seed ${seed}: node ${n.id} follows`);
+    await sim.close();
+  }
+});

@@ -38,6 +38,8 @@ export interface SimOptions {
   appendIntervalMs?: number;
   /** Nodes take snapshots and trim their logs (so lagging followers need FetchSnapshot). */
   snapshots?: boolean;
+  /** Each log write takes a random 0..ioDelayMaxMs of simulated time (0: writes complete at once). */
+  ioDelayMaxMs?: number;
   /** Called for every event with a line describing it (debugging a seed). */
   trace?: (line: string) => void;
   /**
@@ -103,7 +105,7 @@ class NodeListener implements RaftListener {
 }
 
 export class SimNode implements SimEndpoint {
-  readonly log = new MemoryRaftLog();
+  readonly log: MemoryRaftLog;
   readonly quorumState = new MemoryQuorumStateStore();
   client: RaftClient | null = null;
   listener: NodeListener | null = null;
@@ -116,7 +118,18 @@ export class SimNode implements SimEndpoint {
   /** Set by the checker self-test: this node grants every Vote (see SimOptions.brokenRule). */
   grantsEveryVote = false;
 
-  constructor(readonly id: number, readonly isVoter: boolean) {}
+  constructor(readonly id: number, readonly isVoter: boolean, sched: Scheduler, rng: Prng, ioDelayMaxMs: number) {
+    // A write started by an incarnation that crashed meanwhile never completes: a dead process does nothing.
+    const ioDelay = (): Promise<void> => {
+      const incarnation = this.incarnation;
+      return new Promise((resolve) => {
+        sched.setTimeout(() => {
+          if (this.up && this.incarnation === incarnation) resolve();
+        }, rng.int(0, ioDelayMaxMs));
+      });
+    };
+    this.log = new MemoryRaftLog(ioDelayMaxMs > 0 ? { ioDelay } : {});
+  }
 
   handle(apiKey: number, version: number, body: unknown): Promise<unknown> {
     if (this.client === null) return Promise.reject(new Error(`node ${this.id} is down`));
@@ -158,8 +171,8 @@ export class Simulation {
     this.rng = new Prng(seed);
     this.net = new SimNetwork(this.sched, this.rng);
     this.voters = Array.from({ length: opts.voters }, (_, i) => ({ id: i + 1, host: 'sim', port: 0 }));
-    for (const v of this.voters) this.nodes.push(new SimNode(v.id, true));
-    for (let i = 0; i < opts.observers; i++) this.nodes.push(new SimNode(100 + i, false));
+    for (const v of this.voters) this.nodes.push(new SimNode(v.id, true, this.sched, this.rng, opts.ioDelayMaxMs));
+    for (let i = 0; i < opts.observers; i++) this.nodes.push(new SimNode(100 + i, false, this.sched, this.rng, opts.ioDelayMaxMs));
     for (const n of this.nodes) this.net.endpoints.set(n.id, n);
     if (opts.brokenRule === 'vote-for-everyone') this.nodes[0]!.grantsEveryVote = true;
   }
@@ -443,8 +456,10 @@ export class Simulation {
     };
   }
 
-  async close(): Promise<void> {
-    for (const n of this.nodes) if (n.client !== null) await n.client.close();
+  /** Stops every client (not awaited: writes pending in simulated time will never complete). */
+  close(): Promise<void> {
+    for (const n of this.nodes) if (n.client !== null) void n.client.close();
+    return Promise.resolve();
   }
 }
 
@@ -456,6 +471,7 @@ export function simDefaults(opts: SimOptions = {}): Required<Omit<SimOptions, 't
     faults: opts.faults ?? true,
     appendIntervalMs: opts.appendIntervalMs ?? 50,
     snapshots: opts.snapshots ?? false,
+    ioDelayMaxMs: opts.ioDelayMaxMs ?? 3,
     trace: opts.trace,
     brokenRule: opts.brokenRule,
   };
