@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { placeReplicas } from '../../../src/cluster/controller/replica-placement.js';
+import { placeReplicas, rackAlternated } from '../../../src/cluster/controller/replica-placement.js';
 import { decodeMetadataRecord } from '../../../src/cluster/metadata/record-serde.js';
 import { CONFIG_RECORD_TYPE, PARTITION_RECORD_TYPE, TOPIC_RECORD_TYPE } from '../../../src/cluster/metadata/records/index.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';
@@ -259,4 +259,25 @@ test('alterConfigs replaces the overrides; incrementalAlterConfigs SET/DELETE/AP
   assert.equal(r.responses[0]!.errorCode, 0);
   assert.equal(h.quorum.batches.length, count);
   assert.equal(c.image().topicConfig('a')['retention.ms'], '5000');
+});
+
+test('rack-aware placement: brokers alternate racks, so consecutive replicas land on different racks', () => {
+  const brokers = [
+    { id: 1, rack: 'a' },
+    { id: 2, rack: 'a' },
+    { id: 3, rack: 'b' },
+    { id: 4, rack: 'b' },
+    { id: 5, rack: 'c' },
+    { id: 6, rack: 'c' },
+  ];
+  assert.deepEqual(rackAlternated(brokers), [1, 3, 5, 2, 4, 6]);
+  assert.deepEqual(rackAlternated(brokers.map((b) => ({ id: b.id, rack: null }))), [1, 2, 3, 4, 5, 6], 'no racks: by id');
+  const rackOf = new Map(brokers.map((b) => [b.id, b.rack]));
+  let seed = 7;
+  const random = { next: () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) };
+  const assignments = placeReplicas(rackAlternated(brokers), 12, 3, random);
+  for (const replicas of assignments) assert.equal(new Set(replicas.map((id) => rackOf.get(id))).size, 3, `replicas ${replicas} span three racks`);
+  const leaders = new Map<number, number>();
+  for (const r of assignments) leaders.set(r[0]!, (leaders.get(r[0]!) ?? 0) + 1);
+  assert.deepEqual([...leaders.values()], [2, 2, 2, 2, 2, 2], 'leaders spread evenly');
 });
