@@ -48,7 +48,15 @@ interface RunningNode {
 }
 
 export function registerDevCommand(program: Command, ctx: CliContext): Command {
-  const dev = program.command('dev').description('Local development helpers.');
+  const dev = program
+    .command('dev')
+    .description('Local development helpers.')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tributary dev cluster --nodes 3`,
+    );
   dev
     .command('cluster')
     .description('Run a local N-node KRaft cluster (every node a broker and a controller) until Ctrl-C.')
