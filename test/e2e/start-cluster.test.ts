@@ -10,7 +10,8 @@ import { makeKafka } from '../helpers/kafkajs.js';
 /**
  * `startCluster()`: three KRaft nodes in this process, driven by kafkajs — a 6-partition topic
  * produced and consumed; the active controller killed (another is elected, topics are still created)
- * and restarted (it catches up); a non-controller isolated (the others fence it) and healed.
+ * and restarted (it catches up); a non-controller isolated (the others fence it) and healed, then
+ * stopped cleanly; close() removes the temporary data dir.
  */
 
 async function metadataFrom(port: number): Promise<MetadataResponse> {
@@ -109,6 +110,11 @@ test('startCluster: produce/consume, kill and restart the controller, isolate an
     await eventually(`node ${victim} no longer listed`, 20_000, async () => (!(await liveBrokers(portOf(cluster, observer))).includes(victim) ? true : undefined));
     cluster.heal();
     await eventually(`node ${victim} listed again`, 20_000, async () => ((await liveBrokers(portOf(cluster, observer))).includes(victim) ? true : undefined));
+
+    // Stopped cleanly: no longer running, and no longer listed (close() copes with a stopped node).
+    await cluster.stop(victim);
+    assert.equal(cluster.nodes.get(victim)!.running, false);
+    await eventually(`stopped node ${victim} no longer listed`, 10_000, async () => (!(await liveBrokers(portOf(cluster, observer))).includes(victim) ? true : undefined));
   } catch (err) {
     if (err instanceof Error) err.message += `\n--- kafkajs ---\n${logTail()}`;
     throw err;
