@@ -1,6 +1,7 @@
 /**
  * Tributary's public API. `startBroker` runs a complete broker inside the calling process —
- * the same broker `tributary server` runs — for tests and embedded use.
+ * the same broker `tributary server` runs — for tests and embedded use; `startCluster` runs several
+ * nodes of one KRaft cluster in this process, with the faults a test needs (kill, isolate).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,11 +9,13 @@ import { join } from 'node:path';
 import { pino, type Logger } from 'pino';
 import { parseBrokerConfig } from './cluster/config/broker-config.js';
 import type { BrokerHandle } from './server/broker.js';
+import type { LocalCluster } from './server/local-cluster.js';
 import type { AlterConfigPolicy, CreateTopicPolicy } from './cluster/policies.js';
 
 export { ConfigError } from './cluster/config/broker-config.js';
 export { ErrorCode, KafkaError } from './protocol/errors.js';
 export type { BrokerHandle } from './server/broker.js';
+export type { LocalCluster, LocalClusterNode } from './server/local-cluster.js';
 export type { AlterConfigPolicy, AlterConfigRequestMetadata, CreateTopicPolicy, CreateTopicRequestMetadata } from './cluster/policies.js';
 
 export interface StartBrokerOptions {
@@ -57,11 +60,41 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
         await broker.close();
         await rm(tempDir, { recursive: true, force: true });
       },
+      kill: async () => {
+        await broker.kill();
+        await rm(tempDir, { recursive: true, force: true });
+      },
     };
   } catch (err) {
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+export interface StartClusterOptions {
+  /** How many nodes (ids 0..N-1), each a combined broker+controller. Default 3. */
+  nodes?: number;
+  /** Parent of the nodes' data dirs (`node-<id>`); an existing one is reused. Default: a temporary directory, removed by `close()`. */
+  dataDir?: string;
+  /** Any broker property for every node, e.g. `{ 'broker.session.timeout.ms': 3000 }`. The KRaft and listener properties are set by the cluster. */
+  config?: Record<string, string | number | boolean>;
+  /** A pino logger (each node logs through a child with its nodeId). Default: warnings and errors to stderr. */
+  logger?: Logger;
+}
+
+/**
+ * Starts an N-node KRaft cluster inside this process, every node on loopback ports chosen at run time,
+ * and resolves once every node is unfenced. The handle stops, kills, restarts and isolates nodes.
+ */
+export async function startCluster(options: StartClusterOptions = {}): Promise<LocalCluster> {
+  const logger = options.logger ?? pino({ level: process.env['TRIBUTARY_LOG_LEVEL'] ?? 'warn' }, pino.destination(2));
+  const { startLocalCluster } = await import('./server/local-cluster.js');
+  return startLocalCluster({
+    logger,
+    ...(options.nodes !== undefined && { nodes: options.nodes }),
+    ...(options.dataDir !== undefined && { dataDir: options.dataDir }),
+    ...(options.config !== undefined && { config: options.config }),
+  });
 }
 
 // The client: producer, admin, serializers, partitioners (docs/client.md).

@@ -33,6 +33,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'group', load: async () => (await import('./commands/group.js')).registerGroupCommand },
   { name: 'config', load: async () => (await import('./commands/config.js')).registerConfigCommand },
   { name: 'cluster', load: async () => (await import('./commands/cluster.js')).registerClusterCommand },
+  { name: 'dev', load: async () => (await import('./commands/dev.js')).registerDevCommand },
   { name: 'perf', load: async () => (await import('./commands/perf.js')).registerPerfCommand },
   // Completion walks the whole command tree, so it is never loaded alone (commandsFor).
   { name: 'completion', load: async () => (await import('./commands/completion.js')).registerCompletionCommand },
@@ -117,6 +118,7 @@ Examples:
   $ tributary group describe billing
   $ tributary perf produce --topic bench --num-records 100000 --record-size 100
   $ tributary -b broker1:9092,broker2:9092 cluster info
+  $ tributary dev cluster --nodes 3
 
 Every command has --help with examples. Full reference: docs/cli.md.`,
   );

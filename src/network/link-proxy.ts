@@ -20,7 +20,11 @@ export class LinkProxy {
   /** Listens on `host` (a free port) and forwards each accepted connection to `target`. */
   static async start(host: string, target: () => { host: string; port: number }): Promise<LinkProxy> {
     let proxy: LinkProxy | null = null;
-    const server = createServer((client) => proxy?.accept(client, target()) ?? client.destroy());
+    // (accept returns nothing: `proxy?.accept(…) ?? client.destroy()` destroyed every connection.)
+    const server = createServer((client) => {
+      if (proxy === null) client.destroy();
+      else proxy.accept(client, target());
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, host, () => resolve());

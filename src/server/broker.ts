@@ -47,6 +47,12 @@ export interface BrokerHandle {
   readonly nodeId: number;
   readonly clusterId: string;
   close(): Promise<void>;
+  /**
+   * Stops the node as a crash would, as far as the cluster can tell: no controlled shutdown (its
+   * leaders are not moved, the controller fences it when its session times out); sockets, timers and
+   * files are closed so that the process may start it again. `startCluster().kill()` uses it.
+   */
+  kill(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -100,6 +106,10 @@ function controllerOnlyHandle(config: BrokerConfig, clusterId: string, quorum: M
     clusterId,
     close: () => {
       closing ??= quorum.close().then(() => logger.info('controller stopped'));
+      return closing;
+    },
+    kill: () => {
+      closing ??= quorum.close().then(() => logger.info('controller killed'));
       return closing;
     },
   };
@@ -315,28 +325,31 @@ async function startBrokerRole(
     markReady();
 
     let closing: Promise<void> | null = null;
+    /** `clean`: a controlled shutdown first (close); without it, as a crash (kill). */
+    const stop = (clean: boolean): Promise<void> => {
+      closing ??= (async () => {
+        if (clean) await lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
+        await runClosers();
+        await quorum.close();
+        for (const policy of [policies.createTopic, policies.alterConfig]) {
+          try {
+            await policy?.close?.();
+          } catch (err) {
+            logger.warn({ err }, 'a policy close() failed');
+          }
+        }
+        logger.info(clean ? 'broker stopped' : 'broker killed');
+      })();
+      return closing;
+    };
     return {
       host: identity.host,
       port: identity.port,
       bootstrap: `${identity.host}:${identity.port}`,
       nodeId: config.nodeId,
       clusterId,
-      close: () => {
-        closing ??= (async () => {
-          await lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
-          await runClosers();
-          await quorum.close();
-          for (const policy of [policies.createTopic, policies.alterConfig]) {
-            try {
-              await policy?.close?.();
-            } catch (err) {
-              logger.warn({ err }, 'a policy close() failed');
-            }
-          }
-          logger.info('broker stopped');
-        })();
-        return closing;
-      },
+      close: () => stop(true),
+      kill: () => stop(false),
     };
   } catch (err) {
     await runClosers();
