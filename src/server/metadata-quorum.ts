@@ -60,6 +60,7 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
     let controllerEndpoint: { host: string; port: number } | null = null;
     const services: { raft: RaftClient | null; controller: QuorumController | null } = { raft: null, controller: null };
     let controllerServer: SocketServer<ControllerServices> | null = null;
+    let closeControllerServer: (() => Promise<void>) | null = null;
     if (isController) {
       const listener = config.controllerListener;
       if (!listener) throw new Error('a controller needs a controller listener (controller.listener.names)');
@@ -77,7 +78,15 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
       const host = listener.host === '' ? '0.0.0.0' : listener.host;
       const bound = await controllerServer.listen(host, listener.port);
       const server = controllerServer;
-      closers.add(() => server.close());
+      // Closed first on shutdown (the closer added last, below) so no request reaches a closed Raft
+      // client; this one covers a start that fails before then.
+      let serverClosed = false;
+      closeControllerServer = (): Promise<void> => {
+        if (serverClosed) return Promise.resolve();
+        serverClosed = true;
+        return server.close();
+      };
+      closers.add(closeControllerServer);
       controllerEndpoint = { host: listener.host === '' ? '127.0.0.1' : listener.host, port: bound.port };
       if (config.implicitSingleNodeQuorum) voters = [{ id: nodeId, host: controllerEndpoint.host, port: bound.port }];
     }
@@ -143,6 +152,7 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
       await raft.close();
       transport.close();
     });
+    if (closeControllerServer) closers.add(closeControllerServer);
     const active = controller;
     return {
       raft,
