@@ -11,6 +11,7 @@ import { formatRunFailure, runProcess } from '../helpers/proc.js';
 import { parseConsumed, runPython, runPythonChecked } from '../helpers/python.js';
 import { makeRecords, verifyRoundTrip, writeRecordsJsonl } from '../helpers/records.js';
 import { requireTool } from '../helpers/tools.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * A 3-node cluster of real processes started with Kafka's KRaft properties (every node a broker and
@@ -52,21 +53,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>, intervalMs = 50): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
-    await sleep(intervalMs);
-  }
-}
 
 function withLogs(cluster: ProcessCluster, err: unknown): never {
   if (err instanceof Error) err.message += `\n${cluster.logs()}`;

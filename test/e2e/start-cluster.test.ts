@@ -6,6 +6,7 @@ import { BrokerConnection } from '../../src/network/broker-connection.js';
 import { MetadataApi } from '../../src/protocol/messages/index.js';
 import type { MetadataResponse } from '../../src/protocol/messages/metadata.js';
 import { makeKafka } from '../helpers/kafkajs.js';
+import { eventually } from '../helpers/eventually.js';
 
 /**
  * `startCluster()`: three KRaft nodes in this process, driven by kafkajs — a 6-partition topic
@@ -23,21 +24,6 @@ async function metadataFrom(port: number): Promise<MetadataResponse> {
   }
 }
 
-/** Polls `probe` until it returns a value (not undefined) or the deadline passes. */
-async function eventually<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastErr: unknown = null;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined) return v;
-    } catch (err) {
-      lastErr = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms${lastErr ? ` (last error: ${String(lastErr)})` : ''}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const liveBrokers = async (port: number): Promise<number[]> => (await metadataFrom(port)).brokers.map((b) => b.nodeId).sort();
 const portOf = (c: LocalCluster, id: number): number => c.nodes.get(id)!.port;
