@@ -53,14 +53,17 @@ export class TopicInfoCache {
 
 /** The cluster as `image` has it, with each broker's endpoint on `listenerName` (brokers without one are left out, as Kafka does). */
 export function clusterViewOf(image: MetadataImage, listenerName: string, controllerId: () => number): ClusterView {
+  let liveBrokers: BrokerEndpoint[] | null = null;
   const live = (): BrokerEndpoint[] => {
+    if (liveBrokers !== null) return liveBrokers;
     const out: BrokerEndpoint[] = [];
     for (const b of image.cluster.brokers.values()) {
       if (b.fenced) continue;
       const ep = b.endpoints.find((e) => e.name === listenerName);
       if (ep) out.push({ nodeId: b.brokerId, host: ep.host, port: ep.port, rack: b.rack });
     }
-    return out.sort((a, b) => a.nodeId - b.nodeId);
+    liveBrokers = out.sort((a, b) => a.nodeId - b.nodeId);
+    return liveBrokers;
   };
   const alive = (id: number): boolean => {
     const b = image.cluster.brokers.get(id);

@@ -275,11 +275,21 @@ async function startBrokerRole(
     // Identity is completed once the port is bound (port 0 picks one).
     const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
     const controllerId = (): number => quorum.raft.leaderAndEpoch().leaderId ?? -1;
+    // One view per applied image (Metadata asks it once per partition; it is rebuilt only when the image changes).
+    let viewOf: MetadataImage | null = null;
+    let view: ClusterView | null = null;
+    const currentView = (): ClusterView => {
+      if (viewOf !== published || view === null) {
+        viewOf = published;
+        view = clusterViewOf(published, listener.name, controllerId);
+      }
+      return view;
+    };
     const cluster: ClusterView = {
-      brokers: () => clusterViewOf(published, listener.name, controllerId).brokers(),
-      broker: (id) => clusterViewOf(published, listener.name, controllerId).broker(id),
+      brokers: () => currentView().brokers(),
+      broker: (id) => currentView().broker(id),
       controllerId,
-      partition: (topic, p) => clusterViewOf(published, listener.name, controllerId).partition(topic, p),
+      partition: (topic, p) => currentView().partition(topic, p),
     };
     const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
     const server = new SocketServer(router, services, logger.child({ component: 'network' }), await socketServerOptions(config));
