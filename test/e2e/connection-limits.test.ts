@@ -44,15 +44,20 @@ test('2,000 connections holding 3 bytes of a size prefix are closed after connec
   const fdsBefore = openFds(pid);
   let fdsOpen = 0;
   const sampler = setInterval(() => (fdsOpen = Math.max(fdsOpen, openFds(pid))), 20);
+  // Before the first connect: the broker cannot have accepted (and so timed) any connection earlier.
+  const openStartedAtMs = Date.now();
   const sockets = await openPartial(broker.port, 2000, 2000);
   t.after(() => sockets.forEach((s) => s.socket.destroy()));
   await sleep(200);
   clearInterval(sampler);
   assert.ok(fdsOpen >= fdsBefore + 500, `the broker holds the connections at first (${fdsOpen} fds, ${fdsBefore} before)`);
   assert.ok(await waitFor(() => sockets.every((s) => s.isClosed()), 15_000), `closed: ${sockets.filter((s) => s.isClosed()).length}/2000`);
-  // Closed for being idle, not at once: each lived about connections.max.idle.ms (the sweep runs every 250 ms).
+  // Closed for being idle, not at once: none closed sooner than connections.max.idle.ms after its connect began.
+  // (Measured from before the connects, not from each 'connect' event: with 2,000 sockets on a loaded machine this
+  // process sees those events late, which once made a lifetime look like 868 ms.)
+  const sinceOpen = sockets.map((s) => s.closedAtMs() - openStartedAtMs);
+  assert.ok(Math.min(...sinceOpen) >= 1000, `first close ${Math.min(...sinceOpen)} ms after the connects began (idle limit 1000 ms)`);
   const lifetimes = sockets.map((s) => s.closedAtMs() - s.connectedAtMs);
-  assert.ok(Math.min(...lifetimes) >= 900, `shortest lifetime ${Math.min(...lifetimes)} ms (idle limit 1000 ms)`);
   assert.ok(await waitFor(() => openFds(pid) <= fdsBefore + 5, 5000), `broker fds ${openFds(pid)} (before ${fdsBefore}, with the connections ${fdsOpen})`);
   t.diagnostic(`idle: broker fds ${fdsBefore} → peak ${fdsOpen} → ${openFds(pid)}; lifetimes ${Math.min(...lifetimes)}–${Math.max(...lifetimes)} ms`);
   await kafkajsStillWorks(broker.bootstrap, 'after-idle');
