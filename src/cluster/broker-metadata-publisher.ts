@@ -1,17 +1,17 @@
 /**
- * Makes this broker's local state follow the metadata image: the partitions whose leader the image
- * names this broker are hosted (their logs opened or created, with the image's leader epoch); those it
- * no longer leads are let go, and their logs deleted when the topic is gone or this broker is no longer
- * a replica; live logs take a topic's new config overrides.
+ * Makes this broker's local state follow the metadata image: every partition the image lists this
+ * broker as a replica of is held — as leader when the image names it, as a follower of the named leader
+ * otherwise (ReplicaManager.applyPartition); replicas it no longer lists are stopped and their logs
+ * deleted; live logs take a topic's new config overrides.
  *
  * Each update reconciles against the whole image (not only the delta), so a publication that was
  * missed or failed half-way is repaired by the next one. Updates run one at a time, in image order.
- * Until replication exists a partition's only replica is its leader; followers come with it.
  */
 import type { Logger } from 'pino';
 import type { LogConfig } from '../storage/log-config.js';
 import { ConfigResourceType, configResourceKey, type MetadataImage } from './metadata/metadata-image.js';
-import type { ReplicaManager } from './replica-manager.js';
+import type { PartitionRegistration } from './metadata/metadata-image.js';
+import type { ReplicaManager } from './replication/replica-manager.js';
 
 export interface BrokerMetadataPublisherOptions {
   readonly nodeId: number;
@@ -42,29 +42,26 @@ export class BrokerMetadataPublisher {
 
   private async reconcile(image: MetadataImage): Promise<void> {
     const { nodeId, replicas, logger } = this.options;
-    const led = new Set<string>();
+    const held = new Set<string>();
     for (const topic of image.topics.byName.values()) {
-      const changes: Array<{ partition: number; leaderEpoch: number }> = [];
+      const changes: Array<{ partition: number; reg: PartitionRegistration }> = [];
       let fresh = 0;
       for (const [partition, reg] of topic.partitions) {
-        if (reg.leader !== nodeId) continue;
-        led.add(key(topic.name, partition));
-        const hosted = replicas.tryGet(topic.name, partition);
-        if (hosted && hosted.leaderEpoch === reg.leaderEpoch) continue;
-        changes.push({ partition, leaderEpoch: reg.leaderEpoch });
-        if (!hosted) fresh += 1;
+        if (!reg.replicas.includes(nodeId) && reg.leader !== nodeId) continue;
+        held.add(key(topic.name, partition));
+        if (replicas.isUpToDate(topic.name, partition, reg)) continue;
+        changes.push({ partition, reg });
+        if (!replicas.tryGetReplica(topic.name, partition)) fresh += 1;
       }
       if (changes.length === 0) continue;
       // One topic's new partitions together: their logs are created concurrently.
-      await replicas.hostTopicPartitions(topic.name, topic.topicId, changes, this.options.logConfigFor(topic.name, image));
-      if (fresh > 0) logger.info({ topic: topic.name, partitions: fresh, leaderEpochs: [...new Set(changes.map((c) => c.leaderEpoch))] }, 'leading partitions');
+      await replicas.applyTopicPartitions(topic.name, topic.topicId, changes, this.options.logConfigFor(topic.name, image));
+      if (fresh > 0) logger.info({ topic: topic.name, replicas: fresh }, 'holding new replicas');
     }
-    for (const hosted of [...replicas.hosted()]) {
-      if (led.has(key(hosted.topic, hosted.partition))) continue;
-      const topic = image.topics.byName.get(hosted.topic);
-      const stillReplica = topic?.partitions.get(hosted.partition)?.replicas.includes(nodeId) ?? false;
-      await replicas.unhostPartition(hosted.topic, hosted.partition, { deleteLog: !stillReplica });
-      logger.info({ topic: hosted.topic, partition: hosted.partition, deleted: !stillReplica }, 'no longer leading partition');
+    for (const p of [...replicas.replicas()]) {
+      if (held.has(key(p.topic, p.partition))) continue;
+      await replicas.stopReplica(p.topic, p.partition, { deleteLog: true });
+      logger.info({ topic: p.topic, partition: p.partition }, 'no longer a replica; log deleted');
     }
     this.updateConfigs(image);
     this.previous = image;
@@ -78,8 +75,8 @@ export class BrokerMetadataPublisher {
     for (const [k, v] of image.configs) if (before.configs.get(k) !== v) changed.add(k);
     for (const k of before.configs.keys()) if (!image.configs.has(k)) changed.add(k);
     if (changed.size === 0) return;
-    for (const hosted of this.options.replicas.hosted()) {
-      if (changed.has(configResourceKey(ConfigResourceType.TOPIC, hosted.topic))) hosted.log.updateConfig(this.options.logConfigFor(hosted.topic, image));
+    for (const p of this.options.replicas.replicas()) {
+      if (changed.has(configResourceKey(ConfigResourceType.TOPIC, p.topic))) p.log.updateConfig(this.options.logConfigFor(p.topic, image));
     }
   }
 }

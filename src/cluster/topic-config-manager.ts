@@ -21,7 +21,7 @@ import {
 } from './config/topic-config.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { LogConfig } from '../storage/log-config.js';
-import type { ReplicaManager } from './replica-manager.js';
+import type { ReplicaManager } from './replication/replica-manager.js';
 import type { TopicInfo, TopicStore } from './topic-store.js';
 import { enforcePolicy, type AlterConfigPolicy } from './policies.js';
 

@@ -3,7 +3,7 @@
  */
 import type { TopicStore } from '../cluster/topic-store.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
-import type { ReplicaManager } from '../cluster/replica-manager.js';
+import type { ReplicaManager } from '../cluster/replication/replica-manager.js';
 import type { TopicAdmin } from '../cluster/topic-admin.js';
 import type { BrokerConfig } from '../cluster/config/broker-config.js';
 import type { LogConfig } from '../storage/partition-log.js';

@@ -15,7 +15,8 @@ import { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import { GroupLog } from '../cluster/group/group-log.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../cluster/internal-topics.js';
-import { ReplicaManager } from '../cluster/replica-manager.js';
+import { ReplicaManager, type ReplicaPeers, type ReplicationSettings } from '../cluster/replication/replica-manager.js';
+import { AlterPartitionSender } from '../cluster/replication/alter-partition-sender.js';
 import { TopicAdmin } from '../cluster/topic-admin.js';
 import { loadPolicy, type AlterConfigPolicy, type AlterConfigRequestMetadata, type CreateTopicPolicy, type CreateTopicRequestMetadata } from '../cluster/policies.js';
 import type { ClusterView } from '../cluster/cluster-view.js';
@@ -177,13 +178,30 @@ async function startBrokerRole(
       cleanerEnable: config.logCleanerEnable,
       cleanerBackoffMs: config.logCleanerBackoffMs,
       cleanerDedupeBufferBytes: config.logCleanerDedupeBufferSizeBytes,
-      highWatermarkFor: (topic, partition) => replicas?.tryGet(topic, partition)?.highWatermark,
+      highWatermarkFor: (topic, partition) => replicas?.highWatermarkOf(topic, partition),
     });
     await logs.open((topic) => logConfigFor(topic));
     closers.add(() => logs.close());
+    // The broker epoch is known once the lifecycle manager has registered (before any partition is held).
+    let brokerEpoch = (): number => -1;
+    const alterPartition = new AlterPartitionSender({
+      brokerId: config.nodeId,
+      brokerEpoch: () => brokerEpoch(),
+      channel,
+      requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
+      logger: logger.child({ component: 'alter-partition' }),
+    });
+    closers.add(() => alterPartition.close());
     const replicaManager = new ReplicaManager(logs, logConfigFor, logger.child({ component: 'replica-manager' }), {
+      nodeId: config.nodeId,
+      runtime,
       topicCodec: (topic) => topicCodec(topicConfigs.configFor(topic).compressionType),
       partitionExists: (topic, partition) => published.topics.byName.get(topic)?.partitions.has(partition) ?? false,
+      minInsyncReplicas: (topic) => topicConfigs.configFor(topic).minInsyncReplicas,
+      replication: replicationSettings(config),
+      brokerEpoch: () => brokerEpoch(),
+      peers: imagePeers(() => published, config.interBrokerListenerName),
+      alterPartition,
     });
     replicas = replicaManager;
     closers.add(() => replicaManager.close());
@@ -215,7 +233,7 @@ async function startBrokerRole(
       segmentBytes: config.offsetsTopicSegmentBytes,
       liveBrokers: liveBrokerCount,
     });
-    const groupLog = new GroupLog(replicaManager, offsetsTopic, runtime.clock, logger.child({ component: 'group-log' }));
+    const groupLog = new GroupLog(replicaManager, offsetsTopic, runtime.clock, logger.child({ component: 'group-log' }), config.offsetsCommitTimeoutMs);
     const groups = new GroupCoordinator({
       initialRebalanceDelayMs: config.groupInitialRebalanceDelayMs,
       minSessionTimeoutMs: config.groupMinSessionTimeoutMs,
@@ -318,6 +336,7 @@ async function startBrokerRole(
       heartbeatIntervalMs: config.brokerHeartbeatIntervalMs,
       requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
     });
+    brokerEpoch = () => lifecycle.epoch;
     lifecycle.start();
     closers.add(() => lifecycle.stop());
     await lifecycle.waitUntilUnfenced(STARTUP_TIMEOUT_MS);
@@ -371,3 +390,32 @@ async function startBrokerRole(
 const PLAINTEXT_PROTOCOL_ID = 0;
 /** metadata.version levels this broker can run (3.9-IV0 = 21 … 4.0-IV3 = 25). */
 const SUPPORTED_METADATA_VERSIONS = { min: 21, max: 25 } as const;
+
+function replicationSettings(config: BrokerConfig): ReplicationSettings {
+  return {
+    replicaLagTimeMaxMs: config.replicaLagTimeMaxMs,
+    fetchMaxBytes: config.replicaFetchMaxBytes,
+    fetchResponseMaxBytes: config.replicaFetchResponseMaxBytes,
+    fetchMinBytes: config.replicaFetchMinBytes,
+    fetchWaitMaxMs: config.replicaFetchWaitMaxMs,
+    fetchBackoffMs: config.replicaFetchBackoffMs,
+    socketTimeoutMs: config.replicaSocketTimeoutMs,
+    numFetchers: config.numReplicaFetchers,
+  };
+}
+
+/** Other brokers as the applied image has them: their inter-broker endpoint, and whether they may join an ISR. */
+function imagePeers(image: () => MetadataImage, listenerName: string): ReplicaPeers {
+  return {
+    endpoint: (brokerId) => {
+      const b = image().cluster.brokers.get(brokerId);
+      if (!b || b.fenced) return undefined;
+      const ep = b.endpoints.find((e) => e.name === listenerName) ?? b.endpoints[0];
+      return ep && { host: ep.host, port: ep.port };
+    },
+    eligibleEpoch: (brokerId) => {
+      const b = image().cluster.brokers.get(brokerId);
+      return b && !b.fenced && !b.inControlledShutdown ? b.brokerEpoch : undefined;
+    },
+  };
+}

@@ -224,6 +224,8 @@ export class PartitionLog {
         new KafkaError(ErrorCode.RECORD_LIST_TOO_LARGE, `record set of ${batches.length} bytes is larger than segment.bytes ${cfg.segmentBytes}`),
       );
     }
+    // A follower stores the leader's batches byte for byte: its offsets, epochs and LogAppendTime stamps.
+    if (opts.origin === 'replication') return this.queue.append(batches, v, undefined, -1, true);
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTimeMs ?? this.clock()) : -1;
     return this.queue.append(batches, v, opts.leaderEpoch, logAppendTime);
   }

@@ -13,8 +13,10 @@ import {
   MAX_TIMESTAMP,
   PARTITION_LEADER_EPOCH,
   computeBatchCrc,
+  readInt64,
   writeInt64,
 } from '../protocol/records/batch-header.js';
+import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import { FlushPolicy } from './flush-policy.js';
 import type { LocalLog } from './local-log.js';
 import type { AppendedBatch } from './log-segment.js';
@@ -69,19 +71,34 @@ export class WriteQueue {
     while (this.draining !== null) await this.draining;
   }
 
+  /** A follower's batches must continue the log: offsets increasing, none below the log end. Returns the first. */
+  private checkFollowerOffsets(batches: Buffer, v: ValidationResult): number {
+    let next = this.local.nextOffset;
+    for (const info of v.batchInfos) {
+      const base = readInt64(batches, info.position + BASE_OFFSET);
+      if (base < next) {
+        throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `out of order offsets in a follower append: batch at ${base}, log end ${next}`);
+      }
+      next = base + info.lastOffsetDelta + 1;
+    }
+    return readInt64(batches, v.batchInfos[0]!.position + BASE_OFFSET);
+  }
+
   /**
    * Assigns offsets to validated batches — synchronously, before returning — by writing baseOffset (and
    * `leaderEpoch`) into each header in place; with `logAppendTime` ≥ 0 it also stamps maxTimestamp, sets the
    * timestamp-type attribute and recomputes the CRC. Then queues the bytes for the writer.
    */
-  append(batches: Buffer, v: ValidationResult, leaderEpoch: number | undefined, logAppendTime: number): Promise<AppendResult> {
-    const baseOffset = this.local.nextOffset;
+  append(batches: Buffer, v: ValidationResult, leaderEpoch: number | undefined, logAppendTime: number, keepOffsets = false): Promise<AppendResult> {
+    // A follower's append keeps the leader's offsets (with the gaps compaction leaves) and bytes as they are.
+    const baseOffset = keepOffsets ? this.checkFollowerOffsets(batches, v) : this.local.nextOffset;
     let next = baseOffset;
     let maxTimestamp = -1;
     const metas: AppendedBatch[] = [];
     for (const info of v.batchInfos) {
       const p = info.position;
-      writeInt64(batches, p + BASE_OFFSET, next);
+      if (keepOffsets) next = readInt64(batches, p + BASE_OFFSET);
+      else writeInt64(batches, p + BASE_OFFSET, next);
       if (leaderEpoch !== undefined) batches.writeInt32BE(leaderEpoch, p + PARTITION_LEADER_EPOCH);
       let ts = info.maxTimestamp;
       if (logAppendTime >= 0) {

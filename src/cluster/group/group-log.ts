@@ -29,12 +29,14 @@ import type { Clock, GroupLogger } from './types.js';
 
 /** What the log needs from the replica manager (a narrow seam, so tests can pass a fake). */
 export interface GroupLogReplicas {
-  append(topic: string, partition: number, records: Buffer): Promise<unknown>;
+  append(topic: string, partition: number, records: Buffer, opts: { acks: -1; timeoutMs: number }): Promise<unknown>;
   tryGet(topic: string, partition: number): { readonly highWatermark: number; readonly log: ReadableLog } | undefined;
 }
 
 export interface ReadableLog {
   readonly logStartOffset: number;
+  /** A new coordinator reads its whole log: what the previous one had acknowledged (acks=all) is all in it. */
+  readonly logEndOffset: number;
   read(fetchOffset: number, maxBytes: number, opts: { maxOffset?: number; minOneMessage?: boolean }): Promise<{ records: Buffer; nextOffset: number }>;
 }
 
@@ -60,6 +62,8 @@ export class GroupLog implements GroupJournal {
     private readonly topic: OffsetsTopic,
     private readonly clock: Clock,
     private readonly logger: GroupLogger,
+    /** offsets.commit.timeout.ms: how long a write waits for the ISR. */
+    private readonly commitTimeoutMs = 5000,
   ) {}
 
   /** Create `__consumer_offsets` if needed (FindCoordinator does before naming a coordinator). */
@@ -153,7 +157,8 @@ export class GroupLog implements GroupJournal {
         }),
         now,
       });
-      writes.push(this.replicas.append(OFFSETS_TOPIC, partition, batch));
+      // As Kafka's coordinator: answered once the ISR has it (acks=all, offsets.commit.timeout.ms).
+      writes.push(this.replicas.append(OFFSETS_TOPIC, partition, batch, { acks: -1, timeoutMs: this.commitTimeoutMs }));
     }
     return Promise.all(writes).then(() => undefined);
   }
@@ -168,7 +173,7 @@ export class GroupLog implements GroupJournal {
       const hosted = this.replicas.tryGet(OFFSETS_TOPIC, partition);
       if (!hosted) continue;
       summary.partitions += 1;
-      await this.loadPartition(partition, hosted.log, hosted.highWatermark, apply, summary);
+      await this.loadPartition(partition, hosted.log, hosted.log.logEndOffset, apply, summary);
     }
     summary.durationMs = this.clock.now() - started;
     if (summary.records > 0) this.logger.info({ ...summary }, 'loaded group metadata and offsets');
@@ -182,7 +187,7 @@ export class GroupLog implements GroupJournal {
     const hosted = this.replicas.tryGet(OFFSETS_TOPIC, partition);
     if (!hosted) return summary;
     summary.partitions = 1;
-    await this.loadPartition(partition, hosted.log, hosted.highWatermark, apply, summary);
+    await this.loadPartition(partition, hosted.log, hosted.log.logEndOffset, apply, summary);
     summary.durationMs = this.clock.now() - started;
     if (summary.records > 0) this.logger.info({ partition, ...summary }, 'loaded group metadata and offsets of a partition');
     return summary;

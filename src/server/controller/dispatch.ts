@@ -1,6 +1,7 @@
 /** Calls the QuorumController method that serves `api` (the controller listener and in-process callers share it). */
 import {
   AlterConfigsApi,
+  AlterPartitionApi,
   BrokerHeartbeatApi,
   BrokerRegistrationApi,
   CreatePartitionsApi,
@@ -21,6 +22,7 @@ const METHODS: ReadonlyMap<number, keyof ControllerRequests> = new Map([
   [CreatePartitionsApi.apiKey, 'createPartitions'],
   [AlterConfigsApi.apiKey, 'alterConfigs'],
   [IncrementalAlterConfigsApi.apiKey, 'incrementalAlterConfigs'],
+  [AlterPartitionApi.apiKey, 'alterPartition'],
 ]);
 
 export function controllerMethodFor(api: ApiSpec): keyof ControllerRequests | undefined {

@@ -7,6 +7,7 @@
  */
 import {
   AlterConfigsApi,
+  AlterPartitionApi,
   ApiVersionsApi,
   BeginQuorumEpochApi,
   BrokerHeartbeatApi,
@@ -55,6 +56,8 @@ const controllerApis: readonly HandlerRegistration<ControllerServices>[] = [
   forward(CreatePartitionsApi, 0, 3),
   forward(AlterConfigsApi, 0, 2),
   forward(IncrementalAlterConfigsApi, 0, 1),
+  // v2+ name topics by id; v3 carries each ISR member's broker epoch (KIP-903).
+  forward(AlterPartitionApi, 2, 3),
 ];
 
 const apiVersions = register<object, object, ControllerServices>(ApiVersionsApi, 0, 4, (_req, ctx) => ({

@@ -3,6 +3,7 @@
  * quorum controller (every node with the `controller` role has both).
  */
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
+import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protocol/messages/alter-partition.js';
 import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from '../../protocol/messages/broker-heartbeat.js';
 import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../../protocol/messages/broker-registration.js';
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/create-partitions.js';
@@ -25,6 +26,7 @@ export interface ControllerRequests {
   createPartitions(req: CreatePartitionsRequest, version: number): Promise<CreatePartitionsResponse>;
   alterConfigs(req: AlterConfigsRequest, version: number): Promise<AlterConfigsResponse>;
   incrementalAlterConfigs(req: IncrementalAlterConfigsRequest, version: number): Promise<IncrementalAlterConfigsResponse>;
+  alterPartition(req: AlterPartitionRequest, version: number): Promise<AlterPartitionResponse>;
 }
 
 export interface ControllerServices {

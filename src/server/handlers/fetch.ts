@@ -1,11 +1,23 @@
 import { FetchApi } from '../../protocol/messages/index.js';
 import type { FetchableTopicResponse, FetchRequest, FetchResponse, PartitionData } from '../../protocol/messages/fetch.js';
-import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import { ReplicaManager, type HostedPartition } from '../../cluster/replica-manager.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { checkEpoch, ReplicaManager, type HostedPartition } from '../../cluster/replication/replica-manager.js';
 import { waitForAnyAppend } from '../delayed-fetch.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
 const READ_COMMITTED = 1;
+
+/** The follower a replica fetch comes from (v15+: ReplicaState; older: the replica id field). */
+interface FetchingReplica {
+  readonly id: number;
+  readonly epoch: number;
+}
+
+function fetchingReplica(req: FetchRequest, apiVersion: number): FetchingReplica | null {
+  const id = apiVersion >= 15 ? (req.replicaState?.replicaId ?? -1) : req.replicaId;
+  if (id < 0) return null;
+  return { id, epoch: apiVersion >= 15 ? (req.replicaState?.replicaEpoch ?? -1) : -1 };
+}
 
 interface Target {
   topic: string;
@@ -14,14 +26,14 @@ interface Target {
   fetchOffset: number;
   partitionMaxBytes: number;
   currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
   /** Set when the target cannot be read at all (unknown topic id, …). */
   error?: ErrorCode;
 }
 
+/** FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH when the client's leader epoch is not ours (-1: unchecked). */
 export function checkLeaderEpoch(hosted: HostedPartition, requested: number): void {
-  if (requested < 0) return;
-  if (requested < hosted.leaderEpoch) throw new KafkaError(ErrorCode.FENCED_LEADER_EPOCH);
-  if (requested > hosted.leaderEpoch) throw new KafkaError(ErrorCode.UNKNOWN_LEADER_EPOCH);
+  checkEpoch(hosted, requested);
 }
 
 function targetsOf(req: FetchRequest, ctx: RequestContext): Target[] {
@@ -31,7 +43,7 @@ function targetsOf(req: FetchRequest, ctx: RequestContext): Target[] {
     const info = byId ? ctx.services.topics.getById(t.topicId) : ctx.services.topics.get(t.topic);
     const topic = info?.name ?? t.topic;
     for (const p of t.partitions) {
-      const target: Target = { topic, topicId: t.topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch };
+      const target: Target = { topic, topicId: t.topicId, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch, lastFetchedEpoch: p.lastFetchedEpoch ?? -1 };
       if (!info) target.error = byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
       targets.push(target);
     }
@@ -51,10 +63,17 @@ function leaderHint(errorCode: number, t: Target, ctx: RequestContext): Partial<
 }
 
 /** One pass over the targets: at most maxBytes in all; the first non-empty partition may exceed it (KIP-74). */
-async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext, readCommitted: boolean): Promise<{ parts: Array<Reply<PartitionData>>; bytes: number; errors: boolean }> {
+async function readOnce(
+  targets: Target[],
+  maxBytes: number,
+  ctx: RequestContext,
+  readCommitted: boolean,
+  replica: FetchingReplica | null,
+): Promise<{ parts: Array<Reply<PartitionData>>; bytes: number; errors: boolean }> {
   let remaining = maxBytes;
   let bytes = 0;
   let errors = false;
+  let diverged = false;
   const parts: Array<Reply<PartitionData>> = [];
   for (const t of targets) {
     const base = { partitionIndex: t.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
@@ -64,9 +83,34 @@ async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext
       continue;
     }
     try {
+      const limit = Math.min(t.partitionMaxBytes, remaining);
+      if (replica !== null) {
+        // A follower's fetch: up to the log end, its position recorded (high watermark, ISR).
+        const read = await ctx.services.replicas.readForFollower(replica.id, replica.epoch, {
+          topic: t.topic,
+          partition: t.partition,
+          fetchOffset: t.fetchOffset,
+          lastFetchedEpoch: t.lastFetchedEpoch,
+          currentLeaderEpoch: t.currentLeaderEpoch,
+          maxBytes: limit,
+          minOneMessage: bytes === 0,
+        });
+        bytes += read.records.length;
+        remaining = Math.max(0, remaining - read.records.length);
+        if (read.divergingEpoch) diverged = true;
+        parts.push({
+          ...base,
+          errorCode: ErrorCode.NONE,
+          highWatermark: read.highWatermark,
+          lastStableOffset: read.highWatermark,
+          logStartOffset: read.logStartOffset,
+          records: read.records,
+          ...(read.divergingEpoch && { divergingEpoch: read.divergingEpoch }),
+        });
+        continue;
+      }
       const hosted = ctx.services.replicas.get(t.topic, t.partition);
       checkLeaderEpoch(hosted, t.currentLeaderEpoch);
-      const limit = Math.min(t.partitionMaxBytes, remaining);
       const read = await hosted.log.read(t.fetchOffset, limit, { maxOffset: hosted.highWatermark, minOneMessage: bytes === 0 });
       bytes += read.records.length;
       remaining = Math.max(0, remaining - read.records.length);
@@ -84,7 +128,8 @@ async function readOnce(targets: Target[], maxBytes: number, ctx: RequestContext
       parts.push({ ...base, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), ...leaderHint(errorCode, t, ctx) });
     }
   }
-  return { parts, bytes, errors };
+  // A diverging epoch is answered at once, like an error: the follower must truncate before it waits.
+  return { parts, bytes, errors: errors || diverged };
 }
 
 function group(targets: Target[], parts: Array<Reply<PartitionData>>): Array<Reply<FetchableTopicResponse>> {
@@ -114,12 +159,15 @@ export const fetchHandler = register<FetchRequest, Reply<FetchResponse>>(FetchAp
   // Kafka caps a fetch at the broker's fetch.max.bytes whatever the client asks (KIP-74).
   const maxBytes = Math.min(ctx.apiVersion >= 3 ? req.maxBytes : Number.MAX_SAFE_INTEGER, ctx.services.config.fetchMaxBytes);
   const deadline = Date.now() + Math.max(0, req.maxWaitMs);
-  let result = await readOnce(targets, maxBytes, ctx, readCommitted);
-  // Keys for the long poll, only when it waits (a catching-up consumer never does).
+  const replica = fetchingReplica(req, ctx.apiVersion);
+  let result = await readOnce(targets, maxBytes, ctx, readCommitted, replica);
+  // Keys for the long poll, only when it waits (a catching-up consumer never does). Consumers wait for the
+  // high watermark to move, followers for the log end.
   const keys = result.bytes < req.minBytes ? targets.map((t) => ReplicaManager.partitionKey(t.topic, t.partition)) : [];
+  const events = replica !== null ? ctx.services.replicas.logEndEvents : ctx.services.replicas.hwEvents;
   while (result.bytes < req.minBytes && !result.errors && Date.now() < deadline) {
-    await waitForAnyAppend(ctx.services.replicas.hwEvents, keys, deadline - Date.now());
-    result = await readOnce(targets, maxBytes, ctx, readCommitted);
+    await waitForAnyAppend(events, keys, deadline - Date.now());
+    result = await readOnce(targets, maxBytes, ctx, readCommitted, replica);
   }
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: group(targets, result.parts) };
 });

@@ -1,7 +1,7 @@
 import { ListOffsetsApi } from '../../protocol/messages/index.js';
 import type { ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse, ListOffsetsTopicResponse } from '../../protocol/messages/list-offsets.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { HostedPartition } from '../../cluster/replica-manager.js';
+import type { HostedPartition } from '../../cluster/replication/replica-manager.js';
 import { checkLeaderEpoch } from './fetch.js';
 import { errorOf, register, type Reply } from '../request-context.js';
 

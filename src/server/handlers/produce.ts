@@ -4,6 +4,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
 import { MAGIC, MAGIC_PROBE_BYTES, batchSize } from '../../protocol/records/batch-header.js';
 import { isInternalTopic } from '../../cluster/internal-topics.js';
+import type { RequiredAcks } from '../../cluster/replication/replica-manager.js';
 import { RecordValidationError } from '../../protocol/records/record-walker.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
@@ -25,12 +26,19 @@ function checkRecordsShape(records: Buffer | null, apiVersion: number): Buffer {
   return records;
 }
 
-async function appendPartition(ctx: RequestContext, topic: string, partition: number, records: Buffer | null): Promise<Reply<PartitionProduceResponse>> {
+/** KIP-951: with NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH (only then, as Kafka), the leader the metadata names. */
+function leaderHint(errorCode: number, topic: string, partition: number, ctx: RequestContext): Partial<PartitionProduceResponse> {
+  if (ctx.apiVersion < 10 || (errorCode !== ErrorCode.NOT_LEADER_OR_FOLLOWER && errorCode !== ErrorCode.FENCED_LEADER_EPOCH)) return {};
+  const view = ctx.services.cluster.partition(topic, partition);
+  return view ? { currentLeader: { leaderId: view.leaderId, leaderEpoch: view.leaderEpoch } } : {};
+}
+
+async function appendPartition(ctx: RequestContext, req: ProduceRequest, topic: string, partition: number, records: Buffer | null): Promise<Reply<PartitionProduceResponse>> {
   try {
     // Internal topics are written by their coordinators only (Kafka's ReplicaManager rule).
     if (isInternalTopic(topic)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     const batch = checkRecordsShape(records, ctx.apiVersion);
-    const info = await ctx.services.replicas.append(topic, partition, batch);
+    const info = await ctx.services.replicas.append(topic, partition, batch, { acks: req.acks as RequiredAcks, timeoutMs: req.timeoutMs });
     return {
       index: partition,
       errorCode: ErrorCode.NONE,
@@ -43,8 +51,17 @@ async function appendPartition(ctx: RequestContext, topic: string, partition: nu
     const e = errorOf(err);
     // v8+: which record of the batch was refused, as Kafka's RecordValidationException reports it.
     const recordErrors = err instanceof RecordValidationError ? [{ batchIndex: err.recordIndex, batchIndexErrorMessage: err.recordMessage }] : [];
-    return { index: partition, errorCode: e.errorCode, errorMessage: e.errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors };
+    return { index: partition, errorCode: e.errorCode, errorMessage: e.errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, ...leaderHint(e.errorCode, topic, partition, ctx) };
   }
+}
+
+/** KIP-951: the endpoints of the leaders named in CurrentLeader fields, so the client need not ask Metadata. */
+function nodeEndpoints(responses: Array<Reply<TopicProduceResponse>>, ctx: RequestContext): Partial<ProduceResponse> {
+  const ids = new Set<number>();
+  for (const t of responses) for (const p of t.partitionResponses ?? []) if ((p.currentLeader?.leaderId ?? -1) >= 0) ids.add(p.currentLeader!.leaderId!);
+  if (ids.size === 0) return {};
+  const nodes = [...ids].map((id) => ctx.services.cluster.broker(id)).filter((b) => b !== undefined);
+  return { nodeEndpoints: nodes.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })) };
 }
 
 export const produceHandler = register<ProduceRequest, Reply<ProduceResponse>>(ProduceApi, 0, 11, async (req, ctx) => {
@@ -59,11 +76,11 @@ export const produceHandler = register<ProduceRequest, Reply<ProduceResponse>>(P
         partitionResponses[i] = { index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 };
         return;
       }
-      work.push(appendPartition(ctx, t.name, p.index, recordsToBuffer(p.records)).then((r) => void (partitionResponses[i] = r)));
+      work.push(appendPartition(ctx, req, t.name, p.index, recordsToBuffer(p.records)).then((r) => void (partitionResponses[i] = r)));
     });
   }
   await Promise.all(work);
   // acks=0: the client expects no response at all (COMPAT.md T5).
   if (req.acks === 0) return null;
-  return { responses, throttleTimeMs: 0 };
+  return { responses, throttleTimeMs: 0, ...nodeEndpoints(responses, ctx) };
 });

@@ -14,7 +14,7 @@ import type { GroupRecord } from '../../../src/cluster/group/group-records.js';
 import { javaStringHashCode, offsetsPartitionFor } from '../../../src/cluster/group/partitioner.js';
 import { decodeGroupRecord, encodeGroupRecord } from '../../../src/cluster/group/records/codec.js';
 import { OFFSETS_TOPIC, OffsetsTopic, isInternalTopic } from '../../../src/cluster/internal-topics.js';
-import { ReplicaManager } from '../../../src/cluster/replica-manager.js';
+import { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
 import { TopicAdmin } from '../../../src/cluster/topic-admin.js';
 import { MemoryTopicStore } from '../../helpers/memory-topic-store.js';
 import { ErrorCode } from '../../../src/protocol/errors.js';

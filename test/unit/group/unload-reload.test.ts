@@ -14,7 +14,7 @@ import { pino } from 'pino';
 import { GroupLog, type GroupLogReplicas } from '../../../src/cluster/group/group-log.js';
 import { offsetsPartitionFor } from '../../../src/cluster/group/partitioner.js';
 import { OFFSETS_TOPIC, OffsetsTopic } from '../../../src/cluster/internal-topics.js';
-import { ReplicaManager } from '../../../src/cluster/replica-manager.js';
+import { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
 import { TopicAdmin } from '../../../src/cluster/topic-admin.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';
@@ -58,10 +58,10 @@ async function openNode(dir: string): Promise<Node> {
   const resigned = new Set<number>();
   const fault: { partition: number | null } = { partition: null };
   const view: GroupLogReplicas = {
-    append: (topic, partition, records) =>
+    append: (topic, partition, records, opts) =>
       topic === OFFSETS_TOPIC && resigned.has(partition)
         ? Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, 'not the leader'))
-        : replicas.append(topic, partition, records),
+        : replicas.append(topic, partition, records, opts),
     tryGet: (topic, partition) => {
       if (topic === OFFSETS_TOPIC && resigned.has(partition)) return undefined;
       const hosted = replicas.tryGet(topic, partition);
@@ -72,6 +72,7 @@ async function openNode(dir: string): Promise<Node> {
         highWatermark: hosted.highWatermark + 1,
         log: {
           logStartOffset: hosted.log.logStartOffset,
+          logEndOffset: hosted.log.logEndOffset + 1,
           read: (offset: number, maxBytes: number, opts: { maxOffset?: number; minOneMessage?: boolean }) =>
             reads++ === 0 ? hosted.log.read(offset, maxBytes, { ...opts, maxOffset: hosted.highWatermark }) : Promise.reject(new Error('disk failure')),
         },

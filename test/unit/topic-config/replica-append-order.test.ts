@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { ReplicaManager } from '../../../src/cluster/replica-manager.js';
+import { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
 import { CompressionType } from '../../../src/protocol/compression/types.js';
 import { buildRecordBatch, decodeRecordBatches, iterateBatchHeaders } from '../../../src/protocol/records/index.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';

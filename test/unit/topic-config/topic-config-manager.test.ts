@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { parseBrokerConfig } from '../../../src/cluster/config/broker-config.js';
-import type { ReplicaManager } from '../../../src/cluster/replica-manager.js';
+import type { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
 import { ConfigOperation, TopicConfigManager } from '../../../src/cluster/topic-config-manager.js';
 import { MemoryTopicStore } from '../../helpers/memory-topic-store.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';

@@ -1,0 +1,176 @@
+/**
+ * The leader side of replication in one process, with real logs and a fake clock: follower fetches move
+ * the high watermark and complete acks=all appends; min.insync.replicas refuses before and after the
+ * append; ISR expansion and shrink go to the controller (a recording AlterPartition sender); a leader
+ * that becomes a follower fails its waiting appends; a diverging follower is told where to truncate.
+ */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { pino } from 'pino';
+import type { PartitionRegistration } from '../../../src/cluster/metadata/metadata-image.js';
+import type { AlterPartitionSender, IsrChangeRequest } from '../../../src/cluster/replication/alter-partition-sender.js';
+import { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
+import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
+import { buildRecordBatch } from '../../../src/protocol/records/index.js';
+import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';
+import { LogManager } from '../../../src/storage/log-manager.js';
+import { FakeRuntime } from '../controller/fake-runtime.js';
+
+const TOPIC_ID = 'AAAAAAAAAAAAAAAAAAAAAQ';
+const silent = pino({ level: 'silent' });
+
+function reg(fields: Partial<PartitionRegistration>): PartitionRegistration {
+  return {
+    replicas: [1, 2, 3],
+    isr: [1, 2, 3],
+    removingReplicas: [],
+    addingReplicas: [],
+    leader: 1,
+    leaderRecoveryState: 0,
+    leaderEpoch: 5,
+    partitionEpoch: 7,
+    directories: [],
+    eligibleLeaderReplicas: [],
+    lastKnownElr: [],
+    ...fields,
+  };
+}
+
+async function batch(n: number): Promise<Buffer> {
+  return buildRecordBatch({ records: Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+}
+
+async function setup(t: TestContext, opts: { minIsr?: number; lagMs?: number } = {}) {
+  const dir = await mkdtemp(path.join(tmpdir(), 'replica-manager-'));
+  const logs = new LogManager([dir]);
+  await logs.open();
+  const runtime = new FakeRuntime();
+  const sent: IsrChangeRequest[] = [];
+  const sender = { submit: (c: IsrChangeRequest) => void sent.push(c), close: () => undefined } as unknown as AlterPartitionSender;
+  const replicas = new ReplicaManager(logs, () => ({ ...DEFAULT_LOG_CONFIG }), silent, {
+    nodeId: 1,
+    runtime,
+    minInsyncReplicas: () => opts.minIsr ?? 2,
+    replication: { replicaLagTimeMaxMs: opts.lagMs ?? 1000, fetchMaxBytes: 1 << 20, fetchResponseMaxBytes: 1 << 20, fetchMinBytes: 1, fetchWaitMaxMs: 100, fetchBackoffMs: 100, socketTimeoutMs: 1000, numFetchers: 1 },
+    brokerEpoch: () => 100,
+    peers: { endpoint: () => undefined, eligibleEpoch: (id) => 100 + id },
+    alterPartition: sender,
+  });
+  t.after(async () => {
+    await replicas.close();
+    await logs.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+  return { replicas, runtime, sent, logs };
+}
+
+function fetchAt(replicas: ReplicaManager, follower: number, fetchOffset: number, lastFetchedEpoch = -1) {
+  return replicas.readForFollower(follower, 100 + follower, { topic: 't', partition: 0, fetchOffset, lastFetchedEpoch, currentLeaderEpoch: 5, maxBytes: 1 << 20, minOneMessage: true });
+}
+
+test('acks=all completes once every ISR member has fetched past the batch; acks=1 at once', async (t) => {
+  const { replicas } = await setup(t);
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({}));
+  const acks1 = await replicas.append('t', 0, await batch(3), { acks: 1 });
+  assert.equal(acks1.lastOffset, 2);
+  assert.equal(replicas.get('t', 0).highWatermark, 0, 'followers have not fetched: the high watermark stays');
+  let done = false;
+  const all = replicas.append('t', 0, await batch(2), { acks: -1, timeoutMs: 10_000 }).then((r) => ((done = true), r));
+  await new Promise((r) => setImmediate(r));
+  const r2 = await fetchAt(replicas, 2, 0);
+  assert.ok(r2.records.length > 0, 'the follower reads past the high watermark');
+  await fetchAt(replicas, 2, 5);
+  assert.equal(replicas.get('t', 0).highWatermark, 0, 'follower 3 has not fetched yet');
+  assert.equal(done, false);
+  await fetchAt(replicas, 3, 5);
+  const res = await all;
+  assert.equal(res.lastOffset, 4);
+  assert.equal(replicas.get('t', 0).highWatermark, 5);
+});
+
+test('min.insync.replicas: NOT_ENOUGH_REPLICAS before the append, NOT_ENOUGH_REPLICAS_AFTER_APPEND when the ISR shrank meanwhile', async (t) => {
+  const { replicas, sent } = await setup(t, { minIsr: 2 });
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ isr: [1] }));
+  await assert.rejects(replicas.append('t', 0, await batch(1), { acks: -1 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS);
+  assert.equal((await replicas.append('t', 0, await batch(1), { acks: 1 })).baseOffset, 0, 'acks=1 is not held to min.insync.replicas');
+  // ISR [1,2]: an acks=all write waits for 2; the ISR then shrinks to [1] (committed): the write was appended
+  // and is below the high watermark, but too few replicas have it.
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ isr: [1, 2], partitionEpoch: 8 }));
+  const pending = replicas.append('t', 0, await batch(1), { acks: -1, timeoutMs: 10_000 });
+  await new Promise((r) => setImmediate(r));
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ isr: [1], partitionEpoch: 9 }));
+  // A metadata ISR change alone does not move the high watermark; the next fetch or append does.
+  await replicas.append('t', 0, await batch(1), { acks: 1 });
+  await assert.rejects(pending, (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+  assert.equal(sent.length, 0);
+});
+
+test('a follower that catches up is proposed for the ISR; one that lags past replica.lag.time.max.ms is proposed for removal', async (t) => {
+  const { replicas, runtime, sent } = await setup(t, { lagMs: 1000 });
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ isr: [1, 2] }));
+  await replicas.append('t', 0, await batch(4), { acks: 1 });
+  await fetchAt(replicas, 2, 4);
+  assert.equal(replicas.get('t', 0).highWatermark, 4);
+  await fetchAt(replicas, 3, 4);
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0]!.isr, [
+    { brokerId: 1, brokerEpoch: 100 },
+    { brokerId: 2, brokerEpoch: 102 },
+    { brokerId: 3, brokerEpoch: 103 },
+  ]);
+  assert.equal(sent[0]!.partitionEpoch, 7);
+  sent[0]!.onAnswer({ partitionIndex: 0, errorCode: ErrorCode.NONE, leaderId: 1, leaderEpoch: 5, isr: [1, 2, 3], leaderRecoveryState: 0, partitionEpoch: 8 });
+  // Follower 2 stops fetching while the leader keeps appending: after the lag time it is proposed for removal.
+  await replicas.append('t', 0, await batch(1), { acks: 1 });
+  runtime.advance(400);
+  await fetchAt(replicas, 3, 5);
+  runtime.advance(1200);
+  const shrink = sent[1];
+  assert.ok(shrink, 'a shrink was proposed');
+  assert.deepEqual(shrink.isr.map((m) => m.brokerId), [1, 3]);
+  assert.equal(shrink.partitionEpoch, 8);
+});
+
+test('leadership lost: waiting acks=all appends fail with NOT_LEADER_OR_FOLLOWER and reads are refused', async (t) => {
+  const { replicas } = await setup(t);
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({}));
+  const pending = replicas.append('t', 0, await batch(1), { acks: -1, timeoutMs: 10_000 });
+  await new Promise((r) => setImmediate(r));
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ leader: 2, leaderEpoch: 6, partitionEpoch: 8 }));
+  await assert.rejects(pending, (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  assert.throws(() => replicas.get('t', 0), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER);
+  await assert.rejects(replicas.append('t', 0, await batch(1), { acks: 1 }), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.NOT_LEADER_OR_FOLLOWER);
+});
+
+test('a follower whose last fetched epoch ends earlier on the leader is told the divergence point', async (t) => {
+  const { replicas } = await setup(t);
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ leaderEpoch: 3, partitionEpoch: 3 }));
+  await replicas.append('t', 0, await batch(3), { acks: 1 }); // epoch 3: offsets 0-2
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ leaderEpoch: 5 }));
+  await replicas.append('t', 0, await batch(2), { acks: 1 }); // epoch 5: offsets 3-4
+  // The follower has epoch 3 up to offset 4 (two records the leader never had in epoch 3).
+  const diverging = await fetchAt(replicas, 2, 5, 3);
+  assert.deepEqual(diverging.divergingEpoch, { epoch: 3, endOffset: 3 });
+  assert.equal(diverging.records.length, 0);
+  const fine = await fetchAt(replicas, 2, 3, 3);
+  assert.equal(fine.divergingEpoch, undefined);
+  assert.ok(fine.records.length > 0);
+  await assert.rejects(
+    replicas.readForFollower(2, 102, { topic: 't', partition: 0, fetchOffset: 0, lastFetchedEpoch: -1, currentLeaderEpoch: 4, maxBytes: 1000, minOneMessage: true }),
+    (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.FENCED_LEADER_EPOCH,
+  );
+  await assert.rejects(fetchAt(replicas, 2, 99), (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.OFFSET_OUT_OF_RANGE);
+});
+
+test('acks=all times out with REQUEST_TIMED_OUT when the ISR never catches up', async (t) => {
+  const { replicas, runtime } = await setup(t);
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({}));
+  const pending = replicas.append('t', 0, await batch(1), { acks: -1, timeoutMs: 500 });
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  runtime.advance(600);
+  await assert.rejects(pending, (e: unknown) => e instanceof KafkaError && e.errorCode === ErrorCode.REQUEST_TIMED_OUT);
+});
