@@ -11,6 +11,7 @@ import {
   LOG_OVERHEAD,
   MAGIC,
   MAX_TIMESTAMP,
+  PARTITION_LEADER_EPOCH,
   RECORDS_COUNT,
   RECORD_BATCH_OVERHEAD,
   readInt64,
@@ -25,6 +26,8 @@ export interface StoredBatch {
   baseOffset: number;
   lastOffset: number;
   magic: number;
+  /** The epoch of the leader that appended the batch (-1: none recorded). */
+  partitionLeaderEpoch: number;
   attributes: number;
   baseTimestamp: number;
   maxTimestamp: number;
@@ -40,6 +43,7 @@ export function parseBatchHeader(buf: Buffer, at: number, filePosition: number):
     baseOffset,
     lastOffset: baseOffset + buf.readInt32BE(at + LAST_OFFSET_DELTA),
     magic: buf.readInt8(at + MAGIC),
+    partitionLeaderEpoch: buf.readInt32BE(at + PARTITION_LEADER_EPOCH),
     attributes: buf.readInt16BE(at + ATTRIBUTES),
     baseTimestamp: readInt64(buf, at + BASE_TIMESTAMP),
     maxTimestamp: readInt64(buf, at + MAX_TIMESTAMP),

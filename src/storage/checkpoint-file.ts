@@ -8,6 +8,8 @@ import { atomicWriteFile, isNotFound } from './fs-util.js';
 export const RECOVERY_POINT_CHECKPOINT_FILE = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT_FILE = 'log-start-offset-checkpoint';
 export const CLEANER_OFFSET_CHECKPOINT_FILE = 'cleaner-offset-checkpoint';
+/** The high watermarks of a log dir's partitions (Kafka's ReplicaManager writes it; LogManager here). */
+export const REPLICATION_OFFSET_CHECKPOINT_FILE = 'replication-offset-checkpoint';
 
 export interface TopicPartitionOffset {
   topic: string;

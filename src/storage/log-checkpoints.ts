@@ -1,14 +1,17 @@
 /**
  * The per-log-dir offset checkpoints of a LogManager: `recovery-point-offset-checkpoint` (so an unclean restart
  * recovers only what was not fsynced), `log-start-offset-checkpoint` (DeleteRecords survives restarts) and
- * `cleaner-offset-checkpoint` (where each compacted log's dirty section starts). Writes run one at a time
- * (they replace the same files); recovery points are also written every log.flush.offset.checkpoint.interval.ms.
+ * `cleaner-offset-checkpoint` (where each compacted log's dirty section starts) and
+ * `replication-offset-checkpoint` (high watermarks, written when the replication layer asks). Writes run one
+ * at a time (they replace the same files); recovery points are also written every
+ * log.flush.offset.checkpoint.interval.ms.
  */
 import path from 'node:path';
 import {
   CLEANER_OFFSET_CHECKPOINT_FILE,
   LOG_START_OFFSET_CHECKPOINT_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
   readOffsetCheckpoint,
   writeOffsetCheckpoint,
   type TopicPartitionOffset,
@@ -22,6 +25,7 @@ export interface DirCheckpoints {
   recoveryPoints: Map<string, number>;
   logStartOffsets: Map<string, number>;
   cleanerOffsets: Map<string, number>;
+  highWatermarks: Map<string, number>;
 }
 
 export class LogCheckpoints {
@@ -40,13 +44,15 @@ export class LogCheckpoints {
       recoveryPoints: await this.readCheckpoint(logDir, RECOVERY_POINT_CHECKPOINT_FILE),
       logStartOffsets: await this.readCheckpoint(logDir, LOG_START_OFFSET_CHECKPOINT_FILE),
       cleanerOffsets: await this.readCheckpoint(logDir, CLEANER_OFFSET_CHECKPOINT_FILE),
+      highWatermarks: await this.readCheckpoint(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE),
     };
   }
 
   /**
    * Reads one of a log dir's offset checkpoints. An unreadable one is ignored: without recovery points every
    * unclean log is recovered from its first segment (slower, never wrong); without log start offsets a
-   * DeleteRecords inside a segment is forgotten; without cleaner offsets the next clean starts at the log start.
+   * DeleteRecords inside a segment is forgotten; without cleaner offsets the next clean starts at the log start;
+   * without high watermarks a partition starts from what its leader tells it (Kafka: 0 until then).
    */
   private async readCheckpoint(logDir: string, file: string): Promise<Map<string, number>> {
     const points = new Map<string, number>();
@@ -89,6 +95,16 @@ export class LogCheckpoints {
   cleanerOffsets(firstDirtyOffset: (h: HostedLog) => number | null): Promise<void> {
     return this.serialized(async () => {
       for (const logDir of this.logDirs) await this.write(logDir, CLEANER_OFFSET_CHECKPOINT_FILE, firstDirtyOffset);
+    });
+  }
+
+  /**
+   * Each log dir's replication-offset-checkpoint: the high watermark `hwFor` gives for each of its logs
+   * (undefined: not listed).
+   */
+  highWatermarks(hwFor: (topic: string, partition: number) => number | undefined): Promise<void> {
+    return this.serialized(async () => {
+      for (const logDir of this.logDirs) await this.write(logDir, REPLICATION_OFFSET_CHECKPOINT_FILE, (h) => hwFor(h.topic, h.partition) ?? null);
     });
   }
 

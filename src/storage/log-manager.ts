@@ -70,6 +70,8 @@ export class LogManager {
   private readonly opts: Required<Omit<LogManagerOptions, 'clock' | 'highWatermarkFor' | 'fileHandles'>> &
     Pick<LogManagerOptions, 'clock' | 'highWatermarkFor' | 'fileHandles'>;
   private readonly checkpoints: LogCheckpoints;
+  /** replication-offset-checkpoint as read at open, by partition key. */
+  private readonly checkpointedHighWatermarks = new Map<string, number>();
   private readonly retention: RetentionScheduler;
   private readonly cleaner: CleanerScheduler;
   private state: 'new' | 'open' | 'closed' = 'new';
@@ -135,6 +137,8 @@ export class LogManager {
           throw new KafkaError(ErrorCode.KAFKA_STORAGE_ERROR, `partition ${k} exists in two log dirs: ${other} and ${logDir}; remove one`);
         }
         seen.set(k, logDir);
+        const hw = checkpoints.highWatermarks.get(k);
+        if (hw !== undefined) this.checkpointedHighWatermarks.set(k, hw);
         jobs.push(async () => {
           const log = await PartitionLog.open(dir, configFor(topic), this.logger, {
             recoveryPoint: checkpoints.recoveryPoints.get(k),
@@ -203,6 +207,23 @@ export class LogManager {
    */
   checkpointLogStartOffsets(logDir?: string): Promise<void> {
     return this.checkpoints.logStartOffsets(logDir);
+  }
+
+  /**
+   * The partition's high watermark from its log dir's replication-offset-checkpoint as read at open (Kafka's
+   * starting high watermark, capped by the caller at the log end), or undefined when it was not listed.
+   */
+  highWatermarkCheckpoint(topic: string, partition: number): number | undefined {
+    return this.checkpointedHighWatermarks.get(key(topic, partition));
+  }
+
+  /**
+   * Writes each log dir's replication-offset-checkpoint (atomically) with the high watermark `hwFor` gives for
+   * each of its logs; partitions it answers undefined for are left out. Kafka's ReplicaManager does this every
+   * replica.high.watermark.checkpoint.interval.ms and at shutdown.
+   */
+  checkpointHighWatermarks(hwFor: (topic: string, partition: number) => number | undefined): Promise<void> {
+    return this.checkpoints.highWatermarks(hwFor);
   }
 
   /** Writes each log dir's cleaner-offset-checkpoint (first dirty offset of every compacted log cleaned so far). */
@@ -336,6 +357,7 @@ export class LogManager {
     if (hosted === undefined) return false;
     this.removeHosted(hosted);
     this.cleaner.forget(k);
+    this.checkpointedHighWatermarks.delete(k); // a topic created again under this name starts afresh
     await hosted.log.delete();
     return true;
   }

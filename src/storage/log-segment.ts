@@ -4,7 +4,7 @@
  * offset or timestamp. Only the owning PartitionLog calls it, and never two writes at once.
  */
 import { stat } from 'node:fs/promises';
-import type { StoredBatch } from './batch-reader.js';
+import { BatchHeaderReader, type StoredBatch } from './batch-reader.js';
 import { readAt, writeFully } from './fs-util.js';
 import type { SegmentConfig } from './log-config.js';
 import { defaultFileHandleCache } from './file-handle-cache.js';
@@ -12,7 +12,7 @@ import { OffsetIndex } from './offset-index.js';
 import { findRecord, type RecordTimestamp } from './record-timestamps.js';
 import { batchesIn, findTimestampFrom, firstBatchReaching, readBatches, type SegmentRead } from './segment-read.js';
 import { SegmentFile, type SegmentFileSuffix } from './segment-file.js';
-import { INT32_MAX, emptyTailState, scanTail, scanValidPrefix, type TailState } from './segment-scan.js';
+import { INT32_MAX, SCAN_CHUNK_BYTES, emptyTailState, scanTail, scanValidPrefix, type TailState } from './segment-scan.js';
 import { TimeIndex } from './time-index.js';
 
 export type { SegmentRead } from './segment-read.js';
@@ -317,6 +317,14 @@ export class LogSegment {
     } finally {
       this.file.releaseHandle();
     }
+  }
+
+  /** Every whole batch's header below `limit`, oldest first; only the headers are parsed (the epoch cache rebuild). */
+  forEachBatchHeader(fn: (batch: StoredBatch) => void, limit = this.sizeBytes): Promise<void> {
+    return this.file.use(async (fh) => {
+      const reader = new BatchHeaderReader(fh, 0, limit, SCAN_CHUNK_BYTES);
+      for (let b = await reader.next(); b !== null; b = await reader.next()) fn(b);
+    });
   }
 
   /** The whole bytes of a batch found by a header scan. */

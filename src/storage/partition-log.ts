@@ -23,6 +23,8 @@ import {
   type ResolvedLogConfig,
   type SegmentConfig,
 } from './log-config.js';
+import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
+import { LogEpochs } from './log-epochs.js';
 import { loadLog } from './log-recovery.js';
 import { LocalLog } from './local-log.js';
 import { LogReader } from './log-reader.js';
@@ -81,6 +83,8 @@ export class PartitionLog {
   private readonly onLogStartOffsetChange: ((log: PartitionLog) => Promise<void> | void) | undefined;
   private readonly sequencer = new AppendSequencer();
   private readonly decompressionBudget: ByteBudget;
+  /** The leader epoch cache and its leader-epoch-checkpoint (log-epochs.ts). */
+  private readonly epochs: LogEpochs;
 
   private constructor(
     readonly dir: string,
@@ -97,6 +101,7 @@ export class PartitionLog {
     this.retired = new RetiredSegments(this.local);
     this.onLogStartOffsetChange = options.onLogStartOffsetChange;
     this.decompressionBudget = options.decompressionBudget ?? DEFAULT_DECOMPRESSION_BUDGET;
+    this.epochs = new LogEpochs(dir);
   }
 
   /**
@@ -119,6 +124,12 @@ export class PartitionLog {
       dirSyncedByCaller: options.dirSyncedByCaller,
     });
     const log = new PartitionLog(dir, cfg, logger, clock, loaded.segments, loaded.recoveryPoint, options);
+    try {
+      await log.epochs.load(log.local);
+    } catch (err) {
+      await log.local.closeSegments();
+      throw err;
+    }
     logger.debug(
       { dir, logStartOffset: log.logStartOffset, logEndOffset: log.logEndOffset, recovered: loaded.recovered },
       'opened partition log',
@@ -227,7 +238,54 @@ export class PartitionLog {
     // A follower stores the leader's batches byte for byte: its offsets, epochs and LogAppendTime stamps.
     if (opts.origin === 'replication') return this.queue.append(batches, v, undefined, -1, true);
     const logAppendTime = cfg.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTimeMs ?? this.clock()) : -1;
+    // Queued ahead of the bytes: the checkpoint never misses an epoch that is in the log.
+    if (this.epochs.noteAppend(batches, v, this.local.nextOffset, opts.leaderEpoch)) void this.persistEpochs().catch(() => undefined);
     return this.queue.append(batches, v, opts.leaderEpoch, logAppendTime);
+  }
+
+  // ---------------------------------------------------------------- leader epochs
+
+  /** The latest leader epoch that wrote to the log (or was assigned by `assignEpochStartOffset`), or null. */
+  latestEpoch(): number | null {
+    return this.epochs.cache.latestEpoch();
+  }
+
+  /**
+   * Kafka's endOffsetForEpoch (OffsetForLeaderEpoch, a follower's truncation): the largest epoch ≤ `epoch`
+   * in the log and the offset where it ends — the next epoch's start, or the log end offset for the latest;
+   * {-1, -1} for epoch -1 or an epoch above every known one (see LeaderEpochCache.endOffsetFor).
+   */
+  endOffsetForEpoch(epoch: number): EpochEndOffset {
+    return this.epochs.cache.endOffsetFor(epoch, this.logEndOffset);
+  }
+
+  /**
+   * A new leader records that its epoch starts at `offset` (its log end offset when it takes over, as Kafka's
+   * Partition.makeLeader) before it appends anything; resolves once the checkpoint is written.
+   */
+  assignEpochStartOffset(epoch: number, offset: number): Promise<void> {
+    this.local.ensureWritable();
+    return this.epochs.cache.assign(epoch, offset) ? this.persistEpochs() : Promise.resolve();
+  }
+
+  /** The leader epoch cache's entries, oldest first. */
+  epochEntries(): readonly EpochEntry[] {
+    return this.epochs.cache.entries();
+  }
+
+  /** Writes leader-epoch-checkpoint from the write queue. */
+  private persistEpochs(): Promise<void> {
+    return this.queue.enqueueTask(() => this.writeEpochs());
+  }
+
+  /** A failed checkpoint write takes the log offline, like any failed write of the log. */
+  private async writeEpochs(): Promise<void> {
+    try {
+      await this.epochs.write();
+    } catch (err) {
+      this.local.fail(err);
+      throw this.local.storageError();
+    }
   }
 
   /** Validation rules for an append: size, origin, and KIP-937 timestamp bounds on CreateTime topics. */
@@ -296,7 +354,11 @@ export class PartitionLog {
    */
   async applyRetention(nowMs: number = this.clock(), opts: RetentionOptions = {}): Promise<number> {
     if (this.local.failure !== null || this.local.state !== 'open') return 0;
-    const deleted = await this.queue.enqueueTask(() => deleteOldSegments(this.local, this.retired, nowMs, opts.highWatermark));
+    const deleted = await this.queue.enqueueTask(async () => {
+      const n = await deleteOldSegments(this.local, this.retired, nowMs, opts.highWatermark);
+      await this.epochsFromStart();
+      return n;
+    });
     if (deleted > 0) await this.onLogStartOffsetChange?.(this);
     return deleted;
   }
@@ -309,9 +371,18 @@ export class PartitionLog {
    */
   async deleteRecordsBefore(offset: number, opts: RetentionOptions = {}): Promise<number> {
     this.local.ensureWritable();
-    const start = await this.queue.enqueueTask(() => deleteRecordsBefore(this.local, this.retired, offset, opts.highWatermark));
+    const start = await this.queue.enqueueTask(async () => {
+      const moved = await deleteRecordsBefore(this.local, this.retired, offset, opts.highWatermark);
+      await this.epochsFromStart();
+      return moved;
+    });
     if (start >= 0) await this.onLogStartOffsetChange?.(this);
     return this.logStartOffset;
+  }
+
+  /** In the write queue, after the log start moved: the epoch cache follows it. */
+  private async epochsFromStart(): Promise<void> {
+    if (this.epochs.cache.truncateFromStart(this.local.logStart)) await this.writeEpochs();
   }
 
   // ---------------------------------------------------------------- compaction support (used by cleaner/)
@@ -355,7 +426,13 @@ export class PartitionLog {
     if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`bad truncation offset ${offset}`);
     this.local.truncating = true;
     try {
-      await this.queue.enqueueTask(() => this.local.truncateTo(offset));
+      await this.queue.enqueueTask(async () => {
+        const start = this.local.logStart;
+        await this.local.truncateTo(offset);
+        // Below the log start the log is emptied and restarts (Kafka's truncateFullyAndStartAt clears the cache).
+        const changed = offset < start ? this.epochs.cache.clear() : this.epochs.cache.truncateFromEnd(this.local.nextOffset);
+        if (changed) await this.writeEpochs();
+      });
     } finally {
       this.local.truncating = false;
     }

@@ -1,9 +1,9 @@
 /**
  * The Raft log on disk: a PartitionLog in `<metadataLogDir>/__cluster_metadata-0/`, next to
  *
- * - `leader-epoch-checkpoint`: the epoch cache in Kafka's text format (version 0, a count, then
- *   `<epoch> <startOffset>` lines), rewritten atomically whenever the cache changes. It is rebuilt from the
- *   batches when missing or unreadable (the metadata log is small), and cut to the log end on open.
+ * - `leader-epoch-checkpoint`: the epoch cache, owned and kept by the PartitionLog as for any partition
+ *   (storage/log-epochs.ts): leader appends assign their epoch, follower appends their batches' epochs,
+ *   truncation and the log start cut it; rebuilt from the batch headers when missing or unreadable.
  * - snapshots `<20-digit endOffset>-<10-digit epoch>.checkpoint` (see snapshot-format.ts), each written to
  *   a temp file, fsynced, renamed, then the directory fsynced.
  *
@@ -13,14 +13,13 @@ import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PartitionLog } from '../../storage/partition-log.js';
 import { atomicWriteFile, fsyncDir, INDEX_FILE_SUFFIX, isNotFound, LOG_FILE_SUFFIX, offsetFileName, TIME_INDEX_FILE_SUFFIX, unlinkIfExists } from '../../storage/fs-util.js';
+import { LEADER_EPOCH_CHECKPOINT_FILE } from '../../storage/leader-epoch-cache.js';
 import { SILENT_LOGGER, type StorageLogger } from '../../storage/logger.js';
 import {
   batchHeaders,
   buildRaftBatch,
-  EpochCache,
   endOffsetForEpoch,
   type AppendedOffsets,
-  type EpochEntry,
   type LeaderAppend,
   type OffsetAndEpoch,
   type RaftLog,
@@ -29,32 +28,13 @@ import { compareSnapshotIds, decodeSnapshot, encodeSnapshot, parseSnapshotFileNa
 import type { SnapshotContents, SnapshotId } from './types.js';
 
 export const METADATA_LOG_DIR_NAME = '__cluster_metadata-0';
-export const LEADER_EPOCH_CHECKPOINT_FILE = 'leader-epoch-checkpoint';
+export { LEADER_EPOCH_CHECKPOINT_FILE } from '../../storage/leader-epoch-cache.js';
 
 /** Metadata batches are small, but a snapshot-sized batch must fit (Kafka's 8 MiB default for KRaft). */
 const MAX_BATCH_BYTES = 8 * 1024 * 1024 + 1024;
-/** Bytes read per step when rebuilding the epoch cache. */
-const SCAN_BYTES = 4 * 1024 * 1024;
-
 export interface FileRaftLogOptions {
   logger?: StorageLogger;
   clock?: () => number;
-}
-
-export function formatEpochCheckpoint(entries: readonly EpochEntry[]): string {
-  return ['0', String(entries.length), ...entries.map((e) => `${e.epoch} ${e.startOffset}`)].join('\n') + '\n';
-}
-
-export function parseEpochCheckpoint(text: string): EpochEntry[] {
-  const lines = text.split('\n').filter((l) => l.trim() !== '');
-  if (lines.length < 2 || lines[0]!.trim() !== '0') throw new Error('leader-epoch-checkpoint: bad version line');
-  const count = Number(lines[1]);
-  if (!Number.isSafeInteger(count) || count !== lines.length - 2) throw new Error('leader-epoch-checkpoint: bad count');
-  return lines.slice(2).map((l) => {
-    const [e, o] = l.trim().split(/\s+/).map(Number);
-    if (!Number.isSafeInteger(e) || !Number.isSafeInteger(o)) throw new Error(`leader-epoch-checkpoint: bad line '${l}'`);
-    return { epoch: e!, startOffset: o! };
-  });
 }
 
 export class FileRaftLog implements RaftLog {
@@ -65,7 +45,6 @@ export class FileRaftLog implements RaftLog {
   private constructor(
     readonly dir: string,
     private log: PartitionLog,
-    private readonly cache: EpochCache,
     snapshots: SnapshotId[],
     private readonly options: FileRaftLogOptions,
   ) {
@@ -84,38 +63,11 @@ export class FileRaftLog implements RaftLog {
       const id = parseSnapshotFileName(name);
       if (id !== null) snapshots.push(id);
     }
-    const cache = await FileRaftLog.loadEpochCache(dir, log);
-    const raftLog = new FileRaftLog(dir, log, cache, snapshots, options);
-    await raftLog.writeEpochCheckpoint();
-    return raftLog;
+    return new FileRaftLog(dir, log, snapshots, options);
   }
 
   private static openPartition(dir: string, options: FileRaftLogOptions): Promise<PartitionLog> {
     return PartitionLog.open(dir, { maxMessageBytes: MAX_BATCH_BYTES }, options.logger ?? SILENT_LOGGER, { clock: options.clock });
-  }
-
-  private static async loadEpochCache(dir: string, log: PartitionLog): Promise<EpochCache> {
-    try {
-      const entries = parseEpochCheckpoint(await readFile(path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE), 'utf8'));
-      const cache = new EpochCache(entries);
-      cache.truncateFrom(log.logEndOffset); // epochs of batches lost in recovery
-      return cache;
-    } catch (err) {
-      if (!isNotFound(err) && !(err instanceof Error && err.message.startsWith('leader-epoch-checkpoint'))) throw err;
-    }
-    const cache = new EpochCache();
-    let offset = log.logStartOffset;
-    while (offset < log.logEndOffset) {
-      const r = await log.read(offset, SCAN_BYTES, { minOneMessage: true });
-      if (r.batches === 0) break;
-      for (const h of batchHeaders(r.records)) cache.assign(h.partitionLeaderEpoch, h.baseOffset);
-      offset = r.nextOffset;
-    }
-    return cache;
-  }
-
-  private writeEpochCheckpoint(): Promise<void> {
-    return atomicWriteFile(path.join(this.dir, LEADER_EPOCH_CHECKPOINT_FILE), formatEpochCheckpoint(this.cache.all()));
   }
 
   startOffset(): number {
@@ -131,11 +83,11 @@ export class FileRaftLog implements RaftLog {
   }
 
   lastFetchedEpoch(): number {
-    return this.cache.latestEpoch() ?? this.baseSnapshot?.epoch ?? 0;
+    return this.log.latestEpoch() ?? this.baseSnapshot?.epoch ?? 0;
   }
 
   endOffsetForEpoch(epoch: number): OffsetAndEpoch {
-    return endOffsetForEpoch(this.cache, this.baseSnapshot, this.log.logEndOffset, epoch);
+    return endOffsetForEpoch(this.log.epochEntries(), this.baseSnapshot, this.log.logEndOffset, epoch);
   }
 
   async appendAsLeader(appends: readonly LeaderAppend[], epoch: number, timestampMs: number): Promise<AppendedOffsets[]> {
@@ -147,31 +99,27 @@ export class FileRaftLog implements RaftLog {
       out.push({ baseOffset: next, lastOffset: next + a.records.length - 1 });
       next += a.records.length;
     }
-    const changed = this.cache.assign(epoch, out[0]!.baseOffset);
+    // The PartitionLog assigns `epoch` at the base offset in its epoch cache (and checkpoints it).
     const r = await this.log.append(Buffer.concat(parts), { origin: 'coordinator', leaderEpoch: epoch });
     if (r.baseOffset !== out[0]!.baseOffset) throw new Error(`raft log assigned ${r.baseOffset}, expected ${out[0]!.baseOffset}`);
-    if (changed) await this.writeEpochCheckpoint();
     return out;
   }
 
   async appendAsFollower(bytes: Buffer): Promise<void> {
     let expected = this.log.logEndOffset;
-    let changed = false;
     for (const h of batchHeaders(bytes)) {
       if (h.baseOffset !== expected) throw new Error(`follower append at ${h.baseOffset}, log ends at ${expected}`);
-      changed = this.cache.assign(h.partitionLeaderEpoch, h.baseOffset) || changed;
       expected = h.lastOffset + 1;
     }
-    // The leader's offsets are kept: PartitionLog assigns the same ones since the first batch starts at its end.
+    // The leader's offsets are kept: PartitionLog assigns the same ones since the first batch starts at its end;
+    // it records the batches' epochs in its epoch cache (origin 'replication' keeps them).
     await this.log.append(bytes, { origin: 'replication' });
     if (this.log.logEndOffset !== expected) throw new Error(`follower append ended at ${this.log.logEndOffset}, expected ${expected}`);
-    if (changed) await this.writeEpochCheckpoint();
   }
 
   async truncateTo(offset: number): Promise<void> {
     if (offset >= this.log.logEndOffset) return;
-    await this.log.truncateTo(offset);
-    if (this.cache.truncateFrom(this.log.logEndOffset)) await this.writeEpochCheckpoint();
+    await this.log.truncateTo(offset); // cuts the epoch cache too
     if (this.flushed > this.log.logEndOffset) this.flushed = this.log.logEndOffset;
   }
 
@@ -223,7 +171,10 @@ export class FileRaftLog implements RaftLog {
     await this.storeSnapshot(id, bytes);
     await this.log.close();
     for (const name of await readdir(this.dir)) {
-      if (name.endsWith(LOG_FILE_SUFFIX) || name.endsWith(INDEX_FILE_SUFFIX) || name.endsWith(TIME_INDEX_FILE_SUFFIX) || name === '.kafka_cleanshutdown') {
+      // The epoch cache goes with the batches (Kafka's truncateFullyAndStartAt clears it): the reopened
+      // empty log rebuilds it empty.
+      const dropped = name === '.kafka_cleanshutdown' || name === LEADER_EPOCH_CHECKPOINT_FILE;
+      if (dropped || name.endsWith(LOG_FILE_SUFFIX) || name.endsWith(INDEX_FILE_SUFFIX) || name.endsWith(TIME_INDEX_FILE_SUFFIX)) {
         await unlinkIfExists(path.join(this.dir, name));
       }
     }
@@ -233,8 +184,6 @@ export class FileRaftLog implements RaftLog {
     if (this.log.logStartOffset !== id.endOffset || this.log.logEndOffset !== id.endOffset) {
       throw new Error(`log reset to snapshot ${snapshotFileName(id)} starts at ${this.log.logStartOffset}..${this.log.logEndOffset}`);
     }
-    this.cache.clear();
-    await this.writeEpochCheckpoint();
     this.baseSnapshot = id;
     this.flushed = id.endOffset;
   }

@@ -7,13 +7,13 @@
 import {
   batchHeaders,
   buildRaftBatch,
-  EpochCache,
   endOffsetForEpoch,
   type AppendedOffsets,
   type LeaderAppend,
   type OffsetAndEpoch,
   type RaftLog,
 } from './raft-log.js';
+import { LeaderEpochCache } from '../../storage/leader-epoch-cache.js';
 import { compareSnapshotIds, decodeSnapshot, encodeSnapshot } from './snapshot-format.js';
 import type { SnapshotContents, SnapshotId } from './types.js';
 
@@ -43,7 +43,7 @@ export class MemoryRaftLog implements RaftLog {
   private start = 0;
   private end = 0;
   private flushed = 0;
-  private readonly cache = new EpochCache();
+  private readonly cache = new LeaderEpochCache();
   private readonly snapshots = new Map<string, { id: SnapshotId; bytes: Buffer }>();
   private latestSnapshot: SnapshotId | null = null;
   /** The snapshot the log starts at (after installSnapshot or trimming), or null. */
@@ -66,7 +66,7 @@ export class MemoryRaftLog implements RaftLog {
   }
 
   endOffsetForEpoch(epoch: number): OffsetAndEpoch {
-    return endOffsetForEpoch(this.cache, this.baseSnapshot, this.end, epoch);
+    return endOffsetForEpoch(this.cache.entries(), this.baseSnapshot, this.end, epoch);
   }
 
   async appendAsLeader(appends: readonly LeaderAppend[], epoch: number, timestampMs: number): Promise<AppendedOffsets[]> {
@@ -102,7 +102,7 @@ export class MemoryRaftLog implements RaftLog {
     if (offset < this.start) throw new Error(`truncation to ${offset} below the log start ${this.start}`);
     this.batches = this.batches.filter((b) => b.lastOffset < offset);
     this.end = this.batches.length === 0 ? this.start : this.batches[this.batches.length - 1]!.lastOffset + 1;
-    this.cache.truncateFrom(this.end);
+    this.cache.truncateFromEnd(this.end);
     // Truncation is a metadata change the memory model treats as durable at once.
     if (this.flushed > this.end) this.flushed = this.end;
   }
@@ -131,7 +131,7 @@ export class MemoryRaftLog implements RaftLog {
     if (this.flushed < this.end) {
       this.batches = this.batches.filter((b) => b.lastOffset < this.flushed);
       this.end = this.batches.length === 0 ? this.start : this.batches[this.batches.length - 1]!.lastOffset + 1;
-      this.cache.truncateFrom(this.end);
+      this.cache.truncateFromEnd(this.end);
       this.flushed = this.end;
     }
   }
@@ -181,7 +181,7 @@ export class MemoryRaftLog implements RaftLog {
     const first = this.batches[0];
     this.start = first?.baseOffset ?? id.endOffset;
     this.baseSnapshot = id;
-    const kept = this.cache.all().filter((e) => e.startOffset >= this.start);
+    const kept = this.cache.entries().filter((e) => e.startOffset >= this.start);
     this.cache.clear();
     for (const e of kept) this.cache.assign(e.epoch, e.startOffset);
     if (first !== undefined && (kept.length === 0 || kept[0]!.startOffset !== first.baseOffset)) {

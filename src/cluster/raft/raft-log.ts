@@ -3,15 +3,19 @@
  * `MemoryRaftLog` (simulator, unit tests) and `FileRaftLog` (a PartitionLog on disk). Offsets are
  * exclusive ends throughout (`endOffset` is the next offset to assign), as in Kafka.
  *
- * The epoch cache (`EpochCache`) is Kafka's leader-epoch cache: for each epoch, the offset of its first
- * batch. It answers `endOffsetForEpoch`, the question a leader asks to find where a follower diverged.
+ * The epoch cache is storage's LeaderEpochCache (FileRaftLog uses its PartitionLog's): for each epoch, the
+ * offset of its first batch. It answers `endOffsetForEpoch`, the question a leader asks to find where a
+ * follower diverged.
  */
 import { ATTR_CONTROL, PARTITION_LEADER_EPOCH } from '../../protocol/records/batch-header.js';
 import { iterateBatchHeaders } from '../../protocol/records/batch-iterator.js';
 import { decodeRecordBatchesSync } from '../../protocol/records/decode-batches.js';
 import { buildRecordBatchSync } from '../../protocol/records/record-batch.js';
 import type { BatchInfo } from '../../protocol/records/types.js';
+import type { EpochEntry } from '../../storage/leader-epoch-cache.js';
 import type { SnapshotContents, SnapshotId } from './types.js';
+
+export type { EpochEntry } from '../../storage/leader-epoch-cache.js';
 
 export interface OffsetAndEpoch {
   readonly offset: number;
@@ -119,68 +123,27 @@ export function isControlBatch(info: BatchInfo): boolean {
   return (info.attributes & ATTR_CONTROL) !== 0;
 }
 
-export interface EpochEntry {
-  readonly epoch: number;
-  readonly startOffset: number;
-}
-
-/** Epoch → start offset, ascending in both. */
-export class EpochCache {
-  private entries: EpochEntry[] = [];
-
-  constructor(entries: readonly EpochEntry[] = []) {
-    for (const e of entries) this.assign(e.epoch, e.startOffset);
-  }
-
-  all(): readonly EpochEntry[] {
-    return this.entries;
-  }
-
-  latestEpoch(): number | null {
-    return this.entries.length === 0 ? null : this.entries[this.entries.length - 1]!.epoch;
-  }
-
-  /** Records that `epoch` starts at `startOffset`; returns true when the cache changed. */
-  assign(epoch: number, startOffset: number): boolean {
-    const last = this.entries[this.entries.length - 1];
-    if (last !== undefined && epoch <= last.epoch) {
-      if (epoch < last.epoch) throw new Error(`epoch ${epoch} at ${startOffset} goes back from ${last.epoch}`);
-      return false;
-    }
-    if (last !== undefined && startOffset < last.startOffset) throw new Error(`epoch ${epoch} starts at ${startOffset} before epoch ${last.epoch} (${last.startOffset})`);
-    this.entries.push({ epoch, startOffset });
-    return true;
-  }
-
-  /** Drops epochs starting at or after `offset`; returns true when the cache changed. */
-  truncateFrom(offset: number): boolean {
-    const before = this.entries.length;
-    this.entries = this.entries.filter((e) => e.startOffset < offset);
-    return this.entries.length !== before;
-  }
-
-  clear(): void {
-    this.entries = [];
-  }
-
-  endOffsetFor(epoch: number, logEndOffset: number): OffsetAndEpoch {
-    let floor: EpochEntry | undefined;
-    for (const e of this.entries) {
-      if (e.epoch <= epoch) floor = e;
-      else return floor === undefined ? { offset: -1, epoch: -1 } : { offset: e.startOffset, epoch: floor.epoch };
-    }
-    return floor === undefined ? { offset: -1, epoch: -1 } : { offset: logEndOffset, epoch: floor.epoch };
-  }
-}
-
 /**
- * endOffsetForEpoch shared by both logs: the snapshot the log starts at counts as the epoch it ends in.
+ * endOffsetForEpoch shared by both logs, over the epoch cache's entries (ascending): the largest epoch ≤
+ * `epoch` and where it ends (the next epoch's start, or the log end for the latest); {-1, -1} when no epoch
+ * ≤ `epoch` is known, except that the snapshot the log starts at counts as the epoch it ends in. Unlike
+ * Kafka's partition answer (LeaderEpochCache.endOffsetFor), an epoch above every known one answers the
+ * latest epoch and the log end, as KafkaMetadataLog does for the Raft log.
  */
-export function endOffsetForEpoch(cache: EpochCache, snapshot: SnapshotId | null, logEndOffset: number, epoch: number): OffsetAndEpoch {
-  const r = cache.endOffsetFor(epoch, logEndOffset);
+export function endOffsetForEpoch(entries: readonly EpochEntry[], snapshot: SnapshotId | null, logEndOffset: number, epoch: number): OffsetAndEpoch {
+  let floor: EpochEntry | undefined;
+  let r: OffsetAndEpoch | undefined;
+  for (const e of entries) {
+    if (e.epoch <= epoch) floor = e;
+    else {
+      r = floor === undefined ? { offset: -1, epoch: -1 } : { offset: e.startOffset, epoch: floor.epoch };
+      break;
+    }
+  }
+  r ??= floor === undefined ? { offset: -1, epoch: -1 } : { offset: logEndOffset, epoch: floor.epoch };
   if (r.epoch !== -1 || snapshot === null) return r;
   if (snapshot.epoch <= epoch) {
-    const first = cache.all()[0];
+    const first = entries[0];
     return { offset: first === undefined ? logEndOffset : first.startOffset, epoch: snapshot.epoch };
   }
   return r;

@@ -44,7 +44,7 @@ test('append assigns offsets in place and read returns the stored bytes', () =>
     assert.equal(empty.nextOffset, 5);
     await log.close();
     const files = (await readdir(path.join(dir, 't-0'))).sort();
-    assert.deepEqual(files, ['.kafka_cleanshutdown', '00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex']);
+    assert.deepEqual(files, ['.kafka_cleanshutdown', '00000000000000000000.index', '00000000000000000000.log', '00000000000000000000.timeindex', 'leader-epoch-checkpoint']);
   }));
 
 test('concurrent appends keep call order, and resolve in that order', () =>
