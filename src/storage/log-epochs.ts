@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { PARTITION_LEADER_EPOCH } from '../protocol/records/batch-header.js';
+import { BASE_OFFSET, PARTITION_LEADER_EPOCH, readInt64 } from '../protocol/records/batch-header.js';
 import { atomicWriteFile, isNotFound } from './fs-util.js';
 import {
   EpochCheckpointError,
@@ -90,11 +90,13 @@ export class LogEpochs {
    * Assigns the epochs of an append whose first offset is `baseOffset` (called as its offsets are assigned).
    * Returns true when the cache changed (the caller then queues `write`).
    */
-  noteAppend(batches: Buffer, v: ValidationResult, baseOffset: number, leaderEpoch: number | undefined): boolean {
+  noteAppend(batches: Buffer, v: ValidationResult, baseOffset: number, leaderEpoch: number | undefined, keepsOffsets = false): boolean {
     if (leaderEpoch !== undefined) return leaderEpoch >= 0 && this.cache.assign(leaderEpoch, baseOffset);
     let changed = false;
     let next = baseOffset;
     for (const info of v.batchInfos) {
+      // A follower's batches keep the leader's offsets (with compaction's gaps): the header says where each starts.
+      if (keepsOffsets) next = readInt64(batches, info.position + BASE_OFFSET);
       // Validated batches are v2: the epoch is at its fixed header position.
       const epoch = batches.readInt32BE(info.position + PARTITION_LEADER_EPOCH);
       if (epoch >= 0) changed = this.cache.assign(epoch, next) || changed;

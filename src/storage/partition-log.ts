@@ -236,11 +236,12 @@ export class PartitionLog {
       );
     }
     // A follower stores the leader's batches byte for byte: its offsets, epochs and LogAppendTime stamps.
-    if (opts.origin === 'replication') return this.queue.append(batches, v, undefined, -1, true);
-    const logAppendTime = cfg.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTimeMs ?? this.clock()) : -1;
+    const follower = opts.origin === 'replication';
+    const logAppendTime = !follower && cfg.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTimeMs ?? this.clock()) : -1;
     // Queued ahead of the bytes: the checkpoint never misses an epoch that is in the log.
-    if (this.epochs.noteAppend(batches, v, this.local.nextOffset, opts.leaderEpoch)) void this.persistEpochs().catch(() => undefined);
-    return this.queue.append(batches, v, opts.leaderEpoch, logAppendTime);
+    const leaderEpoch = follower ? undefined : opts.leaderEpoch;
+    if (this.epochs.noteAppend(batches, v, this.local.nextOffset, leaderEpoch, follower)) void this.persistEpochs().catch(() => undefined);
+    return this.queue.append(batches, v, leaderEpoch, logAppendTime, follower);
   }
 
   // ---------------------------------------------------------------- leader epochs

@@ -240,3 +240,18 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     build: async () => rawBatch({ records: await gzipZeros(1024 * 1024 * 1024), recordsCount: 1, attributes: ATTR_GZIP }),
   },
 ];
+
+/**
+ * Rewrites the base offsets of a set of v2 batches so they continue a log ending at `logEndOffset`: what a
+ * follower's append (origin 'replication', offsets kept) needs. The CRC does not cover the base offset.
+ */
+export function continuing(batches: Buffer, logEndOffset: number): Buffer {
+  let pos = 0;
+  let next = logEndOffset;
+  while (pos + 61 <= batches.length) {
+    batches.writeBigInt64BE(BigInt(next), pos);
+    next += batches.readInt32BE(pos + 23) + 1;
+    pos += 12 + batches.readInt32BE(pos + 8);
+  }
+  return batches;
+}

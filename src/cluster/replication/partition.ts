@@ -190,13 +190,18 @@ export class Partition {
     return f !== undefined && f.logEndOffset >= this.highWatermark && f.logEndOffset >= this.leaderEpochStartOffset;
   }
 
-  /** ISR members (not the leader) that have not caught up within `lagMaxMs`. */
+  /**
+   * ISR members (not the leader) out of sync: not at the leader's log end, and not caught up within
+   * `lagMaxMs` (Kafka's Replica.isCaughtUp).
+   */
   outOfSyncReplicas(localBrokerId: number, nowMs: number, lagMaxMs: number): number[] {
     if (this.role !== 'leader' || this.pendingIsr !== null) return [];
+    const leaderEnd = this.log.logEndOffset;
     const out: number[] = [];
     for (const id of this.isr) {
       if (id === localBrokerId) continue;
       const f = this.followers.get(id);
+      if (f && f.logEndOffset === leaderEnd) continue;
       if (!f || nowMs - f.lastCaughtUpTimeMs > lagMaxMs) out.push(id);
     }
     return out;

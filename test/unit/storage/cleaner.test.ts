@@ -10,7 +10,7 @@ import { OffsetMap } from '../../../src/storage/cleaner/offset-map.js';
 import { LogManager } from '../../../src/storage/log-manager.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
 import { rng, splitBatches, withTempDir } from './helpers.js';
-import { goodRecords, rawBatch } from '../../helpers/hostile-batches.js';
+import { continuing, goodRecords, rawBatch } from '../../helpers/hostile-batches.js';
 
 const T0 = 1_700_000_000_000;
 const DAY = 86_400_000;
@@ -257,8 +257,8 @@ test('a batch that cannot be read (written before records were validated) is kep
     await log.append(await keyed('old'));
     // What an older release accepted: records count 4 over 3 records, and a gzip payload of random bytes.
     // Appended as a replica would, since the log now refuses such batches from clients.
-    await log.append(rawBatch({ records: goodRecords(3), recordsCount: 4, baseTimestamp: T0 }), { origin: 'replication' });
-    await log.append(rawBatch({ records: Buffer.alloc(64, 0x5a), recordsCount: 2, attributes: 1, baseTimestamp: T0 }), { origin: 'replication' });
+    await log.append(continuing(rawBatch({ records: goodRecords(3), recordsCount: 4, baseTimestamp: T0 }), log.logEndOffset), { origin: 'replication' });
+    await log.append(continuing(rawBatch({ records: Buffer.alloc(64, 0x5a), recordsCount: 2, attributes: 1, baseTimestamp: T0 }), log.logEndOffset), { origin: 'replication' });
     for (let i = 0; i < 12; i++) await log.append(await keyed(`new-${i}`));
     for (let pass = 0; pass < 2; pass++) {
       const r = await cleanLog(log, { offsetMap: new OffsetMap(1 << 20), nowMs: T0, force: true, logger });

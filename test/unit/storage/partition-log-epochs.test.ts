@@ -1,3 +1,4 @@
+import { continuing } from '../../helpers/hostile-batches.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
@@ -58,10 +59,10 @@ test('follower appends (origin replication) keep the batches\' epochs and assign
     const dir = path.join(root, 't-0');
     const log = await PartitionLog.open(dir);
     const set = Buffer.concat([batchInEpoch(2, 4), batchInEpoch(1, 4), batchInEpoch(3, 6), batchInEpoch(1, -1)]);
-    await log.append(set, { origin: 'replication' });
+    await log.append(continuing(set, log.logEndOffset), { origin: 'replication' });
     assert.deepEqual(log.epochEntries(), [e(4, 0), e(6, 3)]);
-    await log.append(batchInEpoch(2, 6), { origin: 'replication' });
-    await log.append(batchInEpoch(2, 9), { origin: 'replication' });
+    await log.append(continuing(batchInEpoch(2, 6), log.logEndOffset), { origin: 'replication' });
+    await log.append(continuing(batchInEpoch(2, 9), log.logEndOffset), { origin: 'replication' });
     assert.deepEqual(log.epochEntries(), [e(4, 0), e(6, 3), e(9, 9)]);
     assert.equal(await checkpointText(dir), '0\n3\n4 0\n6 3\n9 9\n');
     const read = await log.read(0, 1 << 20);

@@ -1,3 +1,4 @@
+import { continuing } from '../../helpers/hostile-batches.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, readdir, readFile, stat } from 'node:fs/promises';
@@ -221,7 +222,7 @@ test('offsetForTimestamp is exact for uncompressed batches, batch-level for comp
     // A fake "gzip" batch: the log does not decompress what a replica appends (only client batches are walked),
     // and reads never decompress, so any payload with a valid CRC will do.
     await log.append(
-      makeBatch({ records: [{ value: null }, { value: null }], attributes: 1, baseTimestamp: 400, maxTimestamp: 500, rawRecords: Buffer.from('zzzz') }),
+      continuing(makeBatch({ records: [{ value: null }, { value: null }], attributes: 1, baseTimestamp: 400, maxTimestamp: 500, rawRecords: Buffer.from('zzzz') }), log.logEndOffset),
       { origin: 'replication' },
     );
     assert.deepEqual(await log.offsetForTimestamp(0), { offset: 0, timestamp: 100 });
