@@ -101,7 +101,7 @@ export class PartitionLog {
     this.retired = new RetiredSegments(this.local);
     this.onLogStartOffsetChange = options.onLogStartOffsetChange;
     this.decompressionBudget = options.decompressionBudget ?? DEFAULT_DECOMPRESSION_BUDGET;
-    this.epochs = new LogEpochs(dir);
+    this.epochs = new LogEpochs(this.local);
   }
 
   /**
@@ -125,7 +125,7 @@ export class PartitionLog {
     });
     const log = new PartitionLog(dir, cfg, logger, clock, loaded.segments, loaded.recoveryPoint, options);
     try {
-      await log.epochs.load(log.local);
+      await log.epochs.load();
     } catch (err) {
       await log.local.closeSegments();
       throw err;
@@ -273,17 +273,7 @@ export class PartitionLog {
 
   /** Writes leader-epoch-checkpoint from the write queue. */
   private persistEpochs(): Promise<void> {
-    return this.queue.enqueueTask(() => this.writeEpochs());
-  }
-
-  /** A failed checkpoint write takes the log offline, like any failed write of the log. */
-  private async writeEpochs(): Promise<void> {
-    try {
-      await this.epochs.write();
-    } catch (err) {
-      this.local.fail(err);
-      throw this.local.storageError();
-    }
+    return this.queue.enqueueTask(() => this.epochs.write());
   }
 
   /** Validation rules for an append: size, origin, and KIP-937 timestamp bounds on CreateTime topics. */
@@ -354,7 +344,7 @@ export class PartitionLog {
     if (this.local.failure !== null || this.local.state !== 'open') return 0;
     const deleted = await this.queue.enqueueTask(async () => {
       const n = await deleteOldSegments(this.local, this.retired, nowMs, opts.highWatermark);
-      await this.epochsFromStart();
+      await this.epochs.afterLogStartMoved();
       return n;
     });
     if (deleted > 0) await this.onLogStartOffsetChange?.(this);
@@ -371,16 +361,11 @@ export class PartitionLog {
     this.local.ensureWritable();
     const start = await this.queue.enqueueTask(async () => {
       const moved = await deleteRecordsBefore(this.local, this.retired, offset, opts.highWatermark);
-      await this.epochsFromStart();
+      await this.epochs.afterLogStartMoved();
       return moved;
     });
     if (start >= 0) await this.onLogStartOffsetChange?.(this);
     return this.logStartOffset;
-  }
-
-  /** In the write queue, after the log start moved: the epoch cache follows it. */
-  private async epochsFromStart(): Promise<void> {
-    if (this.epochs.cache.truncateFromStart(this.local.logStart)) await this.writeEpochs();
   }
 
   // ---------------------------------------------------------------- compaction support (used by cleaner/)
@@ -427,9 +412,7 @@ export class PartitionLog {
       await this.queue.enqueueTask(async () => {
         const start = this.local.logStart;
         await this.local.truncateTo(offset);
-        // Below the log start the log is emptied and restarts (Kafka's truncateFullyAndStartAt clears the cache).
-        const changed = offset < start ? this.epochs.cache.clear() : this.epochs.cache.truncateFromEnd(this.local.nextOffset);
-        if (changed) await this.writeEpochs();
+        await this.epochs.afterTruncation(start, offset);
       });
     } finally {
       this.local.truncating = false;
