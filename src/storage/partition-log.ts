@@ -6,6 +6,8 @@
  *   (write-queue.ts).
  * - `read` returns stored bytes, never past what has been written (`writtenEndOffset`) (log-reader.ts).
  * - Flushing follows Kafka's flush.messages / flush.ms; by default the OS page cache decides (flush-policy.ts).
+ * - The leader epoch cache (`leader-epoch-checkpoint`) follows appends, truncation and the log start
+ *   (log-epochs.ts); it answers `endOffsetForEpoch`.
  * - Retention, DeleteRecords and the cleaner's swap also run in the write queue; segments leaving the log are
  *   renamed `*.deleted` and closed/removed after file.delete.delay.ms, once no read holds them
  *   (log-retention.ts, segment-swap.ts, retired-segments.ts).
