@@ -43,7 +43,16 @@ export {
   CLEANER_OFFSET_CHECKPOINT_FILE,
   LOG_START_OFFSET_CHECKPOINT_FILE,
   RECOVERY_POINT_CHECKPOINT_FILE,
+  REPLICATION_OFFSET_CHECKPOINT_FILE,
 } from './checkpoint-file.js';
+export {
+  LeaderEpochCache,
+  LEADER_EPOCH_CHECKPOINT_FILE,
+  UNDEFINED_EPOCH,
+  UNDEFINED_EPOCH_OFFSET,
+  type EpochEndOffset,
+  type EpochEntry,
+} from './leader-epoch-cache.js';
 export {
   cleanLog,
   cleanableStats,

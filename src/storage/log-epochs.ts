@@ -31,15 +31,16 @@ export class LogEpochs {
   readonly cache = new LeaderEpochCache();
   readonly file: string;
 
-  constructor(dir: string) {
-    this.file = path.join(dir, LEADER_EPOCH_CHECKPOINT_FILE);
+  constructor(private readonly local: LocalLog) {
+    this.file = path.join(local.dir, LEADER_EPOCH_CHECKPOINT_FILE);
   }
 
   /**
    * Loads the checkpoint and cuts it to [logStart, logEnd) of the loaded log, or rebuilds it from the
    * segments' batch headers when the file is missing or malformed. Writes the file when that changed it.
    */
-  async load(local: LocalLog): Promise<void> {
+  async load(): Promise<void> {
+    const local = this.local;
     let text: string | null = null;
     try {
       text = await readFile(this.file, 'utf8');
@@ -62,7 +63,7 @@ export class LogEpochs {
       changed = this.cache.truncateFromEnd(local.nextOffset);
       changed = this.cache.truncateFromStart(local.logStart) || changed;
     } else {
-      await this.rebuild(local);
+      await this.rebuild();
       // A brand-new or epoch-less log needs no file; a malformed one is replaced.
       changed = this.cache.size > 0 || text !== null;
     }
@@ -70,7 +71,8 @@ export class LogEpochs {
   }
 
   /** Kafka's fallback: every batch header of every segment, oldest first (no record is decoded). */
-  private async rebuild(local: LocalLog): Promise<void> {
+  private async rebuild(): Promise<void> {
+    const local = this.local;
     for (const seg of local.segments) {
       try {
         await seg.forEachBatchHeader((b) => {
@@ -105,8 +107,29 @@ export class LogEpochs {
     return changed;
   }
 
-  /** Writes the checkpoint as the cache is now (atomic). */
-  write(): Promise<void> {
-    return atomicWriteFile(this.file, formatEpochCheckpoint(this.cache.entries()));
+  /** In the write queue, after a truncation to `offset` of a log that started at `startBefore`. */
+  async afterTruncation(startBefore: number, offset: number): Promise<void> {
+    // Below the log start the log was emptied and restarts (Kafka's truncateFullyAndStartAt clears the cache).
+    const changed = offset < startBefore ? this.cache.clear() : this.cache.truncateFromEnd(this.local.nextOffset);
+    if (changed) await this.write();
+  }
+
+  /** In the write queue, after retention or DeleteRecords (maybe) moved the log start. */
+  async afterLogStartMoved(): Promise<void> {
+    if (this.cache.truncateFromStart(this.local.logStart)) await this.write();
+  }
+
+  /**
+   * Writes the checkpoint as the cache is now (atomic; in the write queue once the log is open). A failure
+   * takes the log offline, like any failed write of the log.
+   */
+  async write(): Promise<void> {
+    if (this.local.state === 'deleted') return; // the directory is going away with the cache
+    try {
+      await atomicWriteFile(this.file, formatEpochCheckpoint(this.cache.entries()));
+    } catch (err) {
+      this.local.fail(err);
+      throw this.local.storageError();
+    }
   }
 }

@@ -6,6 +6,8 @@
  *   (write-queue.ts).
  * - `read` returns stored bytes, never past what has been written (`writtenEndOffset`) (log-reader.ts).
  * - Flushing follows Kafka's flush.messages / flush.ms; by default the OS page cache decides (flush-policy.ts).
+ * - The leader epoch cache (`leader-epoch-checkpoint`) follows appends, truncation and the log start
+ *   (log-epochs.ts); it answers `endOffsetForEpoch`.
  * - Retention, DeleteRecords and the cleaner's swap also run in the write queue; segments leaving the log are
  *   renamed `*.deleted` and closed/removed after file.delete.delay.ms, once no read holds them
  *   (log-retention.ts, segment-swap.ts, retired-segments.ts).
@@ -101,7 +103,7 @@ export class PartitionLog {
     this.retired = new RetiredSegments(this.local);
     this.onLogStartOffsetChange = options.onLogStartOffsetChange;
     this.decompressionBudget = options.decompressionBudget ?? DEFAULT_DECOMPRESSION_BUDGET;
-    this.epochs = new LogEpochs(dir);
+    this.epochs = new LogEpochs(this.local);
   }
 
   /**
@@ -125,7 +127,7 @@ export class PartitionLog {
     });
     const log = new PartitionLog(dir, cfg, logger, clock, loaded.segments, loaded.recoveryPoint, options);
     try {
-      await log.epochs.load(log.local);
+      await log.epochs.load();
     } catch (err) {
       await log.local.closeSegments();
       throw err;
@@ -276,17 +278,7 @@ export class PartitionLog {
 
   /** Writes leader-epoch-checkpoint from the write queue. */
   private persistEpochs(): Promise<void> {
-    return this.queue.enqueueTask(() => this.writeEpochs());
-  }
-
-  /** A failed checkpoint write takes the log offline, like any failed write of the log. */
-  private async writeEpochs(): Promise<void> {
-    try {
-      await this.epochs.write();
-    } catch (err) {
-      this.local.fail(err);
-      throw this.local.storageError();
-    }
+    return this.queue.enqueueTask(() => this.epochs.write());
   }
 
   /** Validation rules for an append: size, origin, and KIP-937 timestamp bounds on CreateTime topics. */
@@ -357,7 +349,7 @@ export class PartitionLog {
     if (this.local.failure !== null || this.local.state !== 'open') return 0;
     const deleted = await this.queue.enqueueTask(async () => {
       const n = await deleteOldSegments(this.local, this.retired, nowMs, opts.highWatermark);
-      await this.epochsFromStart();
+      await this.epochs.afterLogStartMoved();
       return n;
     });
     if (deleted > 0) await this.onLogStartOffsetChange?.(this);
@@ -374,16 +366,11 @@ export class PartitionLog {
     this.local.ensureWritable();
     const start = await this.queue.enqueueTask(async () => {
       const moved = await deleteRecordsBefore(this.local, this.retired, offset, opts.highWatermark);
-      await this.epochsFromStart();
+      await this.epochs.afterLogStartMoved();
       return moved;
     });
     if (start >= 0) await this.onLogStartOffsetChange?.(this);
     return this.logStartOffset;
-  }
-
-  /** In the write queue, after the log start moved: the epoch cache follows it. */
-  private async epochsFromStart(): Promise<void> {
-    if (this.epochs.cache.truncateFromStart(this.local.logStart)) await this.writeEpochs();
   }
 
   // ---------------------------------------------------------------- compaction support (used by cleaner/)
@@ -430,9 +417,7 @@ export class PartitionLog {
       await this.queue.enqueueTask(async () => {
         const start = this.local.logStart;
         await this.local.truncateTo(offset);
-        // Below the log start the log is emptied and restarts (Kafka's truncateFullyAndStartAt clears the cache).
-        const changed = offset < start ? this.epochs.cache.clear() : this.epochs.cache.truncateFromEnd(this.local.nextOffset);
-        if (changed) await this.writeEpochs();
+        await this.epochs.afterTruncation(start, offset);
       });
     } finally {
       this.local.truncating = false;

@@ -12,6 +12,7 @@ import { fetchHandler } from './fetch.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
 import { groupHandlers } from './group/index.js';
 
@@ -29,5 +30,6 @@ export const ALL_HANDLERS: readonly HandlerRegistration[] = [
   alterConfigsHandler,
   incrementalAlterConfigsHandler,
   deleteRecordsHandler,
+  offsetForLeaderEpochHandler,
   ...groupHandlers,
 ];
