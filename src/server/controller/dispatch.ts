@@ -1,12 +1,16 @@
 /** Calls the QuorumController method that serves `api` (the controller listener and in-process callers share it). */
 import {
   AlterConfigsApi,
+  AlterPartitionApi,
+  AlterPartitionReassignmentsApi,
   BrokerHeartbeatApi,
   BrokerRegistrationApi,
   CreatePartitionsApi,
   CreateTopicsApi,
   DeleteTopicsApi,
+  ElectLeadersApi,
   IncrementalAlterConfigsApi,
+  ListPartitionReassignmentsApi,
   UnregisterBrokerApi,
 } from '../../protocol/messages/index.js';
 import type { ApiSpec } from '../../protocol/schema/dsl.js';
@@ -21,6 +25,10 @@ const METHODS: ReadonlyMap<number, keyof ControllerRequests> = new Map([
   [CreatePartitionsApi.apiKey, 'createPartitions'],
   [AlterConfigsApi.apiKey, 'alterConfigs'],
   [IncrementalAlterConfigsApi.apiKey, 'incrementalAlterConfigs'],
+  [AlterPartitionApi.apiKey, 'alterPartition'],
+  [ElectLeadersApi.apiKey, 'electLeaders'],
+  [AlterPartitionReassignmentsApi.apiKey, 'alterPartitionReassignments'],
+  [ListPartitionReassignmentsApi.apiKey, 'listPartitionReassignments'],
 ]);
 
 export function controllerMethodFor(api: ApiSpec): keyof ControllerRequests | undefined {
