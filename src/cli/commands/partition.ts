@@ -170,7 +170,9 @@ Examples:
           if (notNeeded.length > 0) s.ctx.stdout(`Valid replica already elected for partitions ${notNeeded.map(name).join(', ')}`);
           if (results.length === 0) s.ctx.stdout(`No partition needed a leader election (${kind}).`);
           for (const f of failed) s.ctx.stdout(`Error completing leader election (${kind}) for partition ${name(f)}: ${ErrorCode[f.errorCode] ?? f.errorCode}${f.errorMessage ? `: ${f.errorMessage}` : ''}`);
-          if (failed.length > 0) throw new CliError(`leader election failed for ${failed.length} of ${results.length} partition(s) — see \`tributary topic describe\` for their replicas and ISR.`);
+          const detail = (f: (typeof failed)[number]): string => `${name(f)}: ${ErrorCode[f.errorCode] ?? f.errorCode}${f.errorMessage ? ` (${f.errorMessage})` : ''}`;
+          if (failed.length === 1) throw new CliError(`leader election failed for ${detail(failed[0]!)} — see \`tributary topic describe\` for its replicas and ISR.`);
+          if (failed.length > 1) throw new CliError(`leader election failed for ${failed.length} of ${results.length} partitions (see above) — see \`tributary topic describe\` for their replicas and ISR.`);
         },
         { topic: opts.topic },
       );
