@@ -38,6 +38,8 @@ const API_FILES = [
   'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'TxnOffsetCommit', 'DescribeConfigs', 'AlterConfigs',
   'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete',
   'DescribeCluster', 'DescribeProducers',
+  // Leadership and replica placement (KIP-460, KIP-455).
+  'ElectLeaders', 'AlterPartitionReassignments', 'ListPartitionReassignments',
   // KRaft: the quorum (KIP-595), the controller's broker-facing APIs, forwarding.
   'Vote', 'BeginQuorumEpoch', 'EndQuorumEpoch', 'DescribeQuorum', 'FetchSnapshot', 'AlterPartition',
   'BrokerRegistration', 'BrokerHeartbeat', 'UnregisterBroker', 'AllocateProducerIds', 'Envelope',

@@ -16,7 +16,7 @@ import type { CreateTopicsResponse } from '../protocol/messages/create-topics.js
 import type { DeleteTopicsResponse } from '../protocol/messages/delete-topics.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 import type { ControllerChannel } from './controller-channel.js';
-import type { TopicInfo, TopicStore } from './topic-store.js';
+import type { ControllerForward, TopicInfo, TopicStore } from './topic-store.js';
 
 /** Topics as the current image has them (an adapter over MetadataImage, see broker-metadata.ts). */
 export interface TopicsView {
@@ -41,6 +41,10 @@ function failIfError(errorCode: number, errorMessage: string | null, what: strin
 
 export class ClusterTopics implements TopicStore {
   constructor(private readonly options: ClusterTopicsOptions) {}
+
+  /** Requests the broker only relays (ElectLeaders, partition reassignments): answered by the controller once committed. */
+  readonly forwardToController: ControllerForward = (api, version, body, notController) =>
+    this.options.channel.send(api, version, body, { timeoutMs: this.options.requestTimeoutMs, notController });
 
   get(name: string): TopicInfo | undefined {
     return this.options.view().get(name);

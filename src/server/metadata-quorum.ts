@@ -131,6 +131,10 @@ export async function startMetadataQuorum(config: BrokerConfig, clusterId: strin
         sessionTimeoutMs: config.brokerSessionTimeoutMs,
         defaultNumPartitions: config.numPartitions,
         defaultReplicationFactor: config.defaultReplicationFactor,
+        uncleanLeaderElectionEnable: config.uncleanLeaderElectionEnable,
+        autoLeaderRebalanceEnable: config.autoLeaderRebalanceEnable,
+        leaderImbalanceCheckIntervalMs: config.leaderImbalanceCheckIntervalMs,
+        leaderImbalancePerBrokerPercentage: config.leaderImbalancePerBrokerPercentage,
         clusterId,
         ...(legacy && { bootstrapRecords: legacyBootstrapRecords(legacy, nodeId) }),
       });

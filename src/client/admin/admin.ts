@@ -1,6 +1,7 @@
 /**
- * The admin client: topics, configs, cluster description, record deletion and consumer groups.
- * Each method is a thin wrapper over one module (topics.ts, configs.ts, offsets.ts, groups.ts).
+ * The admin client: topics, configs, cluster description, record deletion, consumer groups, leader
+ * elections and partition reassignments. Each method is a thin wrapper over one module (topics.ts,
+ * configs.ts, offsets.ts, groups.ts, leadership.ts).
  * See docs/client.md for examples.
  */
 import { DescribeClusterApi } from '../../protocol/messages/index.js';
@@ -10,6 +11,7 @@ import { throwIfError } from '../errors.js';
 import type { ClientOptions } from '../options.js';
 import { describeConfigs, incrementalAlterConfigs } from './configs.js';
 import { alterOffsets, deleteGroups, deleteOffsets, describeGroups, fetchOffsets, listGroups } from './groups.js';
+import { alterPartitionReassignments, electLeaders, listPartitionReassignments } from './leadership.js';
 import { deleteRecords, listOffsets } from './offsets.js';
 import { createPartitions, createTopics, deleteTopics, describeTopics, listTopics, type CreateTopicsOptions } from './topics.js';
 import type {
@@ -19,13 +21,18 @@ import type {
   ConfigResource,
   CreatedTopic,
   DeletedRecords,
+  ElectionResult,
+  ElectionType,
   GroupDescription,
   GroupListing,
   NewTopic,
   OffsetSpec,
+  PartitionReassignment,
+  ReassignmentResult,
   ResourceConfigs,
   TopicDescription,
   TopicPartitionOffset,
+  TopicPartitionRef,
 } from './types.js';
 
 export type AdminOptions = ClientOptions;
@@ -106,6 +113,25 @@ export class Admin {
       controllerId: response.controllerId,
       brokers: response.brokers.map((b) => ({ nodeId: b.nodeId, host: b.host, port: b.port, rack: b.rack })).sort((a, b) => a.nodeId - b.nodeId),
     };
+  }
+
+  // ---- leadership and replica placement ----
+  /** ElectLeaders: `partitions` null means every partition (the result then lists only those that needed one). */
+  async electLeaders(type: ElectionType, partitions: readonly TopicPartitionRef[] | null, opts?: { timeoutMs?: number }): Promise<ElectionResult[]> {
+    await this.cluster.connect();
+    return electLeaders(this.cluster, type, partitions, opts);
+  }
+
+  /** Starts reassignments (`replicas` = the target) or cancels them (`replicas` null); per-partition results. */
+  async alterPartitionReassignments(reassignments: ReadonlyArray<TopicPartitionRef & { replicas: readonly number[] | null }>, opts?: { timeoutMs?: number }): Promise<ReassignmentResult[]> {
+    await this.cluster.connect();
+    return alterPartitionReassignments(this.cluster, reassignments, opts);
+  }
+
+  /** Reassignments in progress (of `partitions`, or all). */
+  async listPartitionReassignments(partitions?: readonly TopicPartitionRef[], opts?: { timeoutMs?: number }): Promise<PartitionReassignment[]> {
+    await this.cluster.connect();
+    return listPartitionReassignments(this.cluster, partitions, opts);
   }
 
   // ---- records and offsets ----

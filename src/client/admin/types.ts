@@ -134,3 +134,29 @@ export interface CommittedOffset {
 
 /** Where `listOffsets` / `resetOffsets` look: the log start, the end, or the first offset at/after a timestamp. */
 export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
+
+export interface TopicPartitionRef {
+  topic: string;
+  partition: number;
+}
+
+/** ElectLeaders' election type: the preferred (first) replica, or any live replica of a leaderless partition. */
+export type ElectionType = 'preferred' | 'unclean';
+
+export interface ElectionResult extends TopicPartitionRef {
+  /** 0, or why this partition got no new leader (ELECTION_NOT_NEEDED = 84 when it had the right one). */
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface ReassignmentResult extends TopicPartitionRef {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export interface PartitionReassignment extends TopicPartitionRef {
+  /** Target replicas first, then the ones being removed. */
+  replicas: number[];
+  addingReplicas: number[];
+  removingReplicas: number[];
+}

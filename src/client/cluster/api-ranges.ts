@@ -29,6 +29,7 @@ export const CLIENT_API_RANGES: ReadonlyMap<number, VersionRange> = new Map<numb
   [32, { minVersion: 1, maxVersion: 4 }], // DescribeConfigs
   [37, { minVersion: 0, maxVersion: 3 }], // CreatePartitions
   [42, { minVersion: 0, maxVersion: 2 }], // DeleteGroups
+  [43, { minVersion: 1, maxVersion: 2 }], // ElectLeaders: v1+ name the election type
   [44, { minVersion: 0, maxVersion: 1 }], // IncrementalAlterConfigs
   [47, { minVersion: 0, maxVersion: 0 }], // OffsetDelete
   [60, { minVersion: 0, maxVersion: 1 }], // DescribeCluster

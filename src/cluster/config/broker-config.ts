@@ -142,6 +142,9 @@ export interface BrokerConfig {
   minInsyncReplicas: number;
   uncleanLeaderElectionEnable: boolean;
   autoLeaderRebalanceEnable: boolean;
+  /** `leader.imbalance.check.interval.seconds`, in ms. */
+  leaderImbalanceCheckIntervalMs: number;
+  leaderImbalancePerBrokerPercentage: number;
   compressionType: CompressionType;
   compressionGzipLevel: number;
   compressionLz4Level: number;
@@ -399,8 +402,10 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('create.topic.policy.class.name', 'string', null, 'A JavaScript module (file path or package name) whose default export is a CreateTopicPolicy object or class; its validate() throws to refuse a topic (POLICY_VIOLATION).', HONOURED),
   d('alter.config.policy.class.name', 'string', null, 'A JavaScript module (file path or package name) whose default export is an AlterConfigPolicy object or class; its validate() throws to refuse a topic config change (POLICY_VIOLATION).', HONOURED),
   d('min.insync.replicas', 'int', '1', 'With acks=all, the fewest in-sync replicas that must have a write before it is acknowledged.', { validator: atLeast(1) }),
-  d('unclean.leader.election.enable', 'boolean', 'false', 'Allow an out-of-sync replica to become leader as a last resort (may lose data).'),
-  d('auto.leader.rebalance.enable', 'boolean', 'true', 'Move leadership back to preferred replicas in the background.'),
+  d('unclean.leader.election.enable', 'boolean', 'false', 'Allow an out-of-sync replica to become leader as a last resort (may lose data); the controller elects it with ISR = [it].', HONOURED),
+  d('auto.leader.rebalance.enable', 'boolean', 'true', 'The active controller moves leadership back to preferred replicas in the background.', HONOURED),
+  d('leader.imbalance.check.interval.seconds', 'long', '300', 'How often the active controller checks the leader balance (auto.leader.rebalance.enable).', { ...HONOURED, validator: atLeast(1) }),
+  d('leader.imbalance.per.broker.percentage', 'int', '10', 'Share of the partitions a broker is the preferred replica of that others may lead before the controller moves them back.', { ...HONOURED, validator: atLeast(0) }),
   d('compression.type', 'string', 'producer', 'Compression of stored batches: producer keeps what the producer sent, uncompressed stores plain batches.', {
     ...HONOURED,
     validator: oneOf(COMPRESSION_TYPES),
@@ -677,6 +682,8 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     minInsyncReplicas: num('min.insync.replicas'),
     uncleanLeaderElectionEnable: bool('unclean.leader.election.enable'),
     autoLeaderRebalanceEnable: bool('auto.leader.rebalance.enable'),
+    leaderImbalanceCheckIntervalMs: num('leader.imbalance.check.interval.seconds') * 1000,
+    leaderImbalancePerBrokerPercentage: num('leader.imbalance.per.broker.percentage'),
     compressionType: str('compression.type') as CompressionType,
     compressionGzipLevel: num('compression.gzip.level'),
     compressionLz4Level: num('compression.lz4.level'),

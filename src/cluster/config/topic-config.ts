@@ -225,7 +225,8 @@ export const TOPIC_CONFIG_DEFINITIONS: readonly TopicConfigDefinition[] = [
     validator: atLeast(1),
     fromBroker: (b) => b.logRollMs,
   }),
-  t('unclean.leader.election.enable', 'boolean', 'false', 'Allow an out-of-sync replica to become leader as a last resort.', {
+  t('unclean.leader.election.enable', 'boolean', 'false', 'Allow an out-of-sync replica to become leader as a last resort; setting it to true elects one for leaderless partitions at once.', {
+    ...HONOURED,
     fromBroker: (b) => b.uncleanLeaderElectionEnable,
   }),
 ];

@@ -137,7 +137,7 @@ export function registerBroker(
   const records: MetadataRecordValue[] = [];
   if (existing && !existing.fenced) {
     // The old incarnation is gone: it leads nothing and leaves the ISRs, as if it had been fenced.
-    records.push(...leaderAndIsrUpdates(ctx.image, req.brokerId, acceptableLeaders(ctx.image, req.brokerId)));
+    records.push(...leaderAndIsrUpdates(ctx.image, req.brokerId, acceptableLeaders(ctx.image, req.brokerId), ctx.uncleanElectionDefault));
   }
   const brokerEpoch = ctx.nextOffset + records.length;
   const record: RegisterBrokerRecord = {
@@ -160,16 +160,20 @@ export function registerBroker(
 /** Records that fence `brokerId` and move its leaderships and ISR memberships to others. */
 export function fenceBrokerRecords(ctx: ControlContext, b: BrokerRegistration): MetadataRecordValue[] {
   return [
-    ...leaderAndIsrUpdates(ctx.image, b.brokerId, acceptableLeaders(ctx.image, b.brokerId)),
+    ...leaderAndIsrUpdates(ctx.image, b.brokerId, acceptableLeaders(ctx.image, b.brokerId), ctx.uncleanElectionDefault),
     rec(FENCE_BROKER_RECORD_TYPE, { id: b.brokerId, epoch: b.brokerEpoch }),
   ];
 }
 
-/** Records that unfence `brokerId` and let it lead the leaderless partitions whose ISR it is in. */
+/**
+ * Records that unfence `brokerId` and let it lead the leaderless partitions whose ISR it is in (or, where
+ * the topic allows unclean election, any leaderless partition it is a replica of: Kafka re-checks every
+ * leaderless partition when a broker unfences).
+ */
 function unfenceBrokerRecords(ctx: ControlContext, b: BrokerRegistration): MetadataRecordValue[] {
   const base = acceptableLeaders(ctx.image);
   const acceptable = (id: number): boolean => id === b.brokerId || base(id);
-  return [rec(UNFENCE_BROKER_RECORD_TYPE, { id: b.brokerId, epoch: b.brokerEpoch }), ...leaderAndIsrUpdates(ctx.image, -1, acceptable)];
+  return [rec(UNFENCE_BROKER_RECORD_TYPE, { id: b.brokerId, epoch: b.brokerEpoch }), ...leaderAndIsrUpdates(ctx.image, -1, acceptable, ctx.uncleanElectionDefault)];
 }
 
 export function brokerHeartbeat(ctx: ControlContext, req: BrokerHeartbeatRequest, sessions: BrokerSessions): ControllerResult<BrokerHeartbeatResponse> {
@@ -216,7 +220,7 @@ export function unregisterBroker(ctx: ControlContext, req: UnregisterBrokerReque
   if (!b) return result({ throttleTimeMs: 0, errorCode: ErrorCode.BROKER_ID_NOT_REGISTERED, errorMessage: `Broker ${req.brokerId} is not registered.` });
   sessions.remove(b.brokerId);
   return result({ throttleTimeMs: 0, errorCode: ErrorCode.NONE, errorMessage: null }, [
-    ...leaderAndIsrUpdates(ctx.image, b.brokerId, acceptableLeaders(ctx.image, b.brokerId)),
+    ...leaderAndIsrUpdates(ctx.image, b.brokerId, acceptableLeaders(ctx.image, b.brokerId), ctx.uncleanElectionDefault),
     rec(UNREGISTER_BROKER_RECORD_TYPE, { brokerId: b.brokerId, brokerEpoch: b.brokerEpoch }),
   ]);
 }

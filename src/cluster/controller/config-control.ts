@@ -2,7 +2,8 @@
  * Topic configs: AlterConfigs (replace all overrides) and IncrementalAlterConfigs (SET, DELETE,
  * APPEND, SUBTRACT) as ConfigRecords. The whole resulting override set is validated before anything
  * is written; only changed keys produce records (null value = override deleted).
- * Only TOPIC resources are handled; others get INVALID_REQUEST (broker dynamic configs: not yet).
+ * A topic whose unclean.leader.election.enable becomes true gets unclean elections for its leaderless
+ * partitions in the same batch. Only TOPIC resources are handled; others get INVALID_REQUEST (broker dynamic configs: not yet).
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { AlterConfigsRequest, AlterConfigsResourceResponse, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
@@ -11,6 +12,7 @@ import { isListTopicConfig, topicConfigDefinition, validateTopicConfigs } from '
 import { ConfigResourceType } from '../metadata/metadata-image.js';
 import { CONFIG_RECORD_TYPE } from '../metadata/records/index.js';
 import { result, rec, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
+import { uncleanElectionsFor } from './election-control.js';
 import { errorOf } from './topic-control.js';
 
 export const AlterConfigOp = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
@@ -28,6 +30,11 @@ function changeRecords(resourceName: string, before: Readonly<Record<string, str
     if (!(name in after)) out.push(rec(CONFIG_RECORD_TYPE, { resourceType: ConfigResourceType.TOPIC, resourceName, name, value: null }));
   }
   return out;
+}
+
+function uncleanOn(overrides: Readonly<Record<string, string>>, brokerDefault: boolean): boolean {
+  const v = overrides['unclean.leader.election.enable'];
+  return v === undefined ? brokerDefault : v.trim().toLowerCase() === 'true';
 }
 
 interface Resource {
@@ -54,7 +61,11 @@ function alterEach<R extends Resource>(
       const current = ctx.image.topicConfig(r.resourceName);
       const next = compute(r, current);
       validateTopicConfigs(next);
-      if (!validateOnly) records.push(...changeRecords(r.resourceName, current, next));
+      if (!validateOnly) {
+        records.push(...changeRecords(r.resourceName, current, next));
+        // Leaderless partitions may get an out-of-sync leader once unclean election is allowed.
+        if (!uncleanOn(current, ctx.uncleanElectionDefault) && uncleanOn(next, ctx.uncleanElectionDefault)) records.push(...uncleanElectionsFor(ctx.image, r.resourceName));
+      }
       responses.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName });
     } catch (err) {
       const { code, message } = errorOf(err);

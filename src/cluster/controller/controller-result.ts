@@ -55,6 +55,8 @@ export interface ControlContext {
   /** The offset the first record of the next batch will get (broker epochs are record offsets). */
   readonly nextOffset: number;
   readonly nowMs: number;
+  /** The broker default of unclean.leader.election.enable (topics may override it). */
+  readonly uncleanElectionDefault: boolean;
 }
 
 /** A record to write, its value checked against the record's declared fields. */

@@ -11,6 +11,9 @@ import type { BrokerRegistrationResponse } from '../../protocol/messages/broker-
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/create-partitions.js';
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
+import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../protocol/messages/alter-partition-reassignments.js';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../protocol/messages/elect-leaders.js';
+import type { ListPartitionReassignmentsResponse } from '../../protocol/messages/list-partition-reassignments.js';
 import type { UnregisterBrokerResponse } from '../../protocol/messages/unregister-broker.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 
@@ -89,3 +92,27 @@ export const alterPartition: ErrorResponse<AlterPartitionResponse> = (errorCode,
         topics: computed.topics.map((t) => ({ ...t, partitions: t.partitions.map((p) => (p.errorCode === ErrorCode.NONE ? { ...p, errorCode } : p)) })),
       }
     : { throttleTimeMs: 0, errorCode, topics: [] };
+
+/** The top-level error says it all (a broker forwarding the request retries NOT_CONTROLLER elsewhere). */
+export function electLeaders(req: ElectLeadersRequest): ErrorResponse<ElectLeadersResponse> {
+  return (errorCode, errorMessage, computed) => {
+    const failed = { errorCode, errorMessage };
+    const replicaElectionResults = computed
+      ? computed.replicaElectionResults.map((t) => ({ ...t, partitionResult: t.partitionResult.map((p) => (p.errorCode === ErrorCode.NONE ? { ...p, ...failed } : p)) }))
+      : (req.topicPartitions ?? []).map((t) => ({ topic: t.topic, partitionResult: t.partitions.map((partitionId) => ({ partitionId, ...failed })) }));
+    return { throttleTimeMs: 0, errorCode, replicaElectionResults };
+  };
+}
+
+export function alterPartitionReassignments(req: AlterPartitionReassignmentsRequest): ErrorResponse<AlterPartitionReassignmentsResponse> {
+  return (errorCode, errorMessage, computed) => ({
+    throttleTimeMs: 0,
+    errorCode,
+    errorMessage,
+    responses: computed
+      ? computed.responses.map((t) => ({ ...t, partitions: t.partitions.map((p) => (p.errorCode === ErrorCode.NONE ? { ...p, errorCode, errorMessage } : p)) }))
+      : req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode, errorMessage })) })),
+  });
+}
+
+export const listPartitionReassignments: ErrorResponse<ListPartitionReassignmentsResponse> = (errorCode, errorMessage) => ({ throttleTimeMs: 0, errorCode, errorMessage, topics: [] });

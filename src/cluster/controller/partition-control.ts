@@ -9,14 +9,13 @@ import type { AlterPartitionRequest, AlterPartitionResponse, ResponsePartitionDa
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import { mergePartitionChange, NO_LEADER_CHANGE } from '../metadata/metadata-delta.js';
 import type { MetadataImage, PartitionRegistration } from '../metadata/metadata-image.js';
-import { PARTITION_CHANGE_RECORD_TYPE, PRODUCER_IDS_RECORD_TYPE, type PartitionChangeRecord } from '../metadata/records/index.js';
+import { PARTITION_CHANGE_RECORD_TYPE, PRODUCER_IDS_RECORD_TYPE } from '../metadata/records/index.js';
+import { acceptableLeaders, buildPartitionChange, LEADER_RECOVERY_RECOVERED, LEADER_RECOVERY_RECOVERING } from './partition-change.js';
 import { result, rec, type ControlContext, type ControllerResult, type MetadataRecordValue } from './controller-result.js';
 
 /** Kafka's ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE. */
 export const PRODUCER_ID_BLOCK_SIZE = 1000;
 
-const LEADER_RECOVERY_RECOVERED = 0;
-const LEADER_RECOVERY_RECOVERING = 1;
 
 function partitionResponse(partitionIndex: number, errorCode: ErrorCode, p?: PartitionRegistration): ResponsePartitionData {
   return {
@@ -110,25 +109,23 @@ export function alterPartition(ctx: ControlContext, req: AlterPartitionRequest):
         continue;
       }
       const ids = isr.map((b) => b.brokerId);
-      const isrChanged = ids.length !== p.isr.length || ids.some((id, i) => id !== p.isr[i]);
-      if (!isrChanged && lrs === p.leaderRecoveryState) {
+      // An ISR that now holds every target replica completes a reassignment in progress; the leader
+      // may then change (it was being removed), which Kafka reports as NEW_LEADER_ELECTED.
+      const base = acceptableLeaders(image);
+      const change = buildPartitionChange(topic.topicId, pd.partitionIndex, p, {
+        isr: ids,
+        leaderRecoveryState: lrs,
+        acceptable: (id) => id === p.leader || base(id),
+      });
+      if (change === null) {
         partitions.push(partitionResponse(pd.partitionIndex, ErrorCode.NONE, p));
         continue;
       }
-      const change: PartitionChangeRecord = {
-        partitionId: pd.partitionIndex,
-        topicId: topic.topicId,
-        isr: isrChanged ? ids : null,
-        leader: NO_LEADER_CHANGE,
-        replicas: null,
-        removingReplicas: null,
-        addingReplicas: null,
-        leaderRecoveryState: lrs === p.leaderRecoveryState ? -1 : lrs,
-        directories: null,
-        eligibleLeaderReplicas: null,
-        lastKnownElr: null,
-      };
       records.push(rec(PARTITION_CHANGE_RECORD_TYPE, change));
+      if (change.leader !== NO_LEADER_CHANGE && change.leader !== req.brokerId) {
+        partitions.push(partitionResponse(pd.partitionIndex, ErrorCode.NEW_LEADER_ELECTED));
+        continue;
+      }
       partitions.push(partitionResponse(pd.partitionIndex, ErrorCode.NONE, mergePartitionChange(p, change)));
     }
     topics.push({ topicName: topic?.name ?? t.topicName, topicId: topic?.topicId ?? t.topicId, partitions });

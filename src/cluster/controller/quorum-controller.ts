@@ -24,10 +24,13 @@ import type { BrokerRegistrationRequest, BrokerRegistrationResponse } from '../.
 import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../protocol/messages/create-partitions.js';
 import type { CreatableTopicConfigs, CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
+import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../protocol/messages/alter-partition-reassignments.js';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../protocol/messages/elect-leaders.js';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../protocol/messages/list-partition-reassignments.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/incremental-alter-configs.js';
 import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from '../../protocol/messages/unregister-broker.js';
 import type { CommittedBatch, LeaderAndEpoch, MetadataLogClient, RaftListener, SnapshotContents } from '../raft/types.js';
-import type { Runtime } from '../runtime.js';
+import type { Runtime, TimerHandle } from '../runtime.js';
 import { MetadataDelta } from '../metadata/metadata-delta.js';
 import { METADATA_VERSION_FEATURE, MetadataImage } from '../metadata/metadata-image.js';
 import { decodeMetadataRecord, encodeRecord } from '../metadata/record-serde.js';
@@ -36,7 +39,9 @@ import { BrokerSessions, brokerHeartbeat, expireSession, registerBroker, unregis
 import { CommitWaiters } from './commit-waiters.js';
 import { alterConfigs, incrementalAlterConfigs } from './config-control.js';
 import type { ControlContext, ControllerResult, MetadataRecordValue } from './controller-result.js';
+import { electLeaders, rebalanceLeaders } from './election-control.js';
 import { allocateProducerIds, alterPartition } from './partition-control.js';
+import { alterPartitionReassignments, listPartitionReassignments } from './reassignment-control.js';
 import * as errors from './error-responses.js';
 import { createPartitions, createTopics, deleteTopics, errorOf } from './topic-control.js';
 
@@ -49,6 +54,8 @@ export const DEFAULT_SESSION_TIMEOUT_MS = 9000;
 export const DEFAULT_COMMIT_TIMEOUT_MS = 30_000;
 /** How long after a failed append the controller tries to claim its epoch again. */
 const RECLAIM_DELAY_MS = 100;
+export const DEFAULT_LEADER_IMBALANCE_CHECK_INTERVAL_MS = 300_000;
+export const DEFAULT_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE = 10;
 
 export interface QuorumControllerOptions {
   readonly nodeId: number;
@@ -69,6 +76,14 @@ export interface QuorumControllerOptions {
   /** How long a request waits for its records to commit when it names no timeout. */
   readonly commitTimeoutMs?: number;
   readonly describeTopicConfigs?: (overrides: Readonly<Record<string, string>>) => CreatableTopicConfigs[];
+  /** unclean.leader.election.enable (the broker default; topics may override it). */
+  readonly uncleanLeaderElectionEnable?: boolean;
+  /** auto.leader.rebalance.enable (default true). */
+  readonly autoLeaderRebalanceEnable?: boolean;
+  /** leader.imbalance.check.interval.seconds, in ms (default 300 s). */
+  readonly leaderImbalanceCheckIntervalMs?: number;
+  /** leader.imbalance.per.broker.percentage (default 10). */
+  readonly leaderImbalancePerBrokerPercentage?: number;
 }
 
 type State =
@@ -92,6 +107,7 @@ export class QuorumController implements RaftListener {
   private readonly runtime: Runtime;
   private readonly commitTimeoutMs: number;
   private started = false;
+  private rebalanceTimer: TimerHandle | null = null;
 
   constructor(private readonly options: QuorumControllerOptions) {
     this.nodeId = options.nodeId;
@@ -218,6 +234,7 @@ export class QuorumController implements RaftListener {
     this.pending = this.committed;
     this.nextOffset = this.committed.offset + 1;
     for (const b of this.committed.cluster.brokers.values()) this.sessions.touch(b.brokerId, b.brokerEpoch, false);
+    this.scheduleRebalance();
     this.options.logger?.info({ epoch, offset: this.committed.offset }, 'controller active');
     // Not from inside Raft's handleCommit call: append on a later tick.
     if (this.committed.metadataVersion() === undefined) {
@@ -251,6 +268,8 @@ export class QuorumController implements RaftListener {
     this.state = { kind: 'inactive' };
     this.pending = this.committed;
     this.sessions.clear();
+    if (this.rebalanceTimer !== null) this.runtime.timers.clearTimeout(this.rebalanceTimer);
+    this.rebalanceTimer = null;
     this.waiters.failAll(notController);
     if (was === 'active') this.options.logger?.info({ why }, 'controller inactive');
   }
@@ -296,7 +315,27 @@ export class QuorumController implements RaftListener {
   }
 
   private context(): ControlContext {
-    return { image: this.pending, nextOffset: this.nextOffset, nowMs: this.runtime.clock.now() };
+    return { image: this.pending, nextOffset: this.nextOffset, nowMs: this.runtime.clock.now(), uncleanElectionDefault: this.options.uncleanLeaderElectionEnable ?? false };
+  }
+
+  /**
+   * auto.leader.rebalance.enable: every leader.imbalance.check.interval.seconds the active controller
+   * moves leadership back to preferred replicas on brokers over leader.imbalance.per.broker.percentage.
+   */
+  private scheduleRebalance(): void {
+    if (this.options.autoLeaderRebalanceEnable === false) return;
+    const intervalMs = this.options.leaderImbalanceCheckIntervalMs ?? DEFAULT_LEADER_IMBALANCE_CHECK_INTERVAL_MS;
+    const active = this.state;
+    this.rebalanceTimer = this.runtime.timers.setTimeout(() => {
+      this.rebalanceTimer = null;
+      if (this.state !== active) return;
+      const records = rebalanceLeaders(this.context(), this.options.leaderImbalancePerBrokerPercentage ?? DEFAULT_LEADER_IMBALANCE_PER_BROKER_PERCENTAGE);
+      if (records.length > 0) {
+        this.options.logger?.info({ partitions: records.length }, 'moving leadership back to preferred replicas');
+        this.write(encodeAll(records), this.commitTimeoutMs).catch((err: unknown) => this.options.logger?.warn({ err }, 'leader rebalance not committed'));
+      }
+      this.scheduleRebalance();
+    }, intervalMs);
   }
 
   /**
@@ -386,6 +425,18 @@ export class QuorumController implements RaftListener {
 
   allocateProducerIds(req: AllocateProducerIdsRequest): Promise<AllocateProducerIdsResponse> {
     return this.run((ctx) => allocateProducerIds(ctx, req), errors.allocateProducerIds);
+  }
+
+  electLeaders(req: ElectLeadersRequest): Promise<ElectLeadersResponse> {
+    return this.run((ctx) => electLeaders(ctx, req), errors.electLeaders(req), req.timeoutMs);
+  }
+
+  alterPartitionReassignments(req: AlterPartitionReassignmentsRequest): Promise<AlterPartitionReassignmentsResponse> {
+    return this.run((ctx) => alterPartitionReassignments(ctx, req), errors.alterPartitionReassignments(req), req.timeoutMs);
+  }
+
+  listPartitionReassignments(req: ListPartitionReassignmentsRequest): Promise<ListPartitionReassignmentsResponse> {
+    return this.run((ctx) => listPartitionReassignments(ctx, req), errors.listPartitionReassignments, req.timeoutMs);
   }
 }
 

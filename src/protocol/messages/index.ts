@@ -33,6 +33,9 @@ import { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 import { OffsetDeleteApi } from './offset-delete.js';
 import { DescribeClusterApi } from './describe-cluster.js';
 import { DescribeProducersApi } from './describe-producers.js';
+import { ElectLeadersApi } from './elect-leaders.js';
+import { AlterPartitionReassignmentsApi } from './alter-partition-reassignments.js';
+import { ListPartitionReassignmentsApi } from './list-partition-reassignments.js';
 import { VoteApi } from './vote.js';
 import { BeginQuorumEpochApi } from './begin-quorum-epoch.js';
 import { EndQuorumEpochApi } from './end-quorum-epoch.js';
@@ -80,6 +83,9 @@ export { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 export { OffsetDeleteApi } from './offset-delete.js';
 export { DescribeClusterApi } from './describe-cluster.js';
 export { DescribeProducersApi } from './describe-producers.js';
+export { ElectLeadersApi } from './elect-leaders.js';
+export { AlterPartitionReassignmentsApi } from './alter-partition-reassignments.js';
+export { ListPartitionReassignmentsApi } from './list-partition-reassignments.js';
 export { VoteApi } from './vote.js';
 export { BeginQuorumEpochApi } from './begin-quorum-epoch.js';
 export { EndQuorumEpochApi } from './end-quorum-epoch.js';
@@ -128,6 +134,9 @@ export const API_BY_KEY: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>
   [47, OffsetDeleteApi],
   [60, DescribeClusterApi],
   [61, DescribeProducersApi],
+  [43, ElectLeadersApi],
+  [45, AlterPartitionReassignmentsApi],
+  [46, ListPartitionReassignmentsApi],
   [52, VoteApi],
   [53, BeginQuorumEpochApi],
   [54, EndQuorumEpochApi],

@@ -2,12 +2,15 @@
 import {
   AlterConfigsApi,
   AlterPartitionApi,
+  AlterPartitionReassignmentsApi,
   BrokerHeartbeatApi,
   BrokerRegistrationApi,
   CreatePartitionsApi,
   CreateTopicsApi,
   DeleteTopicsApi,
+  ElectLeadersApi,
   IncrementalAlterConfigsApi,
+  ListPartitionReassignmentsApi,
   UnregisterBrokerApi,
 } from '../../protocol/messages/index.js';
 import type { ApiSpec } from '../../protocol/schema/dsl.js';
@@ -23,6 +26,9 @@ const METHODS: ReadonlyMap<number, keyof ControllerRequests> = new Map([
   [AlterConfigsApi.apiKey, 'alterConfigs'],
   [IncrementalAlterConfigsApi.apiKey, 'incrementalAlterConfigs'],
   [AlterPartitionApi.apiKey, 'alterPartition'],
+  [ElectLeadersApi.apiKey, 'electLeaders'],
+  [AlterPartitionReassignmentsApi.apiKey, 'alterPartitionReassignments'],
+  [ListPartitionReassignmentsApi.apiKey, 'listPartitionReassignments'],
 ]);
 
 export function controllerMethodFor(api: ApiSpec): keyof ControllerRequests | undefined {

@@ -2,12 +2,13 @@
  * The APIs of the controller listener (`controller.listener.names`): the Raft quorum's own requests
  * (Vote, BeginQuorumEpoch, EndQuorumEpoch, Fetch of `__cluster_metadata`, FetchSnapshot,
  * DescribeQuorum) go to the RaftClient; broker registration, heartbeats and the topic and config
- * changes that brokers forward go to the QuorumController, which answers NOT_CONTROLLER unless it is
+ * changes that brokers forward (and ElectLeaders, partition reassignments) go to the QuorumController, which answers NOT_CONTROLLER unless it is
  * the active one. Kafka's controllers serve the same set on their listener.
  */
 import {
   AlterConfigsApi,
   AlterPartitionApi,
+  AlterPartitionReassignmentsApi,
   ApiVersionsApi,
   BeginQuorumEpochApi,
   BrokerHeartbeatApi,
@@ -16,10 +17,12 @@ import {
   CreateTopicsApi,
   DeleteTopicsApi,
   DescribeQuorumApi,
+  ElectLeadersApi,
   EndQuorumEpochApi,
   FetchApi,
   FetchSnapshotApi,
   IncrementalAlterConfigsApi,
+  ListPartitionReassignmentsApi,
   UnregisterBrokerApi,
 } from '../../protocol/messages/index.js';
 import { VoteV2Api } from '../../cluster/raft/vote-v2.js';
@@ -56,8 +59,11 @@ const controllerApis: readonly HandlerRegistration<ControllerServices>[] = [
   forward(CreatePartitionsApi, 0, 3),
   forward(AlterConfigsApi, 0, 2),
   forward(IncrementalAlterConfigsApi, 0, 1),
-  // v2+ name topics by id; v3 carries each ISR member's broker epoch (KIP-903).
+  // ISR changes from partition leaders (v2+ name topics by id).
   forward(AlterPartitionApi, 2, 3),
+  forward(ElectLeadersApi, 0, 2),
+  forward(AlterPartitionReassignmentsApi, 0, 0),
+  forward(ListPartitionReassignmentsApi, 0, 0),
 ];
 
 const apiVersions = register<object, object, ControllerServices>(ApiVersionsApi, 0, 4, (_req, ctx) => ({

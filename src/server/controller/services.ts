@@ -10,6 +10,9 @@ import type { CreatePartitionsRequest, CreatePartitionsResponse } from '../../pr
 import type { CreateTopicsRequest, CreateTopicsResponse } from '../../protocol/messages/create-topics.js';
 import type { DeleteTopicsRequest, DeleteTopicsResponse } from '../../protocol/messages/delete-topics.js';
 import type { IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse } from '../../protocol/messages/incremental-alter-configs.js';
+import type { AlterPartitionReassignmentsRequest, AlterPartitionReassignmentsResponse } from '../../protocol/messages/alter-partition-reassignments.js';
+import type { ElectLeadersRequest, ElectLeadersResponse } from '../../protocol/messages/elect-leaders.js';
+import type { ListPartitionReassignmentsRequest, ListPartitionReassignmentsResponse } from '../../protocol/messages/list-partition-reassignments.js';
 import type { UnregisterBrokerRequest, UnregisterBrokerResponse } from '../../protocol/messages/unregister-broker.js';
 
 export interface RaftRequestHandler {
@@ -27,6 +30,9 @@ export interface ControllerRequests {
   alterConfigs(req: AlterConfigsRequest, version: number): Promise<AlterConfigsResponse>;
   incrementalAlterConfigs(req: IncrementalAlterConfigsRequest, version: number): Promise<IncrementalAlterConfigsResponse>;
   alterPartition(req: AlterPartitionRequest, version: number): Promise<AlterPartitionResponse>;
+  electLeaders(req: ElectLeadersRequest, version: number): Promise<ElectLeadersResponse>;
+  alterPartitionReassignments(req: AlterPartitionReassignmentsRequest, version: number): Promise<AlterPartitionReassignmentsResponse>;
+  listPartitionReassignments(req: ListPartitionReassignmentsRequest, version: number): Promise<ListPartitionReassignmentsResponse>;
 }
 
 export interface ControllerServices {

@@ -2,6 +2,7 @@
 import type { HandlerRegistration } from '../request-context.js';
 import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
+import { alterPartitionReassignmentsHandler, electLeadersHandler, listPartitionReassignmentsHandler } from './controller-admin.js';
 import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteRecordsHandler } from './delete-records.js';
@@ -31,5 +32,8 @@ export const ALL_HANDLERS: readonly HandlerRegistration[] = [
   incrementalAlterConfigsHandler,
   deleteRecordsHandler,
   offsetForLeaderEpochHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   ...groupHandlers,
 ];
