@@ -184,7 +184,12 @@ export function storedBatchesBelow(dataDir: string, topic: string, partition: nu
  * files quiet). Returns mismatch descriptions (empty = identical).
  */
 export function compareReplicas(cluster: ProcessCluster, topic: string, partition: number, replicas: readonly number[], highWatermark: number): string[] {
-  const copies = replicas.map((id) => ({ id, bytes: storedBatchesBelow(cluster.node(id).dataDir, topic, partition, highWatermark) }));
+  return compareReplicaDirs(replicas.map((id) => ({ id, dataDir: cluster.node(id).dataDir })), topic, partition, highWatermark);
+}
+
+/** `compareReplicas` on data dirs given directly (node id, its log.dirs). */
+export function compareReplicaDirs(dirs: ReadonlyArray<{ id: number; dataDir: string }>, topic: string, partition: number, highWatermark: number): string[] {
+  const copies = dirs.map(({ id, dataDir }) => ({ id, bytes: storedBatchesBelow(dataDir, topic, partition, highWatermark) }));
   const problems: string[] = [];
   const ref = copies.find((c) => c.bytes !== null && c.bytes.length > 0) ?? copies[0]!;
   for (const c of copies) {
