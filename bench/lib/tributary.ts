@@ -18,11 +18,11 @@ import { buildRecordBatchSync } from '../../src/protocol/records/index.js';
 import { recordsToBuffer } from '../../src/protocol/schema/records.js';
 import { timed } from './results.js';
 
-export async function createTopics(bootstrap: string, topics: ReadonlyArray<{ name: string; partitions: number; configs?: Record<string, string> }>): Promise<void> {
+export async function createTopics(bootstrap: string, topics: ReadonlyArray<{ name: string; partitions: number; replicationFactor?: number; configs?: Record<string, string> }>): Promise<void> {
   const admin = new Admin({ bootstrapServers: bootstrap, requestTimeoutMs: 120_000 });
   try {
     await admin.createTopics(
-      topics.map((t) => ({ name: t.name, numPartitions: t.partitions, replicationFactor: 1, ...(t.configs ? { configs: t.configs } : {}) })),
+      topics.map((t) => ({ name: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor ?? 1, ...(t.configs ? { configs: t.configs } : {}) })),
       { timeoutMs: 120_000 },
     );
   } finally {
@@ -38,13 +38,15 @@ export interface ClientProduceOptions {
   chunk?: number;
   /** send() calls outstanding. Default 64. */
   outstanding?: number;
+  /** Default 1. */
+  acks?: -1 | 1;
 }
 
-/** Our Producer, acks=1: `records` records cycling through `values`; returns seconds (warm-up excluded). */
+/** Our Producer, acks=1 unless told: `records` records cycling through `values`; returns seconds (warm-up excluded). */
 export async function clientProduce(bootstrap: string, topic: string, records: number, values: readonly Buffer[], o: ClientProduceOptions = {}): Promise<number> {
   const producer = new Producer({
     bootstrapServers: bootstrap,
-    acks: 1,
+    acks: o.acks ?? 1,
     clientId: 'bench-tributary',
     compression: o.compression ?? 'none',
     ...(o.batchSize ? { batchSize: o.batchSize } : {}),

@@ -144,6 +144,27 @@ export class ProcessCluster {
     await this.node(id).process.kill('SIGKILL');
   }
 
+  /** Clean stop: SIGTERM (the broker's controlled shutdown), waits for the exit. */
+  async stop(id: number, timeoutMs = 30_000): Promise<void> {
+    await this.node(id).process.stop(timeoutMs);
+  }
+
+  /** SIGSTOP: the process keeps its sockets open but answers nothing (a hung or partitioned node). */
+  pause(id: number): void {
+    this.signal(id, 'SIGSTOP');
+  }
+
+  /** SIGCONT after `pause`. */
+  resume(id: number): void {
+    this.signal(id, 'SIGCONT');
+  }
+
+  private signal(id: number, signal: NodeJS.Signals): void {
+    const pid = this.node(id).process.pid;
+    if (pid === undefined || !this.node(id).process.alive) throw new Error(`node ${id} is not running`);
+    process.kill(pid, signal);
+  }
+
   /** Starts the node again on its data dir and ports; resolves when it prints its ready line. */
   async restart(id: number): Promise<void> {
     await this.node(id).process.restart();
