@@ -14,6 +14,7 @@
 import type { Logger } from 'pino';
 import { BrokerConnection } from '../../network/broker-connection.js';
 import { FetchApi } from '../../protocol/messages/index.js';
+import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { FetchRequest, FetchResponse, PartitionData } from '../../protocol/messages/fetch.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
@@ -193,7 +194,7 @@ export class ReplicaFetcher {
           lastFetchedEpoch: f.p.log.latestEpoch() ?? -1,
           logStartOffset: f.p.log.logStartOffset,
           partitionMaxBytes: this.options.fetchMaxBytes,
-          replicaDirectoryId: '',
+          replicaDirectoryId: ZERO_UUID,
         })),
       })),
       forgottenTopicsData: [],
