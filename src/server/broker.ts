@@ -27,7 +27,7 @@ import { ControllerChannel } from '../cluster/controller-channel.js';
 import { clusterViewOf, TopicInfoCache } from '../cluster/image-views.js';
 import { retireLegacyTopics } from '../cluster/legacy-topic-registry.js';
 import { MetadataImage } from '../cluster/metadata/metadata-image.js';
-import { realRuntime, type Runtime } from '../cluster/runtime.js';
+import { realRuntime, type Runtime, type TimerHandle } from '../cluster/runtime.js';
 import { startMetadataQuorum, type MetadataQuorum } from './metadata-quorum.js';
 import { LogManager } from '../storage/log-manager.js';
 import type { LogConfig } from '../storage/partition-log.js';
@@ -137,6 +137,9 @@ async function startBrokerRole(
     // What the request paths read is the image the broker has applied (its partitions hosted), not
     // merely the newest one loaded.
     let published = MetadataImage.EMPTY;
+    // The image being applied: replica fetchers find their leaders' endpoints in it (a leader elected as it
+    // registered again is only in the new image; `published` is the previous one until the apply is done).
+    let applying = MetadataImage.EMPTY;
     const topicInfos = new TopicInfoCache();
     const topicsView = (): TopicsView => topicInfos.view(published);
     const imageWaiters = new Set<() => void>();
@@ -200,11 +203,34 @@ async function startBrokerRole(
       minInsyncReplicas: (topic) => topicConfigs.configFor(topic).minInsyncReplicas,
       replication: replicationSettings(config),
       brokerEpoch: () => brokerEpoch(),
-      peers: imagePeers(() => published, config.interBrokerListenerName),
+      peers: imagePeers(() => applying, config.interBrokerListenerName),
       alterPartition,
+      checkpointedHighWatermark: (topic, partition) => logs.highWatermarkCheckpoint(topic, partition),
     });
     replicas = replicaManager;
     closers.add(() => replicaManager.close());
+    // replication-offset-checkpoint: every replica.high.watermark.checkpoint.interval.ms and once more at close
+    // (this closer runs before the replica manager's, while every replica is still held).
+    // Writes are chained so the timer's and the closer's never overlap on the same file.
+    let hwWrite: Promise<void> = Promise.resolve();
+    const checkpointHighWatermarks = (): Promise<void> =>
+      (hwWrite = hwWrite
+        .then(() => logs.checkpointHighWatermarks((t, p) => replicaManager.highWatermarkOf(t, p)))
+        .catch((err: unknown) => logger.warn({ err }, 'writing replication-offset-checkpoint failed')));
+    let hwTimer: TimerHandle | null = null;
+    const scheduleHwCheckpoint = (): void => {
+      hwTimer = runtime.timers.setTimeout(() => {
+        void checkpointHighWatermarks().then(() => {
+          if (hwTimer !== null) scheduleHwCheckpoint();
+        });
+      }, Math.max(100, config.replicaHighWatermarkCheckpointIntervalMs));
+    };
+    scheduleHwCheckpoint();
+    closers.add(async () => {
+      if (hwTimer !== null) runtime.timers.clearTimeout(hwTimer);
+      hwTimer = null;
+      await checkpointHighWatermarks();
+    });
     topicConfigs.attachReplicas(replicaManager);
 
     const listener = config.brokerListener ?? config.listeners[0];
@@ -281,6 +307,7 @@ async function startBrokerRole(
     quorum.loader.addPublisher({
       name: 'broker',
       onMetadataUpdate: async (_update, image) => {
+        applying = image;
         await publisher.publish(image);
         published = image;
         if (groupsServed) await loadNewOffsetsPartitions();
