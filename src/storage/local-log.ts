@@ -152,6 +152,23 @@ export class LocalLog {
     this.logger.warn({ dir: this.dir, offset, logEndOffset: end }, 'truncated log');
   }
 
+  /**
+   * Kafka's truncateFullyAndStartAt: every segment goes and the log restarts, empty, at `offset` (a follower
+   * whose fetch offset fell below its leader's log start). Runs in the write queue.
+   */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    await this.rollFlush;
+    for (const s of this.segments) await s.deleteFiles();
+    this.segments = [await LogSegment.create(this.dir, offset, segmentConfigFor(this.config, this.handles), this.clock())];
+    this.version++;
+    this.logStart = offset;
+    this.nextOffset = offset;
+    this.writtenEnd = offset;
+    this.recoveryPoint = offset;
+    await fsyncDir(this.dir);
+    this.logger.warn({ dir: this.dir, offset }, 'emptied the log; it restarts at the leader\'s log start');
+  }
+
   // ---------------------------------------------------------------- close and delete
 
   /**

@@ -114,6 +114,11 @@ export class LogEpochs {
     if (changed) await this.write();
   }
 
+  /** In the write queue, after the log was emptied and restarted (truncateFullyAndStartAt). */
+  async afterFullTruncation(): Promise<void> {
+    if (this.cache.clear()) await this.write();
+  }
+
   /** In the write queue, after retention or DeleteRecords (maybe) moved the log start. */
   async afterLogStartMoved(): Promise<void> {
     if (this.cache.truncateFromStart(this.local.logStart)) await this.write();

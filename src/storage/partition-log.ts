@@ -424,6 +424,26 @@ export class PartitionLog {
     }
   }
 
+  /**
+   * Empties the log and restarts it at `offset` (Kafka's truncateFullyAndStartAt), for a follower whose log
+   * end is below its leader's log start: nothing it holds can be kept contiguous with what it will fetch.
+   * The epoch cache is cleared with it.
+   */
+  async truncateFullyAndStartAt(offset: number): Promise<void> {
+    this.local.ensureWritable();
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new RangeError(`bad log start offset ${offset}`);
+    this.local.truncating = true;
+    try {
+      await this.queue.enqueueTask(async () => {
+        await this.local.truncateFullyAndStartAt(offset);
+        await this.epochs.afterFullTruncation();
+      });
+    } finally {
+      this.local.truncating = false;
+    }
+    await this.onLogStartOffsetChange?.(this);
+  }
+
   // ---------------------------------------------------------------- lifecycle
 
   /**

@@ -13,10 +13,11 @@
  */
 import type { Logger } from 'pino';
 import { BrokerConnection } from '../../network/broker-connection.js';
-import { FetchApi } from '../../protocol/messages/index.js';
+import { FetchApi, ListOffsetsApi } from '../../protocol/messages/index.js';
+import type { ListOffsetsResponse } from '../../protocol/messages/list-offsets.js';
 import { ZERO_UUID } from '../../protocol/schema/uuid.js';
 import type { FetchRequest, FetchResponse, PartitionData } from '../../protocol/messages/fetch.js';
-import { ErrorCode } from '../../protocol/errors.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
 import type { Clock, TimerHandle, Timers } from '../runtime.js';
 import type { Partition } from './partition.js';
@@ -44,12 +45,14 @@ export interface ReplicaFetcherOptions {
   readonly socketTimeoutMs: number;
   /** After an append or truncation: the replica manager wakes waiters and checkpoints. */
   readonly onProgress: (p: Partition) => void;
-  /** OFFSET_OUT_OF_RANGE from the leader: the replica manager resets the partition's log. */
-  readonly onOutOfRange: (p: Partition) => Promise<void>;
 }
 
 /** Fetch v17 (the newest our codec has): topic ids, ReplicaState, diverging epochs. */
 const FETCH_VERSION = 17;
+/** ListOffsets v7 (currentLeaderEpoch), for the leader's log start and end after OFFSET_OUT_OF_RANGE. */
+const LIST_OFFSETS_VERSION = 7;
+const LATEST_TIMESTAMP = -1;
+const EARLIEST_TIMESTAMP = -2;
 
 interface Followed {
   readonly p: Partition;
@@ -237,11 +240,15 @@ export class ReplicaFetcher {
         const records = recordsToBuffer(data.records);
         if (records !== null && records.length > 0) await p.log.append(records, { origin: 'replication' });
         p.updateFollowerHighWatermark(data.highWatermark);
+        // The leader's log start (retention, DeleteRecords) moves ours too, never past our high watermark.
+        if (data.logStartOffset > p.log.logStartOffset && data.logStartOffset <= p.highWatermark) {
+          await p.log.deleteRecordsBefore(data.logStartOffset, { highWatermark: p.highWatermark });
+        }
         this.options.onProgress(p);
         return;
       }
       case ErrorCode.OFFSET_OUT_OF_RANGE:
-        await this.options.onOutOfRange(p);
+        await this.handleOutOfRange(f);
         this.options.onProgress(p);
         return;
       default:
@@ -266,6 +273,46 @@ export class ReplicaFetcher {
     );
     await p.log.truncateTo(target);
     if (p.highWatermark > p.log.logEndOffset) p.highWatermark = p.log.logEndOffset;
+  }
+
+  /**
+   * OFFSET_OUT_OF_RANGE, Kafka's follower rule: ask the leader (ListOffsets as replica `brokerId`) for its
+   * log start and end. Our end beyond the leader's (only after an unclean election, epochs cover the rest):
+   * cut back to it. Our end below the leader's start (retention or DeleteRecords there moved past us):
+   * nothing we hold can continue, so the log is emptied and restarts at the leader's start. Otherwise the
+   * range moved under the fetch: fetch again after the backoff.
+   */
+  private async handleOutOfRange(f: Followed): Promise<void> {
+    const { p } = f;
+    const start = await this.leaderOffset(f, EARLIEST_TIMESTAMP);
+    const end = await this.leaderOffset(f, LATEST_TIMESTAMP);
+    const local = p.log.logEndOffset;
+    const where = { topic: p.topic, partition: p.partition, logEndOffset: local, leaderLogStartOffset: start, leaderLogEndOffset: end };
+    if (end < local) {
+      this.options.logger.warn(where, 'out of range: our log ends beyond the leader\'s; truncating to its end');
+      await p.log.truncateTo(end);
+      if (p.highWatermark > p.log.logEndOffset) p.highWatermark = p.log.logEndOffset;
+    } else if (start > local) {
+      this.options.logger.warn(where, 'out of range: our log ends below the leader\'s log start; restarting the log there');
+      await p.log.truncateFullyAndStartAt(start);
+      p.highWatermark = start;
+    } else {
+      f.delayedUntilMs = this.options.clock.now() + this.options.backoffMs;
+    }
+  }
+
+  private async leaderOffset(f: Followed, timestamp: number): Promise<number> {
+    const conn = await this.connect();
+    const res = await conn.send<ListOffsetsResponse>(ListOffsetsApi, LIST_OFFSETS_VERSION, {
+      replicaId: this.options.brokerId,
+      isolationLevel: 0,
+      topics: [{ name: f.p.topic, partitions: [{ partitionIndex: f.p.partition, currentLeaderEpoch: f.leaderEpoch, timestamp, maxNumOffsets: 1 }] }],
+      timeoutMs: this.options.socketTimeoutMs,
+    });
+    const part = res.topics[0]?.partitions[0];
+    if (!part) throw new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `ListOffsets from broker ${this.options.sourceBrokerId} answered without ${f.p.topic}-${f.p.partition}`);
+    if (part.errorCode !== ErrorCode.NONE) throw new KafkaError(part.errorCode, `ListOffsets of ${f.p.topic}-${f.p.partition} from its leader ${this.options.sourceBrokerId}`);
+    return part.offset;
   }
 
   async stop(): Promise<void> {

@@ -153,7 +153,6 @@ export class ReplicaManager {
         backoffMs: s.fetchBackoffMs,
         socketTimeoutMs: s.socketTimeoutMs,
         onProgress: (p) => this.onFollowerProgress(p),
-        onOutOfRange: (p) => this.onFollowerOutOfRange(p),
       }),
     );
     if (options.alterPartition) this.scheduleIsrCheck();
@@ -384,15 +383,6 @@ export class ReplicaManager {
 
   private onFollowerProgress(p: Partition): void {
     this.hwEvents.emit(key(p.topic, p.partition));
-  }
-
-  /**
-   * The leader says our fetch offset is out of its range. With leader epochs this is the follower behind the
-   * leader's log start (retention moved it): Kafka restarts the log there. Not supported yet: the replica
-   * waits (logged), and rejoins if the leader's log start comes back within reach.
-   */
-  private async onFollowerOutOfRange(p: Partition): Promise<void> {
-    this.logger.warn({ topic: p.topic, partition: p.partition, logEndOffset: p.log.logEndOffset }, 'the leader answered OFFSET_OUT_OF_RANGE to a replica fetch');
   }
 
   // ---------------------------------------------------------------- ISR

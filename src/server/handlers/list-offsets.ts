@@ -11,10 +11,11 @@ const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
 
-async function lookup(hosted: HostedPartition, timestamp: number): Promise<{ offset: number; timestamp: number }> {
+/** A broker's replica id (≥ 0, its follower asking the leader) sees the log end as LATEST; clients the high watermark. */
+async function lookup(hosted: HostedPartition, timestamp: number, replicaId: number): Promise<{ offset: number; timestamp: number }> {
   switch (timestamp) {
     case LATEST:
-      return { offset: hosted.highWatermark, timestamp: -1 };
+      return { offset: replicaId >= 0 ? hosted.log.logEndOffset : hosted.highWatermark, timestamp: -1 };
     case EARLIEST:
     case EARLIEST_LOCAL:
       return { offset: hosted.log.logStartOffset, timestamp: -1 };
@@ -35,7 +36,7 @@ export const listOffsetsHandler = register<ListOffsetsRequest, Reply<ListOffsets
       try {
         const hosted = ctx.services.replicas.get(t.name, p.partitionIndex);
         checkLeaderEpoch(hosted, p.currentLeaderEpoch);
-        const found = await lookup(hosted, p.timestamp);
+        const found = await lookup(hosted, p.timestamp, req.replicaId);
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch: hosted.leaderEpoch });
       } catch (err) {
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: errorOf(err).errorCode, offset: -1, timestamp: -1, leaderEpoch: -1 });

@@ -1,7 +1,7 @@
 import { continuing } from '../../helpers/hostile-batches.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PARTITION_LEADER_EPOCH } from '../../../src/protocol/records/batch-header.js';
 import { LEADER_EPOCH_CHECKPOINT_FILE } from '../../../src/storage/leader-epoch-cache.js';
@@ -89,6 +89,28 @@ test('truncateTo cuts the cache from the end; below the log start it is cleared'
     assert.deepEqual(log.epochEntries(), [], 'truncated below the log start: the log restarts empty');
     assert.equal(await checkpointText(dir), '0\n0\n');
     await log.close();
+  }));
+
+test('truncateFullyAndStartAt: every segment goes, the log and its epoch cache restart empty at the offset, and a reopen keeps it', () =>
+  withTempDir(async (root) => {
+    const dir = path.join(root, 't-0');
+    const log = await PartitionLog.open(dir, { segmentBytes: 200 });
+    for (let i = 0; i < 6; i++) await log.append(valuesBatch(2), { leaderEpoch: 3 });
+    assert.ok((await readdir(dir)).filter((f) => f.endsWith(LOG_FILE_SUFFIX)).length > 1, 'several segments to remove');
+    await log.truncateFullyAndStartAt(40);
+    assert.deepEqual([log.logStartOffset, log.logEndOffset], [40, 40]);
+    assert.deepEqual(log.epochEntries(), []);
+    assert.equal(await checkpointText(dir), '0\n0\n');
+    assert.deepEqual((await readdir(dir)).filter((f) => f.endsWith(LOG_FILE_SUFFIX)), [offsetFileName(40, LOG_FILE_SUFFIX)]);
+    // A follower's next append continues at the leader's offsets from there.
+    await log.append(continuing(batchInEpoch(2, 7), 40), { origin: 'replication' });
+    assert.deepEqual([log.logStartOffset, log.logEndOffset], [40, 42]);
+    assert.deepEqual(log.epochEntries(), [e(7, 40)]);
+    await log.close();
+    const reopened = await PartitionLog.open(dir, { segmentBytes: 200 });
+    assert.deepEqual([reopened.logStartOffset, reopened.logEndOffset], [40, 42]);
+    assert.equal((await reopened.read(40, 1 << 20)).batches, 1);
+    await reopened.close();
   }));
 
 test('deleteRecordsBefore and retention move the first entry up to the new log start', () =>
