@@ -401,7 +401,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   }),
   d('create.topic.policy.class.name', 'string', null, 'A JavaScript module (file path or package name) whose default export is a CreateTopicPolicy object or class; its validate() throws to refuse a topic (POLICY_VIOLATION).', HONOURED),
   d('alter.config.policy.class.name', 'string', null, 'A JavaScript module (file path or package name) whose default export is an AlterConfigPolicy object or class; its validate() throws to refuse a topic config change (POLICY_VIOLATION).', HONOURED),
-  d('min.insync.replicas', 'int', '1', 'With acks=all, the fewest in-sync replicas that must have a write before it is acknowledged.', { validator: atLeast(1) }),
+  d('min.insync.replicas', 'int', '1', 'With acks=all, the fewest in-sync replicas that must have a write before it is acknowledged.', { validator: atLeast(1), honoured: true }),
   d('unclean.leader.election.enable', 'boolean', 'false', 'Allow an out-of-sync replica to become leader as a last resort (may lose data); the controller elects it with ISR = [it].', HONOURED),
   d('auto.leader.rebalance.enable', 'boolean', 'true', 'The active controller moves leadership back to preferred replicas in the background.', HONOURED),
   d('leader.imbalance.check.interval.seconds', 'long', '300', 'How often the active controller checks the leader balance (auto.leader.rebalance.enable).', { ...HONOURED, validator: atLeast(1) }),
@@ -469,15 +469,15 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'Dirty/total ratio above which a log is compacted.', { ...HONOURED, validator: between(0, 1) }),
 
   // Replication
-  d('replica.lag.time.max.ms', 'long', '30000', 'A follower that has not caught up for this long leaves the ISR.'),
-  d('replica.fetch.max.bytes', 'int', '1048576', 'Bytes a follower asks for per partition.', { validator: atLeast(0) }),
-  d('replica.fetch.min.bytes', 'int', '1', 'Bytes a follower fetch waits for.'),
-  d('replica.fetch.wait.max.ms', 'int', '500', 'Longest a follower fetch waits on the leader.'),
-  d('replica.fetch.backoff.ms', 'int', '1000', 'Backoff after a follower fetch error.', { validator: atLeast(0) }),
-  d('replica.fetch.response.max.bytes', 'int', '10485760', 'Bytes a follower asks for per fetch.', { validator: atLeast(0) }),
-  d('replica.socket.timeout.ms', 'int', '30000', 'Socket timeout of follower fetches.'),
-  d('num.replica.fetchers', 'int', '1', `Kafka's fetcher thread count; ${NODE_NOTE}`),
-  d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', 'How often high watermarks are checkpointed to disk.'),
+  d('replica.lag.time.max.ms', 'long', '30000', 'A follower that has not caught up for this long leaves the ISR.', HONOURED),
+  d('replica.fetch.max.bytes', 'int', '1048576', 'Bytes a follower asks for per partition.', { validator: atLeast(0), honoured: true }),
+  d('replica.fetch.min.bytes', 'int', '1', 'Bytes a follower fetch waits for.', HONOURED),
+  d('replica.fetch.wait.max.ms', 'int', '500', 'Longest a follower fetch waits on the leader.', HONOURED),
+  d('replica.fetch.backoff.ms', 'int', '1000', 'Backoff after a follower fetch error.', { validator: atLeast(0), honoured: true }),
+  d('replica.fetch.response.max.bytes', 'int', '10485760', 'Bytes a follower asks for per fetch.', { validator: atLeast(0), honoured: true }),
+  d('replica.socket.timeout.ms', 'int', '30000', 'Socket timeout of follower fetches.', HONOURED),
+  d('num.replica.fetchers', 'int', '1', 'Fetch loops per source broker (each its own connection); partitions are spread over them by hash. All run on the one event loop.', { validator: atLeast(1), honoured: true }),
+  d('replica.high.watermark.checkpoint.interval.ms', 'long', '5000', 'How often high watermarks are checkpointed to disk.', HONOURED),
 
   // Group coordinator
   d('group.initial.rebalance.delay.ms', 'int', '3000', 'How long a new group waits for more members before its first rebalance.', HONOURED),
@@ -489,7 +489,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('offsets.topic.segment.bytes', 'int', '104857600', 'Segment size of __consumer_offsets.', { validator: atLeast(1), honoured: true }),
   d('offsets.retention.minutes', 'int', '10080', 'Committed offsets of an empty group are dropped after this long.', { validator: atLeast(1), honoured: true }),
   d('offsets.retention.check.interval.ms', 'long', '600000', 'How often stale offsets are looked for.', { validator: atLeast(1), honoured: true }),
-  d('offsets.commit.timeout.ms', 'int', '5000', 'How long an offset commit waits for replication.', { validator: atLeast(1) }),
+  d('offsets.commit.timeout.ms', 'int', '5000', 'How long an offset commit waits for replication.', { validator: atLeast(1), honoured: true }),
   d('offset.metadata.max.bytes', 'int', '4096', 'Largest metadata string of a committed offset.', HONOURED),
 
   // Transaction coordinator

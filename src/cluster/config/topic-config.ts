@@ -197,6 +197,7 @@ export const TOPIC_CONFIG_DEFINITIONS: readonly TopicConfigDefinition[] = [
     fromBroker: (b) => b.logCleanerMinCompactionLagMs,
   }),
   t('min.insync.replicas', 'int', '1', 'With acks=all, fewest in-sync replicas that must have a write.', {
+    ...HONOURED,
     validator: atLeast(1),
     fromBroker: (b) => b.minInsyncReplicas,
   }),
