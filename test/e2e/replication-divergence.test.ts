@@ -15,6 +15,7 @@ import { createReplicatedTopic, describeStates, sleep, startReplicatedCluster, s
  */
 
 const TOPIC = 'diverge';
+const FETCH_WAIT_MAX_MS = 500; // replica.fetch.wait.max.ms (the default; REPLICATION_PROPERTIES keep it)
 
 /** Sends `count` records in batches of 20 to partition 0 until each batch is acknowledged or `timeoutMs` passes. */
 async function sendAll(bootstrap: string, log: ProducerLog, count: number, acks: -1 | 1, timeoutMs: number): Promise<boolean> {
@@ -58,8 +59,12 @@ test('divergent tail: acks=1 records only the old leader has are truncated when 
   const followers = [0, 1, 2].filter((id) => id !== leader);
   t.diagnostic(`before: ${describeStates(full.states)}; HW ${(await readPartition(cluster, TOPIC, 0)).highWatermark}`);
 
-  // The followers freeze; the leader alone takes acks=1 records (its divergent tail), then dies.
+  // The followers freeze; the leader alone takes acks=1 records (its divergent tail), then dies. Their
+  // last fetches are parked at the leader: wait until it has answered them (empty, after
+  // replica.fetch.wait.max.ms), or the first tail records would go out in those answers and reach the
+  // followers' sockets while they are stopped, to be appended when they resume.
   for (const f of followers) cluster.pause(f);
+  await sleep(FETCH_WAIT_MAX_MS + 700);
   const tail = new ProducerLog('tail');
   const tailOk = await sendAll(cluster.bootstrapOf(leader), tail, 60, 1, 10_000);
   t.diagnostic(`followers ${followers} SIGSTOPped; leader ${leader} acknowledged ${tail.acks.length} acks=1 records at offsets ${tail.acks[0]?.offset}..${tail.acks.at(-1)?.offset}`);

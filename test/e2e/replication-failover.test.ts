@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import { startKafkajsProducer, startPythonProducer, waitProgress, waitResumed, type AckedProducer } from '../helpers/acked-workload.js';
 import { Checks, statesFromAny } from '../helpers/replica-check.js';
-import { createReplicatedTopic, describeStates, SESSION_TIMEOUT_MS, sleep, startReplicatedCluster, stopAndCompareReplicas, stopAndVerify, waitIsr } from '../helpers/replication-setup.js';
+import { createReplicatedTopic, describeStates, sleep, startReplicatedCluster, stopAndCompareReplicas, stopAndVerify, waitIsr } from '../helpers/replication-setup.js';
 import { requireTool } from '../helpers/tools.js';
 
 /**
@@ -11,28 +11,56 @@ import { requireTool } from '../helpers/tools.js';
  * longer than the broker session timeout (then SIGCONT). Production must resume within 5 s of each
  * fault, every acknowledged record must be read back at its offset in order, and once healed the
  * three replicas must be byte-identical below the high watermark.
+ *
+ * The nodes are combined broker+controllers, so the victim is chosen: a partition leader that is not
+ * the active controller for the 5 s bound (as in a production layout with dedicated controllers).
+ * A third fault kills the active controller itself: then the quorum must first elect a new
+ * controller (controller.quorum.fetch.timeout.ms to notice, then an election), and only that
+ * controller can fence the dead broker, a full session timeout after it takes over, as Kafka's does;
+ * its bound is the sum of those and is checked and reported separately.
  */
 
 const TOPIC = 'acked';
 const PARTITIONS = 3;
 const RESUME_LIMIT_MS = 5000;
+// Failure detection sets the floor of a fail-over: the controller fences a broker a session timeout after
+// its last heartbeat, and only then moves its leaderships. This scenario tightens it below the other
+// replication tests' 3 s (Kafka's default is 9 s), with a heartbeat every 250 ms to match.
+const SESSION_TIMEOUT_MS = 2000;
+const HEARTBEAT_INTERVAL_MS = 250;
+const FETCH_TIMEOUT_MS = 2000; // controller.quorum.fetch.timeout.ms (Kafka's default)
+const ELECTION_TIMEOUT_MS = 1000; // controller.quorum.election.timeout.ms (Kafka's default)
+const CONTROLLER_RESUME_LIMIT_MS = FETCH_TIMEOUT_MS + ELECTION_TIMEOUT_MS + SESSION_TIMEOUT_MS + 1500;
 
-test('RF 3, acks=all: the leader SIGKILLed, then SIGSTOPped past the session timeout: production resumes within 5 s, nothing acknowledged is lost, replicas identical', { timeout: 200_000 }, async (t) => {
+test('RF 3, acks=all: the leader SIGKILLed, then SIGSTOPped past the session timeout, then the active controller SIGKILLed: production resumes within 5 s (controller: its failover bound), nothing acknowledged is lost, replicas identical', { timeout: 260_000 }, async (t) => {
   requireTool('confluent-kafka-python');
-  const cluster = await startReplicatedCluster(t);
+  const cluster = await startReplicatedCluster(t, { properties: { 'broker.session.timeout.ms': SESSION_TIMEOUT_MS, 'broker.heartbeat.interval.ms': HEARTBEAT_INTERVAL_MS } });
   const checks = new Checks();
   await createReplicatedTopic(cluster, TOPIC, PARTITIONS);
   t.diagnostic(`topic ${TOPIC}: ${describeStates(await statesFromAny(cluster, TOPIC))}`);
   const producers: AckedProducer[] = [
-    await startKafkajsProducer({ bootstrap: cluster.bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'kafkajs' }),
+    // kafkajs refreshes metadata from any connected broker, the SIGSTOPped one too: its request timeout is a stall.
+    await startKafkajsProducer({ bootstrap: cluster.bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'kafkajs', requestTimeoutMs: 2000 }),
     startPythonProducer({ bootstrap: cluster.bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'rdkafka', ratePerSec: 150 }),
   ];
   const all = Array.from({ length: PARTITIONS }, (_, p) => p);
   try {
     checks.check(await waitProgress(producers, 60, 30_000), 'both producers are acknowledged before any fault', producers.map((p) => p.log.summary()).join('; '));
-    for (const fault of ['SIGKILL', 'SIGSTOP'] as const) {
+    const faults = [
+      { fault: 'SIGKILL', target: 'leader' },
+      { fault: 'SIGSTOP', target: 'leader' },
+      { fault: 'SIGKILL', target: 'controller' },
+    ] as const;
+    for (const { fault, target } of faults) {
       const before = await statesFromAny(cluster, TOPIC);
-      const victim = before[0]!.leader;
+      const controller = await cluster.activeController();
+      const led = target === 'controller' ? before.find((s) => s.leader === controller) : before.find((s) => s.leader !== controller && s.leader >= 0);
+      const victim = target === 'controller' ? controller : led?.leader ?? -1;
+      checks.check(victim >= 0, `${fault} of the ${target}: a victim exists`, `controller ${controller}; ${describeStates(before)}`);
+      if (victim < 0) break;
+      const watched = led?.partition ?? null;
+      const limitMs = target === 'controller' ? CONTROLLER_RESUME_LIMIT_MS : RESUME_LIMIT_MS;
+      const label = `${fault} of ${target === 'controller' ? 'the active controller' : 'a partition leader'} ${victim}`;
       const faultAt = Date.now();
       if (fault === 'SIGKILL') await cluster.kill(victim);
       else cluster.pause(victim);
@@ -46,12 +74,15 @@ test('RF 3, acks=all: the leader SIGKILLed, then SIGSTOPped past the session tim
       for (const p of producers) {
         const ms = resumed.get(p.log.name) ?? null;
         const per = [...p.log.resumedAfter(faultAt, all).perPartition].map(([part, v]) => `p${part} ${v ?? '-'} ms`).join(', ');
-        t.diagnostic(`${fault} of leader ${victim}: ${p.log.name} production resumed after ${ms ?? 'never (20 s)'} ms (${per})`);
-        checks.check(ms !== null && ms <= RESUME_LIMIT_MS, `${fault}: ${p.log.name} resumes within ${RESUME_LIMIT_MS} ms`, `${ms ?? 'not within 20 s'}`);
+        t.diagnostic(`${label}: ${p.log.name} production resumed after ${ms ?? 'never (20 s)'} ms (${per})`);
+        checks.check(ms !== null && ms <= limitMs, `${label}: ${p.log.name} resumes within ${limitMs} ms`, `${ms ?? 'not within 20 s'}`);
       }
       const after = await statesFromAny(cluster, TOPIC, [0, 1, 2].filter((id) => id !== victim));
-      t.diagnostic(`after ${fault} of ${victim}: ${describeStates(after)}`);
-      checks.check(after[0]!.leader !== victim && after[0]!.leader >= 0, `${fault}: partition 0 has a new leader`, describeStates(after));
+      t.diagnostic(`after ${label}: ${describeStates(after)}`);
+      if (watched !== null) {
+        const moved = after.find((s) => s.partition === watched);
+        checks.check(moved !== undefined && moved.leader !== victim && moved.leader >= 0, `${label}: partition ${watched} has a new leader`, describeStates(after));
+      }
       if (fault === 'SIGKILL') await cluster.restart(victim);
       await cluster.waitFormed(30_000).catch((err: unknown) => checks.check(false, `${fault}: node ${victim} rejoins`, String(err)));
       const isr = await waitIsr(cluster, TOPIC, 3, 20_000);

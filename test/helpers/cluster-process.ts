@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
-import { MetadataApi } from '../../src/protocol/messages/index.js';
+import { DescribeQuorumApi, MetadataApi } from '../../src/protocol/messages/index.js';
+import type { DescribeQuorumResponse } from '../../src/protocol/messages/describe-quorum.js';
 import type { MetadataResponse } from '../../src/protocol/messages/metadata.js';
 import { BrokerProcess } from './broker-process.js';
 import { makeTempDir, removeTempDir } from './cleanup.js';
@@ -168,6 +169,31 @@ export class ProcessCluster {
   /** Starts the node again on its data dir and ports; resolves when it prints its ready line. */
   async restart(id: number): Promise<void> {
     await this.node(id).process.restart();
+  }
+
+  /**
+   * The active controller: the leader of `__cluster_metadata` as DescribeQuorum reports it from the
+   * first voter among `askIds` that answers (-1 while there is none).
+   */
+  async activeController(askIds: readonly number[] = [...this.nodeMap.keys()]): Promise<number> {
+    let lastErr: unknown = null;
+    for (const id of askIds) {
+      const n = this.node(id);
+      if (!n.process.alive) continue;
+      try {
+        const conn = await BrokerConnection.open('127.0.0.1', n.controllerPort, { requestTimeoutMs: 3000, connectTimeoutMs: 2000 });
+        try {
+          const res = await conn.send<DescribeQuorumResponse>(DescribeQuorumApi, 1, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] });
+          const part = res.topics[0]?.partitions[0];
+          if (res.errorCode === 0 && part && part.errorCode === 0) return part.leaderId;
+        } finally {
+          conn.close();
+        }
+      } catch (err) {
+        lastErr = err;
+      }
+    }
+    throw new Error(`no voter among [${askIds.join(',')}] answered DescribeQuorum: ${String(lastErr)}`);
   }
 
   /** Logs of every node (tails), for failure messages. */

@@ -145,9 +145,12 @@ export function verifyAcknowledged(producers: readonly AckedProducer[], contents
         // in place
       } else if (where.has(id)) moved.push(`${id} acknowledged @${a.partition}:${a.offset}, found at ${JSON.stringify(where.get(id))}`);
       else lost.push(`${id} @${a.partition}:${a.offset} (offset holds ${atOffset.get(`${a.partition}:${a.offset}`) ?? 'nothing'})`);
+      // Order is judged by each record's first copy: without idempotence a retried write that had in fact
+      // succeeded lands again later (a duplicate, reported above), and its acknowledgement names the later copy.
+      const first = Math.min(a.offset, ...(where.get(id) ?? []).filter((w) => w.partition === a.partition).map((w) => w.offset));
       const prev = lastOffset.get(a.partition);
-      if (prev && a.offset <= prev.offset) reordered.push(`${log.name} p${a.partition}: seq ${a.seq} acknowledged @${a.offset}, after seq ${prev.seq} @${prev.offset}`);
-      lastOffset.set(a.partition, { seq: a.seq, offset: a.offset });
+      if (prev && first <= prev.offset) reordered.push(`${log.name} p${a.partition}: seq ${a.seq} first @${first} (acknowledged @${a.offset}), after seq ${prev.seq} @${prev.offset}`);
+      lastOffset.set(a.partition, { seq: a.seq, offset: first });
     }
   }
   const duplicated = [...where].filter(([, l]) => l.length > 1).map(([id, l]) => `${id} ×${l.length}`);

@@ -51,6 +51,14 @@ test('verifyAcknowledged: clean, lost, moved, reordered, duplicated and above-th
   const dup = verifyAcknowledged([producerWith('a', [[0, 0, 1]])], [partition(0, ['a:0', 'a:0'])]);
   assert.deepEqual(dup.duplicated, ['a:0 ×2']);
   assert.equal(dup.lost.length + dup.moved.length, 0);
+
+  // A retried write that had succeeded: seq 0's acknowledgement names its second copy, after seq 1; its
+  // first copy is in order, so this is a duplicate and not a reordering.
+  const retried = verifyAcknowledged([producerWith('a', [[0, 0, 2], [1, 0, 1]])], [partition(0, ['a:0', 'a:1', 'a:0'])]);
+  assert.deepEqual([retried.reordered, retried.duplicated, retried.lost], [[], ['a:0 ×2'], []]);
+  // ...but seq 1 whose only copy precedes seq 0's first copy is reordered.
+  const swapped = verifyAcknowledged([producerWith('a', [[0, 0, 1], [1, 0, 0]])], [partition(0, ['a:1', 'a:0', 'a:0'])]);
+  assert.equal(swapped.reordered.length, 1);
 });
 
 test('ProducerLog.resumedAfter: the first acknowledgement of a record sent after the fault, per partition', () => {
