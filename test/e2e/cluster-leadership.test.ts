@@ -12,12 +12,9 @@ import { cliEnv, cliFails as fails, cliOk as ok, runCli, type RunResult } from '
  * relays ElectLeaders / AlterPartitionReassignments / ListPartitionReassignments to the active
  * controller; the outcome is read back with Metadata from every broker.
  *
- * The last two tests need follower replication (a restarted or added replica catching up and its
- * leader adding it to the ISR with AlterPartition): they are marked `todo` until that lands, and
- * still run, so their output shows whether they pass.
+ * The last two stand on follower replication: a restarted or added replica catches up and its leader
+ * adds it to the ISR with AlterPartition.
  */
-
-const NEEDS_REPLICATION = 'needs follower replication (src/cluster/replication): a replica must rejoin the ISR';
 
 async function startCluster(t: TestContext): Promise<{ cluster: ProcessCluster; admin: Admin; cli: (args: string[]) => Promise<RunResult> }> {
   // No background rebalance: the tests decide when leadership moves.
@@ -29,10 +26,10 @@ async function startCluster(t: TestContext): Promise<{ cluster: ProcessCluster; 
 }
 
 /** Partition `p` of `topic` as every broker's Metadata shows it, once they agree and `done` holds. */
-async function partitionEverywhere(cluster: ProcessCluster, topic: string, p: number, what: string, done: (d: PartitionDescription) => boolean): Promise<PartitionDescription> {
+async function partitionEverywhere(cluster: ProcessCluster, topic: string, p: number, what: string, done: (d: PartitionDescription) => boolean, ids: readonly number[] = [...cluster.nodes.keys()]): Promise<PartitionDescription> {
   return eventually(what, 20_000, async () => {
     const seen: PartitionDescription[] = [];
-    for (const id of cluster.nodes.keys()) {
+    for (const id of ids) {
       const a = new Admin({ bootstrapServers: [cluster.bootstrapOf(id)], clientId: `probe-${id}` });
       try {
         const [d] = await a.describeTopics([topic]);
@@ -82,13 +79,15 @@ test('reassign: in progress, listed, verified, cancelled; a move to in-sync repl
   await admin.createTopics([{ name: 'r', assignments: { 0: [0, 1], 1: [0, 1, 2] } }]);
   await partitionEverywhere(cluster, 'r', 1, 'r-1 led by 0', (d) => d.leader === 0);
 
-  // Broker 2 is added to r-0 and 0 removed: in progress until 2 is in the ISR.
+  // Broker 2 is added to r-0 and 0 removed: in progress until 2 is in the ISR, so 2 is stopped meanwhile
+  // (registered, fenced: a valid target that cannot catch up).
+  await cluster.stop(2);
   ok(await cli(['partition', 'reassign', '--topic', 'r', '--partition', '0', '--replicas', '1,2']));
   let r = ok(await cli(['partition', 'list-reassignments', '--json']));
   assert.deepEqual(JSON.parse(r.stdout), [{ topic: 'r', partition: 0, replicas: [1, 2, 0], addingReplicas: [2], removingReplicas: [0] }]);
   r = ok(await cli(['partition', 'list-reassignments']));
   assert.match(r.stdout, /^r\s+0\s+\[1,2,0\]\s+\[2\]\s+\[0\]$/m);
-  let p = await partitionEverywhere(cluster, 'r', 0, 'r-0 lists the added replica', (d) => d.replicas.join(',') === '1,2,0');
+  let p = await partitionEverywhere(cluster, 'r', 0, 'r-0 lists the added replica', (d) => d.replicas.join(',') === '1,2,0', [0, 1]);
   assert.equal(p.leader, 0, 'the replica being removed leads until the move is over');
   r = fails(await cli(['partition', 'verify', '--topic', 'r', '--partition', '0', '--replicas', '1,2']), 1, /have not reached their target/);
   assert.equal(r.stdout, 'Reassignment of partition r-0 is still in progress.\n');
@@ -97,9 +96,14 @@ test('reassign: in progress, listed, verified, cancelled; a move to in-sync repl
   r = ok(await cli(['partition', 'list-reassignments']));
   assert.equal(r.stdout, 'No partition reassignments in progress.\n');
   // Kafka's revert keeps the current order without the added replicas: [1,2,0] − [2].
-  p = await partitionEverywhere(cluster, 'r', 0, 'r-0 back on [1,0]', (d) => d.replicas.join(',') === '1,0');
+  p = await partitionEverywhere(cluster, 'r', 0, 'r-0 back on [1,0]', (d) => d.replicas.join(',') === '1,0', [0, 1]);
   assert.equal(p.leader, 0);
   fails(await cli(['partition', 'reassign', '--cancel', '--topic', 'r', '--partition', '0']), 1, /NO_REASSIGNMENT_IN_PROGRESS/);
+
+  // Broker 2 back, caught up on r-1 (in its ISR again).
+  await cluster.restart(2);
+  await cluster.waitFormed(30_000);
+  await partitionEverywhere(cluster, 'r', 1, 'broker 2 back in the ISR of r-1', (d) => d.isr.includes(2));
 
   // Dropping a replica: the rest of the target is in sync, so the move completes at once, and the
   // leader (being removed) hands over to the first target replica.
@@ -116,7 +120,7 @@ test('reassign: in progress, listed, verified, cancelled; a move to in-sync repl
   fails(await cli(['partition', 'reassign', '--topic', 'r', '--partition', '0']), 2, /--replicas <ids> is needed/);
 });
 
-test('elect-leaders after the preferred leader restarts and catches up', { timeout: 180_000, todo: NEEDS_REPLICATION }, async (t) => {
+test('elect-leaders after the preferred leader restarts and catches up', { timeout: 180_000 }, async (t) => {
   const { cluster, admin, cli } = await startCluster(t);
   await admin.createTopics([{ name: 'k', assignments: { 0: [0, 1, 2] } }]);
   await partitionEverywhere(cluster, 'k', 0, 'k-0 led by 0', (d) => d.leader === 0);
@@ -140,7 +144,7 @@ test('elect-leaders after the preferred leader restarts and catches up', { timeo
   await partitionEverywhere(cluster, 'k', 0, 'k-0 led by 0 again', (d) => d.leader === 0);
 });
 
-test('reassign to a new broker completes once it has caught up; the data is on the new replicas', { timeout: 180_000, todo: NEEDS_REPLICATION }, async (t) => {
+test('reassign to a new broker completes once it has caught up; the data is on the new replicas', { timeout: 180_000 }, async (t) => {
   const { cluster, admin, cli } = await startCluster(t);
   await admin.createTopics([{ name: 'm', assignments: { 0: [0, 1] } }]);
   await partitionEverywhere(cluster, 'm', 0, 'm-0 led by 0', (d) => d.leader === 0);
