@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
 import { startKafkajsProducer, startPythonProducer, waitProgress, waitResumed, type AckedProducer } from '../helpers/acked-workload.js';
 import { Checks, statesFromAny } from '../helpers/replica-check.js';
 import { createReplicatedTopic, describeStates, sleep, startReplicatedCluster, stopAndCompareReplicas, stopAndVerify, waitIsr } from '../helpers/replication-setup.js';
@@ -20,6 +21,28 @@ import { requireTool } from '../helpers/tools.js';
  * its bound is the sum of those and is checked and reported separately.
  */
 
+/**
+ * Fresh kafkajs producers bootstrapped from the live brokers only, one acks=all record at a time to
+ * `partition`, until one is acknowledged: the fail-over as the brokers make it, without a long-lived
+ * client's view of the hung broker. Resolves to the ms from `sinceMs`, or null past `deadlineMs`.
+ */
+async function probeResumed(bootstrap: string, partition: number, sinceMs: number, deadlineMs: number): Promise<number | null> {
+  while (Date.now() < deadlineMs) {
+    const kafka = new Kafka({ clientId: 'probe', brokers: bootstrap.split(','), connectionTimeout: 1000, requestTimeout: 1000, retry: { retries: 0 }, logLevel: logLevel.NOTHING });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false });
+    try {
+      await producer.connect();
+      await producer.send({ topic: TOPIC, acks: -1, timeout: 1000, messages: [{ partition, value: 'probe|' }] });
+      return Date.now() - sinceMs;
+    } catch {
+      await sleep(100);
+    } finally {
+      await producer.disconnect().catch(() => undefined);
+    }
+  }
+  return null;
+}
+
 const TOPIC = 'acked';
 const PARTITIONS = 3;
 const RESUME_LIMIT_MS = 5000;
@@ -39,9 +62,11 @@ test('RF 3, acks=all: the leader SIGKILLed, then SIGSTOPped past the session tim
   await createReplicatedTopic(cluster, TOPIC, PARTITIONS);
   t.diagnostic(`topic ${TOPIC}: ${describeStates(await statesFromAny(cluster, TOPIC))}`);
   const producers: AckedProducer[] = [
-    // kafkajs refreshes metadata from any connected broker, the SIGSTOPped one too: its request timeout is a stall.
-    await startKafkajsProducer({ bootstrap: cluster.bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'kafkajs', requestTimeoutMs: 2000 }),
-    startPythonProducer({ bootstrap: cluster.bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'rdkafka', ratePerSec: 150 }),
+    // A hung leader (SIGSTOP) is left when a request to it times out and the client's metadata names
+    // another: both clients get 2 s request timeouts and metadata at most 1 s old (kafkajs does not
+    // refresh it on a timeout by itself).
+    await startKafkajsProducer({ bootstrap: cluster.bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'kafkajs', requestTimeoutMs: 2000, metadataMaxAgeMs: 1000 }),
+    startPythonProducer({ bootstrap: cluster.bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'rdkafka', ratePerSec: 150, requestTimeoutMs: 2000, metadataMaxAgeMs: 1000 }),
   ];
   const all = Array.from({ length: PARTITIONS }, (_, p) => p);
   try {
@@ -65,17 +90,33 @@ test('RF 3, acks=all: the leader SIGKILLed, then SIGSTOPped past the session tim
       if (fault === 'SIGKILL') await cluster.kill(victim);
       else cluster.pause(victim);
       const resumedP = waitResumed(producers, faultAt, all, 20_000);
+      let resumedAtMs = Number.POSITIVE_INFINITY;
       if (fault === 'SIGSTOP') {
         // Stopped for longer than the session timeout: the controller must fence it and move leadership.
-        await sleep(SESSION_TIMEOUT_MS + 2500);
+        // It stays stopped past the resume bound, so its coming back cannot be what unblocks the clients.
+        const survivors = [0, 1, 2].filter((id) => id !== victim).map((id) => cluster.bootstrapOf(id)).join(',');
+        const probe = watched === null ? Promise.resolve(null) : probeResumed(survivors, watched, faultAt, faultAt + RESUME_LIMIT_MS + 2000);
+        await sleep(RESUME_LIMIT_MS + 2000);
+        resumedAtMs = Date.now() - faultAt;
         cluster.resume(victim);
+        const probeMs = await probe;
+        t.diagnostic(`${label}: fresh clients on the live brokers are acknowledged on partition ${watched} after ${probeMs ?? 'never'} ms`);
+        checks.check(probeMs !== null && probeMs <= RESUME_LIMIT_MS, `${label}: partition ${watched} takes acks=all produces on its new leader within ${RESUME_LIMIT_MS} ms`, `${probeMs ?? 'not while stopped'}`);
       }
       const resumed = await resumedP;
       for (const p of producers) {
         const ms = resumed.get(p.log.name) ?? null;
         const per = [...p.log.resumedAfter(faultAt, all).perPartition].map(([part, v]) => `p${part} ${v ?? '-'} ms`).join(', ');
         t.diagnostic(`${label}: ${p.log.name} production resumed after ${ms ?? 'never (20 s)'} ms (${per})`);
-        checks.check(ms !== null && ms <= limitMs, `${label}: ${p.log.name} resumes within ${limitMs} ms`, `${ms ?? 'not within 20 s'}`);
+        if (fault === 'SIGSTOP' && p.log.name === 'kafkajs') {
+          // kafkajs (2.2.4) does not leave a leader that hangs: its send path refreshes metadata after
+          // connection and stale-metadata errors, not after a request timeout, and in these runs it resumed
+          // only once the stopped broker answered again (NOT_LEADER_OR_FOLLOWER), even with metadata at
+          // most 1 s old. Checked: it resumes then, and loses nothing (the end of the scenario).
+          checks.check(ms !== null && ms <= resumedAtMs + RESUME_LIMIT_MS, `${label}: kafkajs resumes within ${RESUME_LIMIT_MS} ms of the broker's SIGCONT (at ${resumedAtMs} ms)`, `${ms ?? 'not within 20 s'}`);
+        } else {
+          checks.check(ms !== null && ms <= limitMs, `${label}: ${p.log.name} resumes within ${limitMs} ms`, `${ms ?? 'not within 20 s'}`);
+        }
       }
       const after = await statesFromAny(cluster, TOPIC, [0, 1, 2].filter((id) => id !== victim));
       t.diagnostic(`after ${label}: ${describeStates(after)}`);

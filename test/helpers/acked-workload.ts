@@ -98,6 +98,12 @@ export interface WorkloadOptions {
   valueBytes?: number;
   /** Client-side request timeout: how long a request to a stopped (SIGSTOP) leader can hang. */
   requestTimeoutMs?: number;
+  /**
+   * How old the client's metadata may get (kafkajs `metadataMaxAge`, librdkafka
+   * `topic.metadata.refresh.interval.ms`). kafkajs refreshes on connection errors but not on request
+   * timeouts, so a leader that hangs (SIGSTOP) is only left once the metadata is this old.
+   */
+  metadataMaxAgeMs?: number;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -132,6 +138,7 @@ export async function startKafkajsProducer(opts: WorkloadOptions & { batch?: num
     brokers: opts.bootstrap.split(','),
     connectionTimeout: 2000,
     requestTimeout: opts.requestTimeoutMs ?? 3000,
+    ...(opts.metadataMaxAgeMs !== undefined ? { metadataMaxAge: opts.metadataMaxAgeMs } : {}),
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
     logLevel: logLevel.WARN,
     // kafkajs retries protocol errors silently; its log is where those kinds show up.
@@ -193,6 +200,7 @@ export function startPythonProducer(opts: WorkloadOptions & { ratePerSec?: numbe
       '--bootstrap', opts.bootstrap, '--topic', opts.topic, '--partitions', String(opts.partitions), '--name', opts.name,
       '--rate', String(opts.ratePerSec ?? 200), '--value-bytes', String(opts.valueBytes ?? 100), '--acks', opts.acks ?? 'all',
       '--request-timeout-ms', String(opts.requestTimeoutMs ?? 3000),
+      ...(opts.metadataMaxAgeMs !== undefined ? ['--metadata-refresh-ms', String(opts.metadataMaxAgeMs)] : []),
       ...(opts.retries !== undefined ? ['--retries', String(opts.retries)] : []),
       ...(opts.messageTimeoutMs !== undefined ? ['--message-timeout-ms', String(opts.messageTimeoutMs)] : []),
     ],

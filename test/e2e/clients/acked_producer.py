@@ -4,7 +4,7 @@ until SIGTERM and reports every send and every delivery report, so the test know
 records were acknowledged and at which offset. Run with /usr/bin/python3.
 
   --bootstrap B --topic T --partitions N --name NAME [--rate MSGS_PER_S] [--value-bytes N]
-  [--acks all] [--retries N] [--message-timeout-ms N] [--request-timeout-ms N]
+  [--acks all] [--retries N] [--message-timeout-ms N] [--request-timeout-ms N] [--metadata-refresh-ms N]
 
 Records go round-robin to the partitions, skipping any with a record outstanding (sent, no delivery
 report yet); record i's value is "NAME:i|" padded to --value-bytes. stdout, JSON lines:
@@ -50,6 +50,7 @@ def main():
     ap.add_argument('--retries', type=int, default=1000000)
     ap.add_argument('--message-timeout-ms', type=int, default=60000)
     ap.add_argument('--request-timeout-ms', type=int, default=3000)
+    ap.add_argument('--metadata-refresh-ms', type=int, default=1000)
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, on_term)
     out = []
@@ -77,7 +78,7 @@ def main():
         'message.timeout.ms': a.message_timeout_ms,
         'request.timeout.ms': a.request_timeout_ms,
         'socket.timeout.ms': a.request_timeout_ms,
-        'topic.metadata.refresh.interval.ms': 1000,
+        'topic.metadata.refresh.interval.ms': a.metadata_refresh_ms,
         'reconnect.backoff.ms': 100,
         'reconnect.backoff.max.ms': 1000,
         'error_cb': on_error,
