@@ -169,8 +169,14 @@ test('acks=all times out with REQUEST_TIMED_OUT when the ISR never catches up', 
   const { replicas, runtime } = await setup(t);
   await replicas.applyPartition('t', TOPIC_ID, 0, reg({}));
   const pending = replicas.append('t', 0, await batch(1), { acks: -1, timeoutMs: 500 });
-  await new Promise((r) => setImmediate(r));
-  await new Promise((r) => setImmediate(r));
-  runtime.advance(600);
+  let settled = false;
+  pending.then(() => (settled = true), () => (settled = true));
+  // The produce waits in the purgatory (with its fake-clock timeout) once the local append is written.
+  while (replicas.get('t', 0).log.logEndOffset < 1) await new Promise((r) => setTimeout(r, 2));
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  runtime.advance(499);
+  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  assert.equal(settled, false, 'still waiting before its timeout');
+  runtime.advance(101);
   await assert.rejects(pending, (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.REQUEST_TIMED_OUT);
 });
