@@ -181,7 +181,7 @@ async function startBrokerRole(
       cleanerEnable: config.logCleanerEnable,
       cleanerBackoffMs: config.logCleanerBackoffMs,
       cleanerDedupeBufferBytes: config.logCleanerDedupeBufferSizeBytes,
-      highWatermarkFor: (topic, partition) => replicas?.highWatermarkOf(topic, partition),
+      highWatermarkFor: (topic, partition) => replicas?.tryGetReplica(topic, partition)?.highWatermark,
     });
     await logs.open((topic) => logConfigFor(topic));
     closers.add(() => logs.close());
@@ -215,7 +215,7 @@ async function startBrokerRole(
     let hwWrite: Promise<void> = Promise.resolve();
     const checkpointHighWatermarks = (): Promise<void> =>
       (hwWrite = hwWrite
-        .then(() => logs.checkpointHighWatermarks((t, p) => replicaManager.highWatermarkOf(t, p)))
+        .then(() => logs.checkpointHighWatermarks((t, p) => replicaManager.tryGetReplica(t, p)?.highWatermark))
         .catch((err: unknown) => logger.warn({ err }, 'writing replication-offset-checkpoint failed')));
     let hwTimer: TimerHandle | null = null;
     const scheduleHwCheckpoint = (): void => {

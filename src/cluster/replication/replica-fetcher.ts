@@ -206,9 +206,10 @@ export class ReplicaFetcher {
   }
 
   private async process(ready: readonly Followed[], res: FetchResponse): Promise<void> {
+    const names = new Map(ready.map((f) => [f.p.topicId, f.p.topic]));
     const byKey = new Map<string, PartitionData>();
     for (const t of res.responses) {
-      const name = ready.find((f) => f.p.topicId === t.topicId)?.p.topic;
+      const name = names.get(t.topicId);
       if (name === undefined) continue;
       for (const pd of t.partitions) byKey.set(`${name}\u0000${pd.partitionIndex}`, pd);
     }

@@ -473,11 +473,6 @@ export class ReplicaManager {
     return hosted.log.deleteRecordsBefore(target, { highWatermark: hosted.highWatermark });
   }
 
-  /** High watermarks of every replica held here (for replication-offset-checkpoint). */
-  highWatermarkOf(topic: string, partition: number): number | undefined {
-    return this.partitions.get(key(topic, partition))?.highWatermark;
-  }
-
   async close(): Promise<void> {
     this.closed = true;
     if (this.isrTimer !== null) this.runtime.timers.clearTimeout(this.isrTimer);

@@ -1,7 +1,7 @@
 import { FetchApi } from '../../protocol/messages/index.js';
 import type { FetchableTopicResponse, FetchRequest, FetchResponse, PartitionData } from '../../protocol/messages/fetch.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { checkEpoch, ReplicaManager, type HostedPartition } from '../../cluster/replication/replica-manager.js';
+import { checkEpoch, ReplicaManager } from '../../cluster/replication/replica-manager.js';
 import { waitForAnyAppend } from '../delayed-fetch.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
@@ -29,11 +29,6 @@ interface Target {
   lastFetchedEpoch: number;
   /** Set when the target cannot be read at all (unknown topic id, …). */
   error?: ErrorCode;
-}
-
-/** FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH when the client's leader epoch is not ours (-1: unchecked). */
-export function checkLeaderEpoch(hosted: HostedPartition, requested: number): void {
-  checkEpoch(hosted, requested);
 }
 
 function targetsOf(req: FetchRequest, ctx: RequestContext): Target[] {
@@ -110,7 +105,7 @@ async function readOnce(
         continue;
       }
       const hosted = ctx.services.replicas.get(t.topic, t.partition);
-      checkLeaderEpoch(hosted, t.currentLeaderEpoch);
+      checkEpoch(hosted, t.currentLeaderEpoch);
       const read = await hosted.log.read(t.fetchOffset, limit, { maxOffset: hosted.highWatermark, minOneMessage: bytes === 0 });
       bytes += read.records.length;
       remaining = Math.max(0, remaining - read.records.length);

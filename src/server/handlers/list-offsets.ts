@@ -1,8 +1,7 @@
 import { ListOffsetsApi } from '../../protocol/messages/index.js';
 import type { ListOffsetsPartitionResponse, ListOffsetsRequest, ListOffsetsResponse, ListOffsetsTopicResponse } from '../../protocol/messages/list-offsets.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { HostedPartition } from '../../cluster/replication/replica-manager.js';
-import { checkLeaderEpoch } from './fetch.js';
+import { checkEpoch, type HostedPartition } from '../../cluster/replication/replica-manager.js';
 import { errorOf, register, type Reply } from '../request-context.js';
 
 const LATEST = -1;
@@ -35,7 +34,7 @@ export const listOffsetsHandler = register<ListOffsetsRequest, Reply<ListOffsets
     for (const p of t.partitions) {
       try {
         const hosted = ctx.services.replicas.get(t.name, p.partitionIndex);
-        checkLeaderEpoch(hosted, p.currentLeaderEpoch);
+        checkEpoch(hosted, p.currentLeaderEpoch);
         const found = await lookup(hosted, p.timestamp, req.replicaId);
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch: hosted.leaderEpoch });
       } catch (err) {

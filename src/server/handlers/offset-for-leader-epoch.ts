@@ -13,7 +13,7 @@
 import { OffsetForLeaderEpochApi } from '../../protocol/messages/index.js';
 import type { EpochEndOffset, OffsetForLeaderEpochRequest, OffsetForLeaderEpochResponse, OffsetForLeaderTopicResult } from '../../protocol/messages/offset-for-leader-epoch.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import { checkLeaderEpoch } from './fetch.js';
+import { checkEpoch } from '../../cluster/replication/replica-manager.js';
 import { errorOf, register, type Reply } from '../request-context.js';
 
 export const offsetForLeaderEpochHandler = register<OffsetForLeaderEpochRequest, Reply<OffsetForLeaderEpochResponse>>(
@@ -27,7 +27,7 @@ export const offsetForLeaderEpochHandler = register<OffsetForLeaderEpochRequest,
       for (const p of t.partitions) {
         try {
           const hosted = ctx.services.replicas.get(t.topic, p.partition);
-          checkLeaderEpoch(hosted, p.currentLeaderEpoch);
+          checkEpoch(hosted, p.currentLeaderEpoch);
           const end = hosted.log.endOffsetForEpoch(p.leaderEpoch);
           partitions.push({ partition: p.partition, errorCode: ErrorCode.NONE, leaderEpoch: end.epoch, endOffset: end.endOffset });
         } catch (err) {
