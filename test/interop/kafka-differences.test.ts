@@ -85,11 +85,18 @@ test('DescribeConfigs include_synonyms: the same synonyms as Kafka for inherited
   for (const [who, host, port] of targets()) {
     await withConn(host, port, async (conn) => {
       await createTopic(conn, 'synonyms', 1, { 'retention.ms': '3600000' });
-      const res = await conn.send<DescribeConfigsResponse>(DescribeConfigsApi, 4, {
+      const describe = (): Promise<DescribeConfigsResponse> => conn.send<DescribeConfigsResponse>(DescribeConfigsApi, 4, {
         resources: [{ resourceType: 2, resourceName: 'synonyms', configurationKeys: ['compression.type', 'retention.ms', 'segment.ms', 'segment.bytes', 'cleanup.policy', 'max.message.bytes', 'retention.bytes'] }],
         includeSynonyms: true,
         includeDocumentation: false,
       });
+      let res = await describe();
+      // Kafka's broker may not have applied the new topic's metadata yet right after CreateTopics
+      // answers (UNKNOWN_TOPIC_OR_PARTITION for a moment; seen in CI): ask again for a while.
+      for (let attempt = 0; res.results[0]!.errorCode === 3 && attempt < 50; attempt++) {
+        await new Promise((r) => setTimeout(r, 200));
+        res = await describe();
+      }
       const r = res.results[0]!;
       assert.equal(r.errorCode, 0, `${who}: ${r.errorMessage}`);
       seen[who] = Object.fromEntries(r.configs.map((c) => [c.name, { value: c.value, source: c.configSource, synonyms: c.synonyms.map((s) => ({ ...s })) }]));
