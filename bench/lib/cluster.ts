@@ -13,7 +13,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { BrokerConnection } from '../../src/network/broker-connection.js';
-import { MetadataApi } from '../../src/protocol/messages/index.js';
+import { DescribeQuorumApi, MetadataApi } from '../../src/protocol/messages/index.js';
+import type { DescribeQuorumResponse } from '../../src/protocol/messages/describe-quorum.js';
 import type { MetadataResponse } from '../../src/protocol/messages/metadata.js';
 
 const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli', 'main.js');
@@ -21,6 +22,8 @@ const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cl
 export interface BenchNode {
   readonly id: number;
   readonly port: number;
+  /** Its CONTROLLER listener (DescribeQuorum is answered there). */
+  readonly controllerPort: number;
   readonly dataDir: string;
   readonly pid: number;
   alive(): boolean;
@@ -33,6 +36,8 @@ export interface BenchCluster {
   bootstrapOf(id: number): string;
   /** Partition leaders of a topic as `via` sees them (-1: none). */
   leaders(topic: string, via?: number): Promise<number[]>;
+  /** The active controller: the `__cluster_metadata` leader as a live voter's DescribeQuorum reports it. */
+  activeController(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -56,7 +61,7 @@ async function metadata(port: number, topics: string[] | null): Promise<Metadata
   }
 }
 
-function startNode(id: number, port: number, dataDir: string, configFile: string): Promise<BenchNode> {
+function startNode(id: number, port: number, controllerPort: number, dataDir: string, configFile: string): Promise<BenchNode> {
   const child: ChildProcess = spawn(process.execPath, [...SERVER_NODE_FLAGS, CLI, 'server', '--config', configFile], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, TRIBUTARY_LOG_LEVEL: 'warn' } });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   const alive = (): boolean => child.exitCode === null && child.signalCode === null;
@@ -73,7 +78,7 @@ function startNode(id: number, port: number, dataDir: string, configFile: string
         if (alive()) child.kill(signal);
         await exited;
       };
-      resolve({ id, port, dataDir, pid: child.pid!, alive, kill });
+      resolve({ id, port, controllerPort, dataDir, pid: child.pid!, alive, kill });
     });
     child.once('exit', (code) => reject(new Error(`node ${id} exited with ${code} before it was ready`)));
   });
@@ -103,9 +108,9 @@ export async function startBenchCluster(opts: { nodes?: number; properties?: Rec
     const configFile = join(root, `node-${id}.properties`);
     writeFileSync(configFile, Object.entries(props).map(([k, v]) => `${k}=${String(v)}`).join('\n') + '\n');
     execFileSync(process.execPath, [CLI, 'storage', 'format', '--cluster-id', clusterId, '--config', configFile], { stdio: 'ignore' });
-    return { id, port: p.broker, dataDir, configFile };
+    return { id, port: p.broker, controllerPort: p.controller, dataDir, configFile };
   });
-  const nodes = await Promise.all(configs.map((c) => startNode(c.id, c.port, c.dataDir, c.configFile)));
+  const nodes = await Promise.all(configs.map((c) => startNode(c.id, c.port, c.controllerPort, c.dataDir, c.configFile)));
   // Formed once every node lists every broker (a node's ready line only says it is unfenced).
   const deadline = Date.now() + 60_000;
   for (const n of nodes) {
@@ -124,6 +129,20 @@ export async function startBenchCluster(opts: { nodes?: number; properties?: Rec
       const md = await metadata(n.port, [topic]);
       const t = md.topics.find((x) => x.name === topic);
       return (t?.partitions ?? []).sort((a, b) => a.partitionIndex - b.partitionIndex).map((p) => p.leaderId);
+    },
+    activeController: async () => {
+      for (const n of nodes.filter((x) => x.alive())) {
+        const conn = await BrokerConnection.open('127.0.0.1', n.controllerPort, { requestTimeoutMs: 5000, connectTimeoutMs: 2000 }).catch(() => null);
+        if (!conn) continue;
+        try {
+          const res = await conn.send<DescribeQuorumResponse>(DescribeQuorumApi, 1, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] });
+          const part = res.topics[0]?.partitions[0];
+          if (res.errorCode === 0 && part?.errorCode === 0 && part.leaderId >= 0) return part.leaderId;
+        } finally {
+          conn.close();
+        }
+      }
+      throw new Error('no live voter names an active controller');
     },
     stop: async () => {
       await Promise.all(nodes.map((n) => n.kill('SIGTERM')));

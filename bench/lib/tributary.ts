@@ -18,11 +18,18 @@ import { buildRecordBatchSync } from '../../src/protocol/records/index.js';
 import { recordsToBuffer } from '../../src/protocol/schema/records.js';
 import { timed } from './results.js';
 
-export async function createTopics(bootstrap: string, topics: ReadonlyArray<{ name: string; partitions: number; replicationFactor?: number; configs?: Record<string, string> }>): Promise<void> {
+export async function createTopics(
+  bootstrap: string,
+  topics: ReadonlyArray<{ name: string; partitions: number; replicationFactor?: number; configs?: Record<string, string>; assignments?: Record<number, number[]> }>,
+): Promise<void> {
   const admin = new Admin({ bootstrapServers: bootstrap, requestTimeoutMs: 120_000 });
   try {
     await admin.createTopics(
-      topics.map((t) => ({ name: t.name, numPartitions: t.partitions, replicationFactor: t.replicationFactor ?? 1, ...(t.configs ? { configs: t.configs } : {}) })),
+      topics.map((t) => ({
+        name: t.name,
+        ...(t.assignments ? { assignments: t.assignments } : { numPartitions: t.partitions, replicationFactor: t.replicationFactor ?? 1 }),
+        ...(t.configs ? { configs: t.configs } : {}),
+      })),
       { timeoutMs: 120_000 },
     );
   } finally {

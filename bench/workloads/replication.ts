@@ -9,13 +9,21 @@
  * 2. end-to-end latency at 10 MB/s into an RF-3 topic with acks=all (lingerMs 1): each value carries
  *    its send time, a fetch loop on the partition's leader (which only returns records below the
  *    high watermark, i.e. replicated ones) reads them; latency = receive − send on one clock;
- * 3. fail-over: one acks=all send at a time into an RF-3 topic; the partition's leader is
- *    SIGKILLed; fail-over time = from the kill to the acknowledgement of the first record sent
+ * 3. fail-over: one acks=all send at a time into an RF-3 topic; the partition's leader (a node
+ *    that is not the active controller) is SIGKILLed; fail-over time = from the kill to the acknowledgement of the first record sent
  *    after it (so at most one send's round trip more than the first acknowledgement by the new leader).
- * All three share two cores with the brokers: read absolute figures as this machine's.
+ * 4. round trip: one Produce request at a time carrying one batch the size of the producer's default
+ *    batch.size (16 KiB of records), RF 1 acks=1 and RF 3 acks=all, to the leader. The Producer of (1)
+ *    keeps at most 5 such requests in flight per broker (max.in.flight.requests.per.connection), so
+ *    RF-3 throughput is bounded by about 5 × 16 KiB per acks=all round trip: this row says why the
+ *    ratio is what it is.
+ * All of them share two cores with the brokers: read absolute figures as this machine's.
  */
 import { Producer } from '../../src/client/index.js';
-import { decodeRecordBatchesSync } from '../../src/protocol/records/index.js';
+import { BrokerConnection } from '../../src/network/broker-connection.js';
+import { ProduceApi } from '../../src/protocol/messages/index.js';
+import type { ProduceResponse } from '../../src/protocol/messages/produce.js';
+import { buildRecordBatchSync, decodeRecordBatchesSync } from '../../src/protocol/records/index.js';
 import { printTable, type BenchArgs } from '../bench-args.js';
 import { startBenchCluster, type BenchCluster } from '../lib/cluster.js';
 import { fmt, percentile, saveResults } from '../lib/results.js';
@@ -98,6 +106,28 @@ async function latencyRf3(cluster: BenchCluster, topic: string, recordBytes: num
   return { achievedMBps: (sent * recordBytes) / elapsed / 1e6, records: received, p50Ms: percentile(sorted, 50), p99Ms: percentile(sorted, 99), p999Ms: percentile(sorted, 99.9), maxMs: sorted[sorted.length - 1]! };
 }
 
+/** Latency percentiles of `count` one-at-a-time Produce requests of one ~16 KiB batch to the partition's leader. */
+async function roundTrip(cluster: BenchCluster, topic: string, acks: -1 | 1, recordBytes: number, count: number): Promise<Record<string, number>> {
+  const records = Math.max(1, Math.floor(16_384 / (recordBytes + 16)));
+  const batch = buildRecordBatchSync({ records: textValues(recordBytes, records).map((value) => ({ value })) });
+  const leader = cluster.nodes[await leaderOf(cluster, topic)]!;
+  const conn = await BrokerConnection.open('127.0.0.1', leader.port, { clientId: 'bench-replication-round-trip', requestTimeoutMs: 30_000 });
+  const ms = new Float64Array(count);
+  try {
+    for (let i = -200; i < count; i++) {
+      const t = performance.now();
+      const res = await conn.send<ProduceResponse>(ProduceApi, 9, { transactionalId: null, acks, timeoutMs: 30_000, topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }] });
+      const code = res.responses[0]?.partitionResponses[0]?.errorCode ?? -1;
+      if (code !== 0) throw new Error(`round trip produce to ${topic}: error ${code}`);
+      if (i >= 0) ms[i] = performance.now() - t; // the first 200 warm up
+    }
+  } finally {
+    conn.close();
+  }
+  const sorted = ms.sort();
+  return { recordsPerRequest: records, p50Ms: percentile(sorted, 50), p90Ms: percentile(sorted, 90), p99Ms: percentile(sorted, 99) };
+}
+
 async function failover(cluster: BenchCluster, topic: string, recordBytes: number): Promise<{ victim: number; failoverMs: number; newLeader: number; errors: number }> {
   const value = textValues(recordBytes, 1)[0]!;
   const producer = new Producer({ bootstrapServers: cluster.bootstrap, acks: -1, lingerMs: 0, requestTimeoutMs: 3000, retryBackoffMs: 50, retryBackoffMaxMs: 250, clientId: 'bench-replication-failover' });
@@ -142,7 +172,6 @@ export async function run(args: BenchArgs): Promise<void> {
       { name: 'rf1', partitions: 1, replicationFactor: 1 },
       { name: 'rf3', partitions: 1, replicationFactor: 3, configs: rf3 },
       { name: 'lat3', partitions: 1, replicationFactor: 3, configs: rf3 },
-      { name: 'fail3', partitions: 1, replicationFactor: 3, configs: rf3 },
     ]);
     // Untimed warm-up (JIT, connections), then RF1 and RF3 alternately, `rounds` times each: the
     // rates are means over the rounds, so neither side is the one that ran cold or last.
@@ -157,23 +186,36 @@ export async function run(args: BenchArgs): Promise<void> {
     const rf3Rate = (records * rounds) / rf3Secs;
     rows.push({ measure: 'produce RF 1, acks=1', recordsPerSec: rf1Rate, mbPerSec: (rf1Rate * recordBytes) / 1e6 });
     rows.push({ measure: 'produce RF 3, acks=all, min.insync.replicas 2', recordsPerSec: rf3Rate, mbPerSec: (rf3Rate * recordBytes) / 1e6, ratioToRf1: rf3Rate / rf1Rate });
+    const rt1 = await roundTrip(cluster, 'rf1', 1, recordBytes, 2000);
+    const rt3 = await roundTrip(cluster, 'rf3', -1, recordBytes, 2000);
+    rows.push({ measure: 'round trip, one 16 KiB Produce at a time, RF 1 acks=1', ...rt1 });
+    rows.push({ measure: 'round trip, one 16 KiB Produce at a time, RF 3 acks=all', ...rt3 });
     const lat = await latencyRf3(cluster, 'lat3', recordBytes, 10e6, seconds);
     rows.push({ measure: 'end-to-end latency RF 3 acks=all at 10 MB/s', ...lat });
+    // The victim leads the partition but is not the active controller: this measures the partition's
+    // fail-over (session timeout, election, clients redirected), not a controller election on top
+    // (test/e2e/replication-failover measures that case).
+    const controller = await cluster.activeController();
+    const others = cluster.nodes.map((n) => n.id).filter((id) => id !== controller);
+    await createTopics(cluster.bootstrap, [{ name: 'fail3', partitions: 1, assignments: { 0: [...others, controller] }, configs: rf3 }]);
     const fo = await failover(cluster, 'fail3', recordBytes);
-    rows.push({ measure: 'fail-over: SIGKILL of the leader → first acknowledged produce', ...fo });
+    if (fo.victim === controller) throw new Error(`the fail-over victim ${fo.victim} is the active controller`);
+    rows.push({ measure: 'fail-over: SIGKILL of the leader → first acknowledged produce', ...fo, activeController: controller });
   } finally {
     await cluster.stop();
   }
   console.log(`replication: 3 tributary server processes (KRaft, combined nodes) on this machine, ${recordBytes} B records, ${records} per throughput run, ${rounds} rounds`);
-  const [r1, r3, lat, fo] = rows as [Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>];
+  const [r1, r3, rt1, rt3, lat, fo] = rows as Array<Record<string, number>> as [Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>, Record<string, number>];
   printTable(
     ['measure', 'value', 'detail'],
     [
       ['produce RF 1, acks=1', `${fmt(r1.recordsPerSec!)} rec/s`, `${fmt(r1.mbPerSec!, 1)} MB/s`],
       ['produce RF 3, acks=all', `${fmt(r3.recordsPerSec!)} rec/s`, `${fmt(r3.mbPerSec!, 1)} MB/s`],
       ['ratio RF3 acks=all / RF1 acks=1', `${r3.ratioToRf1!.toFixed(2)}x`, ''],
+      ['round trip RF 1 acks=1 (p50)', `${rt1.p50Ms!.toFixed(3)} ms`, `p90 ${rt1.p90Ms!.toFixed(3)}, p99 ${rt1.p99Ms!.toFixed(3)} ms; ${rt1.recordsPerRequest} records per request, one in flight`],
+      ['round trip RF 3 acks=all (p50)', `${rt3.p50Ms!.toFixed(3)} ms`, `p90 ${rt3.p90Ms!.toFixed(3)}, p99 ${rt3.p99Ms!.toFixed(3)} ms`],
       ['RF 3 end-to-end p99 at 10 MB/s', `${lat.p99Ms!.toFixed(2)} ms`, `p50 ${lat.p50Ms!.toFixed(2)}, p99.9 ${lat.p999Ms!.toFixed(2)}, max ${lat.maxMs!.toFixed(2)} ms; ${fmt(lat.achievedMBps!, 1)} MB/s, ${fmt(lat.records!)} records`],
-      ['fail-over (SIGKILL → first ack)', `${fmt(fo.failoverMs!)} ms`, `leader ${fo.victim} killed, new leader ${fo.newLeader}, ${fo.errors} failed sends`],
+      ['fail-over (SIGKILL → first ack)', `${fmt(fo.failoverMs!)} ms`, `leader ${fo.victim} killed (active controller ${fo.activeController}), new leader ${fo.newLeader}, ${fo.errors} failed sends`],
     ],
   );
   saveResults('replication', { records, recordBytes, seconds, rounds, properties: PROPERTIES }, rows);

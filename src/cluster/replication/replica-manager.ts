@@ -372,10 +372,12 @@ export class ReplicaManager {
     if (t.fetchOffset > leaderLogEnd || t.fetchOffset < log.logStartOffset) {
       throw new KafkaError(ErrorCode.OFFSET_OUT_OF_RANGE, `Fetch offset ${t.fetchOffset} is out of range [${log.logStartOffset}, ${leaderLogEnd}] for ${t.topic}-${t.partition}`);
     }
-    const read = await log.read(t.fetchOffset, t.maxBytes, { minOneMessage: t.minOneMessage });
+    // The position is what the request says, so it is recorded before the read: acks=all requests the
+    // new high watermark completes are answered without waiting for this read from disk.
     p.recordFollowerFetch(replicaId, t.fetchOffset, leaderLogEnd, this.runtime.clock.now(), replicaEpoch);
     this.maybeExpandIsr(p, replicaId);
     this.maybeAdvanceHighWatermark(p);
+    const read = await log.read(t.fetchOffset, t.maxBytes, { minOneMessage: t.minOneMessage });
     return { records: read.records, highWatermark: p.highWatermark, logStartOffset: log.logStartOffset };
   }
 
