@@ -33,6 +33,8 @@ export interface BrokerProcessOptions {
    * cleanup removes) instead of the default loopback listener and log dir overrides.
    */
   configFile?: string;
+  /** Run inside this network namespace (`ip netns exec NS node …`; ip execs node, so the pid is the broker's). */
+  netns?: string;
 }
 
 export interface ExitInfo {
@@ -62,6 +64,7 @@ export class BrokerProcess {
   private readonly echo: boolean;
   private readonly openFilesLimit: number | undefined;
   private readonly configFile: string | undefined;
+  private readonly netns: string | undefined;
   private cleanedUp = false;
 
   private constructor(logDir: string, ownsLogDir: boolean, opts: BrokerProcessOptions) {
@@ -73,6 +76,7 @@ export class BrokerProcess {
     this.echo = opts.echoLogs ?? process.env.TRIBUTARY_TEST_BROKER_LOGS === '1';
     this.openFilesLimit = opts.openFilesLimit;
     this.configFile = opts.configFile;
+    this.netns = opts.netns;
   }
 
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -200,11 +204,11 @@ export class BrokerProcess {
     this.starts += 1;
     const incarnation = this.starts;
     this.appendLog(`\n===== ${this.name} start #${incarnation}: node ${args.join(' ')}\n`);
-    // prlimit execs the broker, so the child's pid is the broker's.
-    const child =
-      this.openFilesLimit === undefined
-        ? spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: process.env })
-        : spawn('prlimit', [`--nofile=${this.openFilesLimit}:${this.openFilesLimit}`, process.execPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
+    // prlimit and `ip netns exec` exec the broker, so the child's pid is the broker's.
+    const command = [process.execPath, ...args];
+    if (this.openFilesLimit !== undefined) command.unshift('prlimit', `--nofile=${this.openFilesLimit}:${this.openFilesLimit}`);
+    if (this.netns !== undefined) command.unshift('ip', 'netns', 'exec', this.netns);
+    const child = spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: process.env });
     trackChild(child);
     this.child = child;
     this.lastExit = null;

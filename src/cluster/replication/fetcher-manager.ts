@@ -44,7 +44,13 @@ export class ReplicaFetcherManager {
       for (const [pk, f] of this.assigned) if (f === old) this.assigned.delete(pk);
     }
     const current = this.assigned.get(k);
-    if (current && current === fetcher && current.has(p)) return;
+    if (current && current === fetcher && current.has(p)) {
+      // Same leader, maybe a new leader epoch: the fetcher ignores a partition whose epoch is not
+      // the one it was added in, so it must be added again (this left followers of a leader that
+      // was re-elected in a new epoch unfetched for good: found by the chaos harness, all-down).
+      fetcher.add(p);
+      return;
+    }
     this.unfollow(p);
     if (!fetcher) {
       fetcher = this.create(leaderId, endpoint);

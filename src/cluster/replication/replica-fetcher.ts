@@ -88,8 +88,10 @@ export class ReplicaFetcher {
     return this.partitions.size;
   }
 
+  /** Carries `p` in its current leader epoch (again, after an epoch change: answers for the old one are ignored). */
   add(p: Partition): void {
-    this.partitions.set(key(p), { p, leaderEpoch: p.leaderEpoch, delayedUntilMs: 0 });
+    const existing = this.partitions.get(key(p));
+    if (existing?.p !== p || existing.leaderEpoch !== p.leaderEpoch) this.partitions.set(key(p), { p, leaderEpoch: p.leaderEpoch, delayedUntilMs: 0 });
     if (!this.running && !this.stopped) {
       this.running = true;
       this.loop = this.run();
@@ -267,7 +269,13 @@ export class ReplicaFetcher {
   private async truncateOnDivergence(p: Partition, epoch: number, leaderEndOffset: number): Promise<void> {
     const local = p.log.endOffsetForEpoch(epoch);
     const target = local.endOffset < 0 ? Math.min(p.highWatermark, leaderEndOffset) : Math.min(local.endOffset, leaderEndOffset);
-    if (target >= p.log.logEndOffset) return;
+    if (target >= p.log.logEndOffset) {
+      // Nothing to cut, but an epoch this replica started as leader without appending anything (an entry
+      // at its log end) must go, or every fetch names it as the last fetched epoch and diverges again,
+      // for ever (Kafka's truncateTo does the same; found by the chaos harness after all-down).
+      if ((p.log.latestEpoch() ?? -1) > epoch) await p.log.truncateTo(p.log.logEndOffset);
+      return;
+    }
     this.options.logger.warn(
       { topic: p.topic, partition: p.partition, leaderEpoch: epoch, leaderEndOffset, localEpoch: local.epoch, from: p.log.logEndOffset, to: target },
       'truncating a divergent log tail to match the leader',

@@ -168,6 +168,16 @@ export class ReplicaManager {
    */
   async applyPartition(topic: string, topicId: string, partition: number, reg: PartitionRegistration, config: LogConfig = this.logConfigFor(topic)): Promise<void> {
     const p = await this.replicaFor(topic, topicId, partition, reg, config);
+    // A registration older than the log's own history (an image replayed at start-up, before the broker has
+    // caught up with the metadata log) is stale: acting on it would assign an old epoch at the log end and
+    // wipe the newer epochs from the leader-epoch cache (a leader answering followers from such a cache sends
+    // them into an endless divergence loop: found by the chaos harness after all-down). Controller epochs
+    // only grow, so a newer image follows; until then the replica keeps its role.
+    const latest = p.log.latestEpoch() ?? -1;
+    if (reg.leaderEpoch < latest) {
+      this.logger.debug({ topic, partition, leaderEpoch: reg.leaderEpoch, logLatestEpoch: latest }, 'skipping a stale partition registration');
+      return;
+    }
     if (reg.leader === this.nodeId) await this.becomeLeader(p, reg);
     else this.becomeFollower(p, reg);
   }

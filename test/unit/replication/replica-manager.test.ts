@@ -180,3 +180,22 @@ test('acks=all times out with REQUEST_TIMED_OUT when the ISR never catches up', 
   runtime.advance(101);
   await assert.rejects(pending, (e: unknown) => e instanceof KafkaError && e.code === ErrorCode.REQUEST_TIMED_OUT);
 });
+
+test('a registration older than the log (start-up replay of the metadata log) changes neither the role nor the epoch cache', async (t) => {
+  const { replicas } = await setup(t);
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ leaderEpoch: 3, partitionEpoch: 3 }));
+  await replicas.append('t', 0, await batch(2), { acks: 1 }); // epoch 3: offsets 0-1
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ leaderEpoch: 5 }));
+  await replicas.append('t', 0, await batch(2), { acks: 1 }); // epoch 5: offsets 2-3
+  const p = replicas.tryGetReplica('t', 0)!;
+  const before = p.log.epochEntries().map((e) => ({ ...e }));
+  assert.deepEqual(before, [{ epoch: 3, startOffset: 0 }, { epoch: 5, startOffset: 2 }]);
+  // Epoch 4 was a leadership of this broker's that the log has already moved past: applying it again
+  // would assign 4 at the log end and drop epoch 5's entry (followers then diverge for ever).
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ leaderEpoch: 4, partitionEpoch: 4 }));
+  assert.deepEqual(p.log.epochEntries().map((e) => ({ ...e })), before);
+  assert.equal(p.leaderEpoch, 5);
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ leader: 2, leaderEpoch: 4, partitionEpoch: 4 }));
+  assert.ok(p.isLeader, 'a stale follower registration does not demote the leader');
+  assert.deepEqual(p.log.epochEntries().map((e) => ({ ...e })), before);
+});

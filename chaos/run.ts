@@ -1,0 +1,270 @@
+/**
+ * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
+ *   [--clients tributary,kafkajs] [--partitions 4] [--out DIR] [--check HISTORY.jsonl]`
+ *
+ * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
+ * (faults.ts) until the time is up, heals everything, waits for full availability (bounded), reads
+ * every partition back, stops the nodes and compares their files, then checks the history
+ * (checker.ts). Writes history.jsonl, timeline.svg and summary.txt to --out; exits 1 on any anomaly,
+ * printing the command that replays the run. Cleans up on SIGINT/SIGTERM too.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Admin } from '../src/client/index.js';
+import { BrokerConnection } from '../src/network/broker-connection.js';
+import { decodeRecordBatchesSync } from '../src/protocol/records/index.js';
+import { compareReplicaDirs } from '../test/helpers/replica-check.js';
+import { fetchStored } from '../test/helpers/raw-fetch.js';
+import { checkHistory } from './checker.js';
+import { BROKER_PORT, ChaosCluster } from './cluster.js';
+import { FAULT_KINDS, runStep, schedule, type FaultKind } from './faults.js';
+import { History, idOf } from './history.js';
+import { passed, summaryText, timelineSvg, unavailability, type RunSummary } from './report.js';
+import { Workload, type ClientKind } from './workload.js';
+
+export interface ChaosOptions {
+  nodes: number;
+  seconds: number;
+  seed: number;
+  faults: readonly FaultKind[];
+  clients: readonly ClientKind[];
+  partitions: number;
+  outDir: string;
+  /** Bound on full availability after healing. */
+  recoveryBoundMs: number;
+  /** Print a progress line. */
+  progress: boolean;
+  /** Run at least this many steps even past `seconds` (the bounded CI run: every kind once). */
+  minSteps?: number;
+  /** Extra properties for every node (the mutation tests use none: they change the build). */
+  properties?: Record<string, string | number>;
+}
+
+const TOPIC = 'chaos';
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export function replayCommand(o: ChaosOptions): string {
+  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}`;
+}
+
+async function createTopic(cluster: ChaosCluster, partitions: number): Promise<void> {
+  const admin = new Admin({ bootstrapServers: cluster.bootstrap, requestTimeoutMs: 30_000 });
+  try {
+    await admin.createTopics([{ name: TOPIC, numPartitions: partitions, replicationFactor: Math.min(3, cluster.nodes.length), configs: { 'min.insync.replicas': '2' } }], { timeoutMs: 30_000 });
+  } finally {
+    await admin.close();
+  }
+  for (let i = 0; i < 200; i++) {
+    const parts = await cluster.partitions(TOPIC, 0);
+    if (parts && parts.length === partitions && parts.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) return;
+    await sleep(100);
+  }
+  throw new Error(`topic ${TOPIC} did not get leaders and full ISRs`);
+}
+
+/** Every partition has a leader and a full ISR in every live node's view, and every lane was acknowledged since `sinceMs`. */
+async function waitRecovered(cluster: ChaosCluster, history: History, partitions: number, sinceMs: number, boundMs: number): Promise<{ recoveryMs: number | null; detail: string }> {
+  const deadline = Date.now() + boundMs;
+  const lanes = new Set<string>();
+  for (const e of history.events) if (e.type === 'send') lanes.add(e.lane);
+  let detail = '';
+  while (Date.now() < deadline) {
+    const views = await Promise.all(cluster.nodes.map((n) => cluster.partitions(TOPIC, n.id)));
+    const full = views.every((v) => v !== null && v.length === partitions && v.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length));
+    const acked = new Set<string>();
+    for (const e of history.events) if (e.type === 'ack' && e.t >= sinceMs) acked.add(e.lane);
+    const waiting = [...lanes].filter((l) => !acked.has(l));
+    if (full && waiting.length === 0) return { recoveryMs: Date.now() - sinceMs, detail: '' };
+    detail =
+      views.map((v, id) => `node ${id}: ${v === null ? 'no answer' : v.map((p) => `p${p.partition} leader ${p.leader} isr [${p.isr.join(',')}]`).join('; ')}`).join(' | ') +
+      (waiting.length > 0 ? ` | lanes not acknowledged since healing: ${waiting.join(',')}` : '');
+    await sleep(250);
+  }
+  return { recoveryMs: null, detail };
+}
+
+async function finalRead(cluster: ChaosCluster, history: History, partitions: number): Promise<Map<number, number>> {
+  const hws = new Map<number, number>();
+  const view = (await cluster.partitions(TOPIC, 0)) ?? [];
+  for (let p = 0; p < partitions; p++) {
+    const leader = view[p]?.leader ?? -1;
+    if (leader < 0) throw new Error(`partition ${p} has no leader for the final read`);
+    const conn = await BrokerConnection.open(cluster.node(leader).address, BROKER_PORT, { requestTimeoutMs: 10_000 });
+    try {
+      const first = await fetchStored(conn, TOPIC, p, 0).catch(() => null);
+      let offset = first?.logStartOffset ?? 0;
+      let hw = -1;
+      let logStart = offset;
+      const records: Array<[number, string | null]> = [];
+      for (;;) {
+        const got = await fetchStored(conn, TOPIC, p, offset);
+        if (got.errorCode !== 0) throw new Error(`final read of partition ${p} from ${leader}: error ${got.errorCode}`);
+        hw = got.highWatermark;
+        logStart = got.logStartOffset;
+        if (got.bytes.length === 0) break;
+        for (const batch of decodeRecordBatchesSync(got.bytes, { verifyCrc: true })) {
+          for (const r of batch.records) if (r.offset >= offset && r.offset < hw) records.push([r.offset, idOf(r.value)]);
+          offset = Math.max(offset, batch.lastOffset + 1);
+        }
+        if (offset >= hw) break;
+      }
+      history.add({ t: Date.now(), type: 'final', partition: p, highWatermark: hw, logStartOffset: logStart, records });
+      hws.set(p, hw);
+    } finally {
+      conn.close();
+    }
+  }
+  return hws;
+}
+
+export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const history = new History(path.join(o.outDir, 'history.jsonl'));
+  const started = Date.now();
+  const cluster = await ChaosCluster.start({ nodes: o.nodes, ...(o.properties ? { properties: o.properties } : {}) });
+  const onSignal = (): void => {
+    void cluster.destroy().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const faults: Record<string, number> = {};
+  let workload: Workload | null = null;
+  try {
+    await createTopic(cluster, o.partitions);
+    workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0 });
+    await workload.start();
+    await sleep(1000);
+    const steps = schedule(o.seed, 100_000, o.faults, { holdMs: [500, 6000], restMs: [500, 2500] });
+    const ctx = { cluster, history, topic: TOPIC, partitions: o.partitions };
+    const until = started + o.seconds * 1000;
+    let current = 'starting';
+    const w = workload;
+    const progress = o.progress
+      ? setInterval(() => {
+          const n = Object.values(faults).reduce((a, b) => a + b, 0);
+          process.stderr.write(`chaos ${Math.round((Date.now() - started) / 1000)}/${o.seconds} s | faults ${n} | acked ${w.acked} failed ${w.failed} | ${current}\n`);
+        }, 5000)
+      : null;
+    try {
+      for (const [i, step] of steps.entries()) {
+        if (Date.now() >= until && i >= (o.minSteps ?? 0)) break;
+        current = step.kind;
+        await runStep(ctx, step);
+        faults[step.kind] = (faults[step.kind] ?? 0) + 1;
+        current = 'resting';
+        await sleep(step.restMs);
+      }
+    } finally {
+      if (progress) clearInterval(progress);
+    }
+    // Heal everything that could still be broken, then wait for the cluster to serve every lane again.
+    await cluster.net.heal();
+    for (const n of cluster.nodes) cluster.signal(n.id, 'SIGCONT');
+    for (const n of cluster.nodes) if (!n.process.alive) await cluster.restart(n.id);
+    const healedAt = Date.now();
+    history.add({ t: healedAt, type: 'heal', kind: 'all', detail: 'every link restored, every node running' });
+    const { recoveryMs, detail: recoveryDetail } = await waitRecovered(cluster, history, o.partitions, healedAt, o.recoveryBoundMs);
+    if (recoveryMs === null) fs.writeFileSync(path.join(o.outDir, 'not-recovered.log'), `${recoveryDetail}\n\n${cluster.logs(20_000)}`);
+    await workload.stop();
+    workload = null;
+    await finalRead(cluster, history, o.partitions).catch((err: Error) => history.add({ t: Date.now(), type: 'heal', kind: 'final-read-failed', detail: err.message }));
+    const finals = history.events.filter((e) => e.type === 'final');
+    const replicaProblems: string[] = [];
+    // Stop the nodes so their files are quiet, then compare every replica below the final HW.
+    for (const n of cluster.nodes) await cluster.stop(n.id).catch(() => cluster.kill(n.id));
+    for (const f of finals) {
+      if (f.type !== 'final') continue;
+      replicaProblems.push(...compareReplicaDirs(cluster.nodes.map((n) => ({ id: n.id, dataDir: n.dataDir })), TOPIC, f.partition, f.highWatermark));
+    }
+    if (finals.length !== o.partitions) replicaProblems.push(`the final read got ${finals.length} of ${o.partitions} partitions`);
+    if (recoveryMs === null || replicaProblems.length > 0) {
+      // Evidence for the post-mortem: every node's copy of the topic (segments, indexes, epoch checkpoints).
+      for (const n of cluster.nodes) {
+        for (const d of fs.readdirSync(n.dataDir).filter((x) => x.startsWith(`${TOPIC}-`))) {
+          fs.cpSync(path.join(n.dataDir, d), path.join(o.outDir, 'data', `node-${n.id}`, d), { recursive: true });
+        }
+      }
+    }
+    const check = checkHistory(history.events);
+    const summary: RunSummary = {
+      seed: o.seed,
+      nodes: o.nodes,
+      durationMs: Date.now() - started,
+      faults,
+      check,
+      windows: unavailability(history.events),
+      recoveryMs,
+      recoveryDetail,
+      replicaProblems,
+      replayCommand: replayCommand(o),
+    };
+    fs.writeFileSync(path.join(o.outDir, 'timeline.svg'), timelineSvg(history.events));
+    fs.writeFileSync(path.join(o.outDir, 'summary.txt'), summaryText(summary) + '\n');
+    return summary;
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${cluster.logs()}`);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await workload?.stop().catch(() => undefined);
+    history.close();
+    await cluster.destroy();
+  }
+}
+
+function parseArgs(argv: readonly string[]): ChaosOptions {
+  const get = (name: string): string | undefined => {
+    const i = argv.indexOf(name);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const num = (name: string, dflt: number): number => {
+    const v = get(name);
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a number, got ${v}`);
+    return n;
+  };
+  const faults = (get('--faults') ?? FAULT_KINDS.join(',')).split(',') as FaultKind[];
+  for (const f of faults) if (!FAULT_KINDS.includes(f)) throw new Error(`unknown fault ${f}; known: ${FAULT_KINDS.join(', ')}`);
+  const clients = (get('--clients') ?? 'tributary,kafkajs').split(',') as ClientKind[];
+  for (const c of clients) if (c !== 'tributary' && c !== 'kafkajs') throw new Error(`unknown client ${c}; known: tributary, kafkajs`);
+  const seconds = get('--minutes') !== undefined ? num('--minutes', 0) * 60 : num('--seconds', 120);
+  const seed = num('--seed', Math.floor(Math.random() * 1e9));
+  return {
+    nodes: num('--nodes', 3),
+    seconds,
+    seed,
+    faults,
+    clients,
+    partitions: num('--partitions', 4),
+    outDir: get('--out') ?? path.join('chaos-results', `seed-${seed}`),
+    recoveryBoundMs: num('--recovery-bound-ms', 60_000),
+    progress: true,
+  };
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const checkFile = argv.indexOf('--check') >= 0 ? argv[argv.indexOf('--check') + 1] : undefined;
+  if (checkFile !== undefined) {
+    const result = checkHistory(History.read(checkFile));
+    console.log(JSON.stringify({ ...result, anomalies: result.anomalies.slice(0, 50) }, null, 1));
+    process.exit(result.failures.length === 0 ? 0 : 1);
+  }
+  const o = parseArgs(argv);
+  console.error(`chaos: ${replayCommand(o)} → ${o.outDir}`);
+  const summary = await runChaos(o);
+  console.log(summaryText(summary));
+  console.log(`history: ${path.join(o.outDir, 'history.jsonl')}  timeline: ${path.join(o.outDir, 'timeline.svg')}`);
+  process.exit(passed(summary) ? 0 : 1);
+}
+
+if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === new URL(import.meta.url).pathname) {
+  main().catch((err: Error) => {
+    console.error(`chaos: ${err.message}`);
+    process.exit(2);
+  });
+}
