@@ -63,12 +63,13 @@ export class ChaosCluster {
     return this.nodeList.map((n) => `${n.address}:${BROKER_PORT}`).join(',');
   }
 
-  static async start(opts: { nodes: number; properties?: Record<string, string | number> }): Promise<ChaosCluster> {
+  static async start(opts: { nodes: number; properties?: Record<string, string | number>; cli?: string }): Promise<ChaosCluster> {
+    const cli = opts.cli ?? brokerCli;
     const net = await NamespaceNetwork.create(opts.nodes);
     const root = await makeTempDir('chaos');
     const cluster = new ChaosCluster(net, root);
     try {
-      const idRun = await runProcess(process.execPath, [brokerCli, 'storage', 'random-uuid'], { timeoutMs: 20_000 });
+      const idRun = await runProcess(process.execPath, [cli, 'storage', 'random-uuid'], { timeoutMs: 20_000 });
       if (idRun.code !== 0) throw new Error(formatRunFailure(idRun, 'tributary storage random-uuid'));
       const clusterId = idRun.stdout.trim();
       const voters = net.addresses.map((a, id) => `${id}@${a}:${CONTROLLER_PORT}`).join(',');
@@ -92,12 +93,12 @@ export class ChaosCluster {
         return { id, address, dataDir, configFile, clusterId };
       });
       for (const c of configs) {
-        const format = await runProcess(process.execPath, [brokerCli, 'storage', 'format', '--cluster-id', clusterId, '--config', c.configFile], { timeoutMs: 30_000 });
+        const format = await runProcess(process.execPath, [cli, 'storage', 'format', '--cluster-id', clusterId, '--config', c.configFile], { timeoutMs: 30_000 });
         if (format.code !== 0) throw new Error(formatRunFailure(format, `tributary storage format (node ${c.id})`));
       }
       const started = await Promise.all(
         configs.map(async (c) => {
-          const proc = await BrokerProcess.start({ configFile: c.configFile, logDir: c.dataDir, name: `node-${c.id}`, netns: net.namespaceOf(c.id), readyTimeoutMs: 60_000 });
+          const proc = await BrokerProcess.start({ cli, configFile: c.configFile, logDir: c.dataDir, name: `node-${c.id}`, netns: net.namespaceOf(c.id), readyTimeoutMs: 60_000 });
           return { id: c.id, address: c.address, dataDir: c.dataDir, process: proc };
         }),
       );

@@ -11,9 +11,9 @@
 import type { ChaosCluster } from './cluster.js';
 import type { History } from './history.js';
 
-export type FaultKind = 'kill' | 'kill-leader' | 'kill-controller' | 'pause' | 'isolate-leader' | 'isolate-controller' | 'split' | 'bridge' | 'one-way' | 'all-down';
+export type FaultKind = 'kill' | 'kill-leader' | 'kill-controller' | 'pause' | 'isolate-leader' | 'isolate-controller' | 'split' | 'bridge' | 'one-way' | 'all-down' | 'lagging-survivor';
 
-export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'kill-leader', 'kill-controller', 'pause', 'isolate-leader', 'isolate-controller', 'split', 'bridge', 'one-way', 'all-down'];
+export const FAULT_KINDS: readonly FaultKind[] = ['kill', 'kill-leader', 'kill-controller', 'pause', 'isolate-leader', 'isolate-controller', 'split', 'bridge', 'one-way', 'all-down', 'lagging-survivor'];
 
 export interface FaultStep {
   kind: FaultKind;
@@ -169,6 +169,29 @@ export async function runStep(ctx: FaultContext, step: FaultStep): Promise<strin
       await cluster.net.heal();
       heal('links restored');
       return `one-way ${from}->${to} for ${step.holdMs} ms`;
+    }
+    case 'lagging-survivor': {
+      // Jepsen's 2013 Kafka case: a follower falls out of the ISR (cut from the other replicas past
+      // replica.lag.time.max.ms while acks=all goes on), then every ISR member dies and the links heal:
+      // only the lagging replica is left. It must not lead (no unclean election by default): the
+      // partition stays offline until an ISR member returns. On 3 nodes this also takes the quorum down.
+      const partition = Math.floor(r0 * ctx.partitions);
+      let view = null;
+      for (const n of cluster.nodes) if (view === null && n.process.alive) view = (await cluster.partitions(ctx.topic, n.id))?.[partition] ?? null;
+      const followers = view && view.leader >= 0 ? view.replicas.filter((r) => r !== view!.leader) : [];
+      if (!view || followers.length === 0) return `lagging-survivor skipped: partition ${partition} has no leader`;
+      const survivor = choose(followers, r1);
+      const isr = view.replicas.filter((r) => r !== survivor);
+      fault(`node ${survivor} (a follower of partition ${partition}) cut from [${isr.join(',')}]`);
+      await cluster.net.partition([survivor], isr);
+      await sleep(Math.max(step.holdMs, 4500));
+      fault(`SIGKILL the other replicas [${isr.join(',')}] of partition ${partition}; links restored`);
+      await Promise.all(isr.map((id) => cluster.kill(id)));
+      await cluster.net.heal();
+      await sleep(Math.min(step.holdMs, 4000));
+      await Promise.all(isr.map((id) => cluster.restart(id)));
+      heal(`nodes ${isr.join(',')} restarted`);
+      return `lagging-survivor ${survivor} of partition ${partition}`;
     }
     case 'all-down': {
       fault(`SIGKILL every node`);

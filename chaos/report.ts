@@ -74,7 +74,7 @@ export function summaryText(s: RunSummary): string {
 
 const COLORS: Record<string, string> = {
   kill: '#d62728', 'kill-leader': '#d62728', 'kill-controller': '#8c1a1a', 'all-down': '#000000', pause: '#9467bd',
-  'isolate-leader': '#ff7f0e', 'isolate-controller': '#b35900', split: '#e6b800', bridge: '#17becf', 'one-way': '#2ca02c',
+  'isolate-leader': '#ff7f0e', 'isolate-controller': '#b35900', split: '#e6b800', bridge: '#17becf', 'one-way': '#2ca02c', 'lagging-survivor': '#7f7f7f',
 };
 
 /** Faults as shaded bands, acknowledged records per second as a line. */

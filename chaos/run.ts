@@ -1,6 +1,6 @@
 /**
  * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
- *   [--clients tributary,kafkajs] [--partitions 4] [--out DIR] [--check HISTORY.jsonl]`
+ *   [--clients tributary,kafkajs] [--partitions 4] [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
  *
  * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
  * (faults.ts) until the time is up, heals everything, waits for full availability (bounded), reads
@@ -19,6 +19,7 @@ import { checkHistory } from './checker.js';
 import { BROKER_PORT, ChaosCluster } from './cluster.js';
 import { FAULT_KINDS, runStep, schedule, type FaultKind } from './faults.js';
 import { History, idOf } from './history.js';
+import { buildMutant } from './mutations.js';
 import { passed, summaryText, timelineSvg, unavailability, type RunSummary } from './report.js';
 import { Workload, type ClientKind } from './workload.js';
 
@@ -36,8 +37,10 @@ export interface ChaosOptions {
   progress: boolean;
   /** Run at least this many steps even past `seconds` (the bounded CI run: every kind once). */
   minSteps?: number;
-  /** Extra properties for every node (the mutation tests use none: they change the build). */
+  /** Extra properties for every node. */
   properties?: Record<string, string | number>;
+  /** Run a build with this deliberate bug (mutations.ts): the run should then fail. */
+  mutation?: string;
 }
 
 const TOPIC = 'chaos';
@@ -47,7 +50,7 @@ function sleep(ms: number): Promise<void> {
 }
 
 export function replayCommand(o: ChaosOptions): string {
-  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}`;
+  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
 }
 
 async function createTopic(cluster: ChaosCluster, partitions: number): Promise<void> {
@@ -86,8 +89,9 @@ async function waitRecovered(cluster: ChaosCluster, history: History, partitions
   return { recoveryMs: null, detail };
 }
 
-async function finalRead(cluster: ChaosCluster, history: History, partitions: number): Promise<Map<number, number>> {
-  const hws = new Map<number, number>();
+/** Reads every partition below its HW from its leader; returns each partition's replicas. */
+async function finalRead(cluster: ChaosCluster, history: History, partitions: number): Promise<Map<number, number[]>> {
+  const replicasOf = new Map<number, number[]>();
   const view = (await cluster.partitions(TOPIC, 0)) ?? [];
   for (let p = 0; p < partitions; p++) {
     const leader = view[p]?.leader ?? -1;
@@ -112,19 +116,26 @@ async function finalRead(cluster: ChaosCluster, history: History, partitions: nu
         if (offset >= hw) break;
       }
       history.add({ t: Date.now(), type: 'final', partition: p, highWatermark: hw, logStartOffset: logStart, records });
-      hws.set(p, hw);
+      replicasOf.set(p, view[p]!.replicas);
     } finally {
       conn.close();
     }
   }
-  return hws;
+  return replicasOf;
 }
 
 export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
   fs.mkdirSync(o.outDir, { recursive: true });
   const history = new History(path.join(o.outDir, 'history.jsonl'));
   const started = Date.now();
-  const cluster = await ChaosCluster.start({ nodes: o.nodes, ...(o.properties ? { properties: o.properties } : {}) });
+  const mutant = o.mutation !== undefined ? buildMutant(o.mutation) : null;
+  let cluster: ChaosCluster;
+  try {
+    cluster = await ChaosCluster.start({ nodes: o.nodes, ...(o.properties ? { properties: o.properties } : {}), ...(mutant ? { cli: mutant.cli } : {}) });
+  } catch (err) {
+    mutant?.remove();
+    throw err;
+  }
   const onSignal = (): void => {
     void cluster.destroy().finally(() => process.exit(130));
   };
@@ -170,14 +181,18 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     if (recoveryMs === null) fs.writeFileSync(path.join(o.outDir, 'not-recovered.log'), `${recoveryDetail}\n\n${cluster.logs(20_000)}`);
     await workload.stop();
     workload = null;
-    await finalRead(cluster, history, o.partitions).catch((err: Error) => history.add({ t: Date.now(), type: 'heal', kind: 'final-read-failed', detail: err.message }));
+    const replicasOf = await finalRead(cluster, history, o.partitions).catch((err: Error) => {
+      history.add({ t: Date.now(), type: 'heal', kind: 'final-read-failed', detail: err.message });
+      return new Map<number, number[]>();
+    });
     const finals = history.events.filter((e) => e.type === 'final');
     const replicaProblems: string[] = [];
     // Stop the nodes so their files are quiet, then compare every replica below the final HW.
     for (const n of cluster.nodes) await cluster.stop(n.id).catch(() => cluster.kill(n.id));
     for (const f of finals) {
       if (f.type !== 'final') continue;
-      replicaProblems.push(...compareReplicaDirs(cluster.nodes.map((n) => ({ id: n.id, dataDir: n.dataDir })), TOPIC, f.partition, f.highWatermark));
+      const replicas = replicasOf.get(f.partition) ?? cluster.nodes.map((n) => n.id);
+      replicaProblems.push(...compareReplicaDirs(replicas.map((id) => ({ id, dataDir: cluster.node(id).dataDir })), TOPIC, f.partition, f.highWatermark));
     }
     if (finals.length !== o.partitions) replicaProblems.push(`the final read got ${finals.length} of ${o.partitions} partitions`);
     if (recoveryMs === null || replicaProblems.length > 0) {
@@ -212,6 +227,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     await workload?.stop().catch(() => undefined);
     history.close();
     await cluster.destroy();
+    mutant?.remove();
   }
 }
 
@@ -243,6 +259,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     outDir: get('--out') ?? path.join('chaos-results', `seed-${seed}`),
     recoveryBoundMs: num('--recovery-bound-ms', 60_000),
     progress: true,
+    ...(get('--mutation') !== undefined ? { mutation: get('--mutation')! } : {}),
   };
 }
 

@@ -33,6 +33,8 @@ export interface BrokerProcessOptions {
    * cleanup removes) instead of the default loopback listener and log dir overrides.
    */
   configFile?: string;
+  /** The CLI entry to run (default: the compiled `dist/src/cli/main.js`); the chaos mutants use their own. */
+  cli?: string;
   /** Run inside this network namespace (`ip netns exec NS node …`; ip execs node, so the pid is the broker's). */
   netns?: string;
 }
@@ -65,6 +67,7 @@ export class BrokerProcess {
   private readonly openFilesLimit: number | undefined;
   private readonly configFile: string | undefined;
   private readonly netns: string | undefined;
+  private readonly cli: string;
   private cleanedUp = false;
 
   private constructor(logDir: string, ownsLogDir: boolean, opts: BrokerProcessOptions) {
@@ -77,6 +80,7 @@ export class BrokerProcess {
     this.openFilesLimit = opts.openFilesLimit;
     this.configFile = opts.configFile;
     this.netns = opts.netns;
+    this.cli = opts.cli ?? brokerCli;
   }
 
   static async start(opts: BrokerProcessOptions = {}): Promise<BrokerProcess> {
@@ -198,8 +202,8 @@ export class BrokerProcess {
   private async spawnAndWait(port: number): Promise<void> {
     const args =
       this.configFile !== undefined
-        ? [...SERVER_NODE_FLAGS, brokerCli, 'server', '--config', this.configFile]
-        : [...SERVER_NODE_FLAGS, brokerCli, 'server', '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${this.logDir}`];
+        ? [...SERVER_NODE_FLAGS, this.cli, 'server', '--config', this.configFile]
+        : [...SERVER_NODE_FLAGS, this.cli, 'server', '--override', `listeners=PLAINTEXT://127.0.0.1:${port}`, '--override', `log.dirs=${this.logDir}`];
     for (const [key, value] of Object.entries(this.overrides)) args.push('--override', `${key}=${String(value)}`);
     this.starts += 1;
     const incarnation = this.starts;

@@ -176,7 +176,9 @@ function spawnNode(cli: string, configFile: string, logFile: string): { child: C
     child.once('error', fail);
     child.once('exit', (code, signal) => fail(new Error(`exited (${signal ?? `status ${code}`}) before it was ready`)));
   });
-  void exited.then(() => log.end());
+  // 'close', not 'exit': the child's pipes may still deliver output after it exited (writing that to an
+  // ended stream crashed this command on Ctrl-C: ERR_STREAM_WRITE_AFTER_END).
+  child.once('close', () => log.end());
   return { child, ready, exited };
 }
 
