@@ -1,6 +1,7 @@
 /**
  * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
- *   [--clients tributary,kafkajs] [--partitions 4] [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
+ *   [--clients tributary,kafkajs] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--out DIR]
+ *   [--mutation NAME] [--check HISTORY.jsonl]`
  *
  * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
  * (faults.ts) until the time is up, heals everything, waits for full availability (bounded), reads
@@ -37,6 +38,9 @@ export interface ChaosOptions {
   progress: boolean;
   /** Run at least this many steps even past `seconds` (the bounded CI run: every kind once). */
   minSteps?: number;
+  /** How long a fault holds and how long the cluster rests after it, in ms (ranges drawn from the seed). */
+  holdMs?: [number, number];
+  restMs?: [number, number];
   /** Extra properties for every node. */
   properties?: Record<string, string | number>;
   /** Run a build with this deliberate bug (mutations.ts): the run should then fail. */
@@ -50,7 +54,8 @@ function sleep(ms: number): Promise<void> {
 }
 
 export function replayCommand(o: ChaosOptions): string {
-  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
+  const timing = `${o.holdMs ? ` --hold-ms ${o.holdMs.join('-')}` : ''}${o.restMs ? ` --rest-ms ${o.restMs.join('-')}` : ''}`;
+  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
 }
 
 async function createTopic(cluster: ChaosCluster, partitions: number): Promise<void> {
@@ -148,7 +153,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0 });
     await workload.start();
     await sleep(1000);
-    const steps = schedule(o.seed, 100_000, o.faults, { holdMs: [500, 6000], restMs: [500, 2500] });
+    const steps = schedule(o.seed, 100_000, o.faults, { holdMs: o.holdMs ?? [500, 6000], restMs: o.restMs ?? [500, 2500] });
     const ctx = { cluster, history, topic: TOPIC, partitions: o.partitions };
     const until = started + o.seconds * 1000;
     let current = 'starting';
@@ -247,6 +252,15 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
   for (const f of faults) if (!FAULT_KINDS.includes(f)) throw new Error(`unknown fault ${f}; known: ${FAULT_KINDS.join(', ')}`);
   const clients = (get('--clients') ?? 'tributary,kafkajs').split(',') as ClientKind[];
   for (const c of clients) if (c !== 'tributary' && c !== 'kafkajs') throw new Error(`unknown client ${c}; known: tributary, kafkajs`);
+  const range = (name: string): [number, number] | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    const m = /^(\d+)-(\d+)$/.exec(v);
+    if (!m || Number(m[1]) > Number(m[2])) throw new Error(`${name} must be LOW-HIGH in ms, got ${v}`);
+    return [Number(m[1]), Number(m[2])];
+  };
+  const holdMs = range('--hold-ms');
+  const restMs = range('--rest-ms');
   const seconds = get('--minutes') !== undefined ? num('--minutes', 0) * 60 : num('--seconds', 120);
   const seed = num('--seed', Math.floor(Math.random() * 1e9));
   return {
@@ -260,6 +274,8 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     recoveryBoundMs: num('--recovery-bound-ms', 60_000),
     progress: true,
     ...(get('--mutation') !== undefined ? { mutation: get('--mutation')! } : {}),
+    ...(holdMs ? { holdMs } : {}),
+    ...(restMs ? { restMs } : {}),
   };
 }
 
