@@ -12,6 +12,7 @@ import { DescribeQuorumApi, MetadataApi } from '../src/protocol/messages/index.j
 import type { DescribeQuorumResponse } from '../src/protocol/messages/describe-quorum.js';
 import type { MetadataResponse } from '../src/protocol/messages/metadata.js';
 import { BrokerProcess } from '../test/helpers/broker-process.js';
+import { partitionStates, type PartitionState } from '../test/helpers/replica-check.js';
 import { makeTempDir, removeTempDir } from '../test/helpers/cleanup.js';
 import { brokerCli } from '../test/helpers/paths.js';
 import { formatRunFailure, runProcess } from '../test/helpers/proc.js';
@@ -27,14 +28,8 @@ export interface ChaosNode {
   readonly process: BrokerProcess;
 }
 
-export interface PartitionView {
-  partition: number;
-  errorCode: number;
-  leader: number;
-  leaderEpoch: number;
-  replicas: number[];
-  isr: number[];
-}
+/** A partition as one node's Metadata shows it (the replication tests' shape). */
+export type PartitionView = PartitionState;
 
 /** Properties every node gets (the harness's timing; Kafka's names). */
 export const CHAOS_PROPERTIES: Record<string, string | number> = {
@@ -141,20 +136,20 @@ export class ChaosCluster {
     }
   }
 
-  /** A topic's partitions as node `via` sees them (null: it did not answer). */
+  /** A topic's partitions as node `via` sees them (null: it did not answer, or has no such topic). */
   async partitions(topic: string, via: number): Promise<PartitionView[] | null> {
-    try {
-      const md = await this.withConnection(via, BROKER_PORT, (c) =>
-        c.send<MetadataResponse>(MetadataApi, 12, { topics: [{ topicId: null, name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }),
-      );
-      const t = md.topics.find((x) => x.name === topic);
-      if (!t || t.errorCode !== 0) return null;
-      return t.partitions
-        .map((p) => ({ partition: p.partitionIndex, errorCode: p.errorCode, leader: p.leaderId, leaderEpoch: p.leaderEpoch, replicas: [...p.replicaNodes], isr: [...p.isrNodes] }))
-        .sort((a, b) => a.partition - b.partition);
-    } catch {
-      return null;
+    const got = await partitionStates(`${this.node(via).address}:${BROKER_PORT}`, topic).catch(() => null);
+    return got !== null && got.topicError === 0 ? got.partitions : null;
+  }
+
+  /** Partition `partition` of `topic` as the first live node that answers sees it (null: none did). */
+  async partitionFromAny(topic: string, partition: number): Promise<PartitionView | null> {
+    for (const n of this.nodeList) {
+      if (!n.process.alive) continue;
+      const view = (await this.partitions(topic, n.id))?.[partition];
+      if (view) return view;
     }
+    return null;
   }
 
   /** The active controller as the first answering live voter's DescribeQuorum says (-1: none known). */

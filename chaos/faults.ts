@@ -8,6 +8,7 @@
  * One fault at a time: each is injected, held, healed (a killed node restarted, a paused one
  * continued, every cut link restored), then the cluster rests before the next.
  */
+import { mulberry32 } from '../test/helpers/fuzz.js';
 import type { ChaosCluster } from './cluster.js';
 import type { History } from './history.js';
 
@@ -23,17 +24,8 @@ export interface FaultStep {
   pick: number[];
 }
 
-/** mulberry32: small, fast, and the same sequence everywhere for a seed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The seeded PRNG the fuzzers use (mulberry32): the same sequence everywhere for a seed. */
+export const prng = mulberry32;
 
 /**
  * `count` steps over `kinds`; the first `kinds.length` steps are every kind once in a seeded order
@@ -72,12 +64,7 @@ export interface FaultContext {
 }
 
 async function leaderOf(ctx: FaultContext, partition: number): Promise<number> {
-  for (const n of ctx.cluster.nodes) {
-    if (!n.process.alive) continue;
-    const leader = (await ctx.cluster.partitions(ctx.topic, n.id))?.[partition]?.leader ?? -1;
-    if (leader >= 0) return leader;
-  }
-  return -1;
+  return (await ctx.cluster.partitionFromAny(ctx.topic, partition))?.leader ?? -1;
 }
 
 /** Runs one step: inject, hold, heal. Returns what it did, for the report. */
@@ -176,9 +163,8 @@ export async function runStep(ctx: FaultContext, step: FaultStep): Promise<strin
       // only the lagging replica is left. It must not lead (no unclean election by default): the
       // partition stays offline until an ISR member returns. On 3 nodes this also takes the quorum down.
       const partition = Math.floor(r0 * ctx.partitions);
-      let view = null;
-      for (const n of cluster.nodes) if (view === null && n.process.alive) view = (await cluster.partitions(ctx.topic, n.id))?.[partition] ?? null;
-      const followers = view && view.leader >= 0 ? view.replicas.filter((r) => r !== view!.leader) : [];
+      const view = await cluster.partitionFromAny(ctx.topic, partition);
+      const followers = view && view.leader >= 0 ? view.replicas.filter((r) => r !== view.leader) : [];
       if (!view || followers.length === 0) return `lagging-survivor skipped: partition ${partition} has no leader`;
       const survivor = choose(followers, r1);
       const isr = view.replicas.filter((r) => r !== survivor);

@@ -163,13 +163,8 @@ export class Workload {
   }
 
   private async leaderOf(partition: number): Promise<number | null> {
-    for (const n of this.cluster.nodes) {
-      if (!n.process.alive) continue;
-      const parts = await this.cluster.partitions(this.o.topic, n.id);
-      const leader = parts?.[partition]?.leader;
-      if (leader !== undefined && leader >= 0) return leader;
-    }
-    return null;
+    const leader = (await this.cluster.partitionFromAny(this.o.topic, partition))?.leader ?? -1;
+    return leader >= 0 ? leader : null;
   }
 }
 
