@@ -19,6 +19,7 @@ import { InitProducerIdApi } from '../../src/protocol/messages/index.js';
 import { decodeRecordBatchesSync } from '../../src/protocol/records/decode-batches.js';
 import { startBrokerProcess } from '../helpers/broker-process.js';
 import { KAFKA_VERSION, startKafka } from '../helpers/kafka-reference.js';
+import { freePort } from '../helpers/ports.js';
 import { fetchV4, WireConnection } from '../helpers/wire.js';
 import { pino } from 'pino';
 
@@ -168,16 +169,17 @@ test(`idempotent producer through connection resets, 5 in flight: Apache Kafka $
 });
 
 test('idempotent producer through connection resets, 5 in flight: a Tributary broker stores every record once, in order', { timeout: 300_000 }, async (t) => {
-  let brokerPort = 0;
+  // The helper reports the advertised address (the proxy's): listen on a port chosen here.
+  const brokerPort = await freePort();
   const proxy = await LinkProxy.start('127.0.0.1', () => ({ host: '127.0.0.1', port: brokerPort }));
   t.after(() => proxy.close());
-  const broker = await startBrokerProcess(t, { name: 'idempotent-producer', overrides: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` } });
-  brokerPort = broker.port;
+  await startBrokerProcess(t, { name: 'idempotent-producer', overrides: { listeners: `PLAINTEXT://127.0.0.1:${brokerPort}`, 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxy.port}` } });
+  const broker = { host: '127.0.0.1', port: brokerPort, bootstrap: `127.0.0.1:${brokerPort}` };
   const link = new BrokerLink(-1, broker.host, broker.port, resolveClientOptions({ bootstrapServers: broker.bootstrap }), pino({ level: 'silent' }));
   const served = await link.supports(InitProducerIdApi).finally(() => link.close());
   if (!served) {
     t.skip('this Tributary broker does not serve InitProducerId yet');
     return;
   }
-  await runScenario(t, 'tributary', `127.0.0.1:${proxy.port}`, { host: broker.host, port: broker.port }, proxy);
+  await runScenario(t, 'tributary', `127.0.0.1:${proxy.port}`, broker, proxy);
 });
