@@ -38,6 +38,8 @@ const API_FILES = [
   'AddPartitionsToTxn', 'AddOffsetsToTxn', 'EndTxn', 'TxnOffsetCommit', 'DescribeConfigs', 'AlterConfigs',
   'SaslAuthenticate', 'CreatePartitions', 'DeleteGroups', 'IncrementalAlterConfigs', 'OffsetDelete',
   'DescribeCluster', 'DescribeProducers',
+  // Transactions (KIP-98, KIP-664): the coordinator's markers to partition leaders, the admin views.
+  'WriteTxnMarkers', 'DescribeTransactions', 'ListTransactions',
   // Leadership and replica placement (KIP-460, KIP-455).
   'ElectLeaders', 'AlterPartitionReassignments', 'ListPartitionReassignments',
   // KRaft: the quorum (KIP-595), the controller's broker-facing APIs, forwarding.

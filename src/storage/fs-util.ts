@@ -7,6 +7,8 @@ import { withTransientFile } from './open-files.js';
 export const LOG_FILE_SUFFIX = '.log';
 export const INDEX_FILE_SUFFIX = '.index';
 export const TIME_INDEX_FILE_SUFFIX = '.timeindex';
+/** The aborted-transaction index (producer-state/transaction-index.ts); present only once a segment has an aborted transaction. */
+export const TXN_INDEX_FILE_SUFFIX = '.txnindex';
 /** Written by a clean close of one partition log; its presence lets the next open skip recovery. */
 export const CLEAN_SHUTDOWN_FILE = '.kafka_cleanshutdown';
 

@@ -28,9 +28,11 @@ import {
   INDEX_FILE_SUFFIX,
   LOG_FILE_SUFFIX,
   TIME_INDEX_FILE_SUFFIX,
+  TXN_INDEX_FILE_SUFFIX,
   fsyncDir,
   offsetFileName,
   parseOffsetFileName,
+  isNotFound,
   unlinkIfExists,
 } from './fs-util.js';
 
@@ -79,9 +81,17 @@ async function completeSwaps(dir: string, names: string[], logger: StorageLogger
       for (const suffix of [LOG_FILE_SUFFIX, INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
         await unlinkIfExists(path.join(dir, offsetFileName(old, suffix)));
       }
+      // The replacement's own aborted-transaction index (below) holds what the replaced ones did.
+      if (old !== base) await unlinkIfExists(path.join(dir, offsetFileName(old, TXN_INDEX_FILE_SUFFIX)));
     }
     for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX]) {
       await unlinkIfExists(path.join(dir, offsetFileName(base, suffix) + '.swap'));
+    }
+    // Renamed before the .log: once the .log.swap is gone the aborted transactions must be in place.
+    try {
+      await rename(path.join(dir, offsetFileName(base, TXN_INDEX_FILE_SUFFIX) + '.swap'), path.join(dir, offsetFileName(base, TXN_INDEX_FILE_SUFFIX)));
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
     }
     await rename(swapFile, path.join(dir, offsetFileName(base, LOG_FILE_SUFFIX)));
     swapped.add(base);
@@ -124,7 +134,7 @@ export async function loadLog(dir: string, config: ResolvedLogConfig, opts: Load
     if (base !== null) bases.add(base);
   }
   for (const name of names) {
-    const indexBase = parseOffsetFileName(name, INDEX_FILE_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_FILE_SUFFIX);
+    const indexBase = parseOffsetFileName(name, INDEX_FILE_SUFFIX) ?? parseOffsetFileName(name, TIME_INDEX_FILE_SUFFIX) ?? parseOffsetFileName(name, TXN_INDEX_FILE_SUFFIX);
     const orphanIndex = indexBase !== null && !bases.has(indexBase);
     if (orphanIndex || LEFTOVER_SUFFIXES.some((s) => name.endsWith(s))) {
       logger.warn({ dir, file: name }, 'removing leftover file');

@@ -14,6 +14,7 @@ import { batchesIn, findTimestampFrom, firstBatchReaching, readBatches, type Seg
 import { SegmentFile, type SegmentFileSuffix } from './segment-file.js';
 import { INT32_MAX, SCAN_CHUNK_BYTES, emptyTailState, scanTail, scanValidPrefix, type TailState } from './segment-scan.js';
 import { TimeIndex } from './time-index.js';
+import { TransactionIndex } from './producer-state/transaction-index.js';
 
 export type { SegmentRead } from './segment-read.js';
 export { segmentConfigFor, type SegmentConfig } from './log-config.js';
@@ -49,6 +50,8 @@ export class LogSegment {
   unsynced = false;
   readonly offsetIndex: OffsetIndex;
   readonly timeIndex: TimeIndex;
+  /** Aborted transactions whose markers are in this segment (`.txnindex`, created on the first one). */
+  readonly txnIndex: TransactionIndex;
   private bytesSinceLastIndexEntry = 0;
   private loading: Promise<void> | null = null;
   /** True while the .log file is longer than `sizeBytes` because it was preallocated. */
@@ -70,6 +73,7 @@ export class LogSegment {
     this.createdMs = nowMs;
     this.offsetIndex = new OffsetIndex(this.indexFile, baseOffset, config.segmentIndexBytes);
     this.timeIndex = new TimeIndex(this.timeIndexFile, baseOffset, config.segmentIndexBytes);
+    this.txnIndex = new TransactionIndex(() => this.file.txnIndexFile);
   }
 
   get logFile(): string {
@@ -258,10 +262,11 @@ export class LogSegment {
     if (this.maxTimestamp >= 0) this.timeIndex.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp);
   }
 
-  /** Writes pending index entries and fsyncs the .log and both indexes. */
+  /** Writes pending index entries and fsyncs the .log and the indexes. */
   async flushAll(): Promise<void> {
     await this.offsetIndex.persist(true);
     await this.timeIndex.persist(true);
+    await this.txnIndex.flush();
     await this.syncLog();
   }
 
@@ -276,6 +281,7 @@ export class LogSegment {
     if (cut === null) return this.nextOffset;
     this.offsetIndex.truncateToPosition(cut.position);
     this.timeIndex.truncateTo(cut.baseOffset);
+    await this.txnIndex.truncateTo(cut.baseOffset);
     this.sizeBytes = cut.position;
     await this.file.use((fh) => fh.truncate(cut.position));
     this.preallocated = false;
@@ -375,7 +381,7 @@ export class LogSegment {
     return (await stat(this.logFile)).mtimeMs;
   }
 
-  /** Renames the segment's three files to carry `suffix` (see SegmentFile.changeSuffix). */
+  /** Renames the segment's files to carry `suffix` (see SegmentFile.changeSuffix). */
   async changeSuffix(suffix: SegmentFileSuffix): Promise<void> {
     if (suffix === this.file.suffix) return;
     await this.file.changeSuffix(suffix);
@@ -407,14 +413,14 @@ export class LogSegment {
     return this.file.close();
   }
 
-  /** Closes the file and removes the segment's three files. */
+  /** Closes the file and removes the segment's files. */
   async deleteFiles(): Promise<void> {
     this.detach();
     await this.close().catch(() => undefined);
     await this.unlinkFiles();
   }
 
-  /** Removes the segment's three files (with their current suffix); missing ones are skipped. */
+  /** Removes the segment's files (with their current suffix); missing ones are skipped. */
   unlinkFiles(): Promise<void> {
     return this.file.unlink();
   }

@@ -29,6 +29,7 @@ import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 import { LogEpochs } from './log-epochs.js';
 import { LogProducers } from './producer-state/log-producers.js';
 import type { ProducerStateEntry } from './producer-state/producer-state-manager.js';
+import type { AbortedTxn } from './producer-state/transaction-index.js';
 import { loadLog } from './log-recovery.js';
 import { LocalLog } from './local-log.js';
 import { LogReader } from './log-reader.js';
@@ -250,19 +251,20 @@ export class PartitionLog {
     }
     // A follower stores the leader's batches byte for byte: its offsets, epochs and LogAppendTime stamps.
     const follower = opts.origin === 'replication';
-    // Producer state first: a refused batch (old epoch, sequence gap) changes nothing, a duplicate of a
-    // retained batch is answered with its original offsets and not written again (Kafka's UnifiedLog).
+    // Producer state first: a refused batch (old epoch, sequence gap, fenced marker) changes nothing, a
+    // duplicate of a retained batch is answered with its original offsets and not written again (Kafka's UnifiedLog).
     const snapshot = this.producers.maybeSnapshot();
     if (snapshot !== null) void this.queue.enqueueTask(() => this.persistSnapshot(snapshot)).catch(() => undefined);
-    const duplicate = this.producers.checkAndApply(batches, v, this.local.nextOffset, (opts.origin ?? 'client') === 'client', follower);
-    if (duplicate !== null) {
-      return Promise.resolve({ baseOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTime: -1, logStartOffset: this.logStartOffset, duplicate: true });
+    const checked = this.producers.checkAndApply(batches, v, this.local.nextOffset, opts.origin ?? 'client', follower);
+    if (checked.duplicate !== null) {
+      const { firstOffset, lastOffset } = checked.duplicate;
+      return Promise.resolve({ baseOffset: firstOffset, lastOffset, logAppendTime: -1, logStartOffset: this.logStartOffset, duplicate: true });
     }
     const logAppendTime = !follower && cfg.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTimeMs ?? this.clock()) : -1;
     // Queued ahead of the bytes: the checkpoint never misses an epoch that is in the log.
     const leaderEpoch = follower ? undefined : opts.leaderEpoch;
     if (this.epochs.noteAppend(batches, v, this.local.nextOffset, leaderEpoch, follower)) void this.persistEpochs().catch(() => undefined);
-    return this.queue.append(batches, v, leaderEpoch, logAppendTime, follower);
+    return this.queue.append(batches, v, leaderEpoch, logAppendTime, follower, checked.abortedTxns);
   }
 
   // ---------------------------------------------------------------- leader epochs
@@ -310,6 +312,38 @@ export class PartitionLog {
   /** The producers this log knows (DescribeProducers), as they are now. */
   producerStates(): ProducerStateEntry[] {
     return [...this.producers.state.entries()].map((e) => ({ ...e, batches: [...e.batches] }));
+  }
+
+  /**
+   * The first offset of the earliest transaction that is open, or complete with its marker not yet below the
+   * high watermark; null when none. The last stable offset is the lesser of this and the high watermark.
+   */
+  firstUnstableOffset(): number | null {
+    return this.producers.state.firstUnstableOffset();
+  }
+
+  /** The replica's high watermark moved: transactions whose markers are now below it are stable. */
+  onHighWatermarkUpdated(highWatermark: number): void {
+    this.producers.state.onHighWatermarkUpdated(highWatermark);
+  }
+
+  /**
+   * The aborted transactions overlapping [fetchOffset, upperBoundOffset) (a read_committed fetch's
+   * abortedTransactions), from the aborted-transaction indexes of the segments from the one holding
+   * fetchOffset on (a transaction's entry lives with its marker, at or after any offset it covers), until
+   * an entry shows that every transaction starting below the bound had ended (Kafka's UnifiedLog).
+   */
+  async abortedTransactions(fetchOffset: number, upperBoundOffset: number): Promise<AbortedTxn[]> {
+    const out: AbortedTxn[] = [];
+    const segs = this.local.segments;
+    for (let i = 0; i < segs.length; i += 1) {
+      const next = segs[i + 1];
+      if (next !== undefined && next.baseOffset <= fetchOffset) continue;
+      const { entries, complete } = await segs[i]!.txnIndex.collect(fetchOffset, upperBoundOffset);
+      out.push(...entries);
+      if (complete) break;
+    }
+    return out;
   }
 
   /** Forgets producers idle longer than producer.id.expiration.ms (Kafka checks every producer.id.expiration.check.interval.ms). */

@@ -11,7 +11,7 @@ import { constants } from 'node:fs';
 import { open, rename, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { defaultFileHandleCache, type CachedHandle, type FileHandleCache } from './file-handle-cache.js';
-import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, offsetFileName, unlinkIfExists } from './fs-util.js';
+import { INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX, offsetFileName, unlinkIfExists } from './fs-util.js';
 import { withTransientFile } from './open-files.js';
 
 /**
@@ -130,6 +130,10 @@ export class SegmentFile implements CachedHandle {
     return this.name(TIME_INDEX_FILE_SUFFIX);
   }
 
+  get txnIndexFile(): string {
+    return this.name(TXN_INDEX_FILE_SUFFIX);
+  }
+
   /** True while the handle is open (for tests and metrics). */
   get isOpen(): boolean {
     return this.fh !== null;
@@ -206,7 +210,7 @@ export class SegmentFile implements CachedHandle {
   // ---------------------------------------------------------------- names
 
   /**
-   * Renames the three files to carry `suffix` (missing index files are skipped: they are rebuilt from the
+   * Renames the segment's files to carry `suffix` (missing index files are skipped: they are rebuilt from the
    * .log). The .log goes last, so whoever sees `<base>.log<suffix>` sees a finished rename; the caller fsyncs
    * the directory. An open handle keeps working across renames; a handle being opened finishes first.
    */
@@ -221,9 +225,9 @@ export class SegmentFile implements CachedHandle {
   }
 
   private async renameAll(suffix: SegmentFileSuffix): Promise<void> {
-    const from = [this.indexFile, this.timeIndexFile, this.logFile];
+    const from = [this.indexFile, this.timeIndexFile, this.txnIndexFile, this.logFile];
     this.current = suffix;
-    const to = [this.indexFile, this.timeIndexFile, this.logFile];
+    const to = [this.indexFile, this.timeIndexFile, this.txnIndexFile, this.logFile];
     for (let i = 0; i < from.length; i++) {
       try {
         await rename(from[i]!, to[i]!);
@@ -269,10 +273,11 @@ export class SegmentFile implements CachedHandle {
     }
   }
 
-  /** Removes the three files (with their current suffix); missing ones are skipped. */
+  /** Removes the segment's files (with their current suffix); missing ones are skipped. */
   async unlink(): Promise<void> {
     await unlinkIfExists(this.logFile);
     await unlinkIfExists(this.indexFile);
     await unlinkIfExists(this.timeIndexFile);
+    await unlinkIfExists(this.txnIndexFile);
   }
 }

@@ -28,6 +28,10 @@ export async function swapSegments(
   if (version !== local.version || !contiguous || at + old.length >= local.segments.length) return null;
   await local.rollFlush;
   try {
+    // The cleaner keeps transactional batches and markers as they are, so the replaced segments' aborted
+    // transactions carry over whole (fsynced with the replacement, before the commit point).
+    for (const seg of old) for (const e of await seg.txnIndex.all()) await replacement.txnIndex.append(e);
+    await replacement.txnIndex.flush();
     await replacement.changeSuffix('.swap');
     await fsyncDir(local.dir);
     await hook?.('renamed-to-swap');

@@ -23,6 +23,7 @@ import type { AppendedBatch } from './log-segment.js';
 import type { ValidationResult } from './log-validator.js';
 import type { AppendResult } from './log-types.js';
 import { shouldRoll } from './segment-roll.js';
+import type { AbortedTxn } from './producer-state/transaction-index.js';
 
 interface PendingAppend {
   kind: 'append';
@@ -34,6 +35,8 @@ interface PendingAppend {
   batches: AppendedBatch[];
   maxTimestamp: number;
   logAppendTime: number;
+  /** Aborted transactions whose markers this append carries: indexed in the segment it lands in. */
+  abortedTxns: readonly AbortedTxn[];
   resolve: (r: AppendResult) => void;
   reject: (e: unknown) => void;
 }
@@ -89,7 +92,14 @@ export class WriteQueue {
    * `leaderEpoch`) into each header in place; with `logAppendTime` ≥ 0 it also stamps maxTimestamp, sets the
    * timestamp-type attribute and recomputes the CRC. Then queues the bytes for the writer.
    */
-  append(batches: Buffer, v: ValidationResult, leaderEpoch: number | undefined, logAppendTime: number, keepOffsets = false): Promise<AppendResult> {
+  append(
+    batches: Buffer,
+    v: ValidationResult,
+    leaderEpoch: number | undefined,
+    logAppendTime: number,
+    keepOffsets = false,
+    abortedTxns: readonly AbortedTxn[] = [],
+  ): Promise<AppendResult> {
     // A follower's append keeps the leader's offsets (with the gaps compaction leaves) and bytes as they are.
     const baseOffset = keepOffsets ? this.checkFollowerOffsets(batches, v) : this.local.nextOffset;
     let next = baseOffset;
@@ -125,6 +135,7 @@ export class WriteQueue {
         batches: metas,
         maxTimestamp,
         logAppendTime,
+        abortedTxns,
         resolve,
         reject,
       });
@@ -220,6 +231,8 @@ export class WriteQueue {
       group.map((e) => e.buf),
       metas,
     );
+    // Before the bytes become readable: a read_committed fetch must find the markers' entries with them.
+    for (const e of group) for (const t of e.abortedTxns) await seg.txnIndex.append(t);
     local.writtenEnd = group[group.length - 1]!.lastOffset + 1;
     await this.flushPolicy.afterWrite(records);
     const logStartOffset = local.logStart;

@@ -48,7 +48,7 @@ export class Partition {
   pendingIsr: PendingIsrChange | null = null;
   /** After a refused or failed ISR change: no new one before this time (the metadata may fix it first). */
   isrRetryAtMs = 0;
-  highWatermark: number;
+  private hw = 0;
   /** As leader: the log end when it took over; a follower must reach it to join the ISR. */
   leaderEpochStartOffset = 0;
   readonly followers = new Map<number, FollowerState>();
@@ -61,6 +61,23 @@ export class Partition {
     initialHighWatermark: number,
   ) {
     this.highWatermark = Math.max(log.logStartOffset, Math.min(initialHighWatermark, log.logEndOffset));
+  }
+
+  /** Offsets below it are on every ISR member (committed); consumers read up to it. */
+  get highWatermark(): number {
+    return this.hw;
+  }
+
+  set highWatermark(offset: number) {
+    this.hw = offset;
+    // Transactions whose markers fall below it become stable (the last stable offset may move).
+    this.log.onHighWatermarkUpdated(offset);
+  }
+
+  /** read_committed consumers read up to it: the high watermark, or the first offset of a transaction not yet stable. */
+  get lastStableOffset(): number {
+    const unstable = this.log.firstUnstableOffset();
+    return unstable === null ? this.hw : Math.min(unstable, this.hw);
   }
 
   get isLeader(): boolean {

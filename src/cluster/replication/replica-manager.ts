@@ -34,6 +34,8 @@ export interface HostedPartition {
   readonly partition: number;
   readonly log: PartitionLog;
   readonly highWatermark: number;
+  /** The high watermark, held back by transactions not yet stable (read_committed reads below it). */
+  readonly lastStableOffset: number;
   readonly leaderEpoch: number;
 }
 
@@ -307,11 +309,12 @@ export class ReplicaManager {
   // ---------------------------------------------------------------- appends (leader)
 
   /**
-   * Appends client batches (validated by the log, recompressed when the topic says so). acks=all: refused
+   * Appends client batches (validated by the log, recompressed when the topic says so), or with origin
+   * 'coordinator' a coordinator's (transaction markers, group records). acks=all: refused
    * with NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas, then answered once the
    * high watermark passes the batch (REQUEST_TIMED_OUT after `timeoutMs`).
    */
-  async append(topic: string, partition: number, records: Buffer, opts: { acks?: RequiredAcks; timeoutMs?: number } = {}): Promise<AppendInfo> {
+  async append(topic: string, partition: number, records: Buffer, opts: { acks?: RequiredAcks; timeoutMs?: number; origin?: 'client' | 'coordinator' } = {}): Promise<AppendInfo> {
     const p = this.leaderOf(topic, partition);
     const acks = opts.acks ?? 1;
     const minIsr = acks === -1 ? (this.options.minInsyncReplicas?.(topic) ?? 1) : 1;
@@ -322,8 +325,9 @@ export class ReplicaManager {
       );
     }
     const epoch = p.leaderEpoch;
-    const recompressTo = this.options.topicCodec?.(topic) ?? null;
-    const result = await p.log.append(records, { leaderEpoch: epoch, recompressTo });
+    // Control batches (a coordinator's transaction markers) are stored as written, never recompressed.
+    const recompressTo = opts.origin === 'coordinator' ? null : (this.options.topicCodec?.(topic) ?? null);
+    const result = await p.log.append(records, { leaderEpoch: epoch, recompressTo, origin: opts.origin ?? 'client' });
     const k = key(topic, partition);
     this.logEndEvents.emit(k);
     this.maybeAdvanceHighWatermark(p);

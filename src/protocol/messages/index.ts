@@ -33,6 +33,9 @@ import { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 import { OffsetDeleteApi } from './offset-delete.js';
 import { DescribeClusterApi } from './describe-cluster.js';
 import { DescribeProducersApi } from './describe-producers.js';
+import { WriteTxnMarkersApi } from './write-txn-markers.js';
+import { DescribeTransactionsApi } from './describe-transactions.js';
+import { ListTransactionsApi } from './list-transactions.js';
 import { ElectLeadersApi } from './elect-leaders.js';
 import { AlterPartitionReassignmentsApi } from './alter-partition-reassignments.js';
 import { ListPartitionReassignmentsApi } from './list-partition-reassignments.js';
@@ -83,6 +86,9 @@ export { IncrementalAlterConfigsApi } from './incremental-alter-configs.js';
 export { OffsetDeleteApi } from './offset-delete.js';
 export { DescribeClusterApi } from './describe-cluster.js';
 export { DescribeProducersApi } from './describe-producers.js';
+export { WriteTxnMarkersApi } from './write-txn-markers.js';
+export { DescribeTransactionsApi } from './describe-transactions.js';
+export { ListTransactionsApi } from './list-transactions.js';
 export { ElectLeadersApi } from './elect-leaders.js';
 export { AlterPartitionReassignmentsApi } from './alter-partition-reassignments.js';
 export { ListPartitionReassignmentsApi } from './list-partition-reassignments.js';
@@ -134,6 +140,9 @@ export const API_BY_KEY: ReadonlyMap<number, ApiSpec> = new Map<number, ApiSpec>
   [47, OffsetDeleteApi],
   [60, DescribeClusterApi],
   [61, DescribeProducersApi],
+  [27, WriteTxnMarkersApi],
+  [65, DescribeTransactionsApi],
+  [66, ListTransactionsApi],
   [43, ElectLeadersApi],
   [45, AlterPartitionReassignmentsApi],
   [46, ListPartitionReassignmentsApi],

@@ -3,6 +3,8 @@
  * marker's value: int16 version (0) + int32 coordinatorEpoch (EndTransactionMarker).
  */
 import { ErrorCode, KafkaError } from '../errors.js';
+import { ByteReader } from '../bytes.js';
+import { RECORD_BATCH_OVERHEAD } from './batch-header.js';
 import { buildRecordBatch } from './record-batch.js';
 
 export enum ControlRecordType {
@@ -71,4 +73,26 @@ export function buildEndTxnMarkerBatch(opts: EndTxnMarkerOptions): Promise<Buffe
       },
     ],
   });
+}
+
+/**
+ * The type and value of the first record of the control batch at `pos` in `buf` (the whole batch must be
+ * there), read in place. Control batches are never compressed (Kafka writes them plain).
+ */
+export function controlRecordAt(buf: Buffer, pos: number, size: number): { type: ControlRecordType; value: Buffer | null } {
+  const r = new ByteReader(buf, pos + RECORD_BATCH_OVERHEAD, pos + size);
+  r.varint(); // record length
+  r.int8(); // attributes
+  r.varlong(); // timestamp delta
+  r.varint(); // offset delta
+  const keyLength = r.varint();
+  if (keyLength < 4) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'control record key is too short');
+  const keyEnd = r.pos + keyLength;
+  r.int16(); // key version
+  const type = r.int16() as ControlRecordType;
+  r.pos = keyEnd;
+  const valueLength = r.varint();
+  const value = valueLength < 0 ? null : buf.subarray(r.pos, r.pos + valueLength);
+  if (value !== null && r.pos + valueLength > pos + size) throw new KafkaError(ErrorCode.CORRUPT_MESSAGE, 'control record value runs past its batch');
+  return { type, value };
 }

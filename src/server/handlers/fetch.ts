@@ -106,16 +106,21 @@ async function readOnce(
       }
       const hosted = ctx.services.replicas.get(t.topic, t.partition);
       checkEpoch(hosted, t.currentLeaderEpoch);
-      const read = await hosted.log.read(t.fetchOffset, limit, { maxOffset: hosted.highWatermark, minOneMessage: bytes === 0 });
+      // read_committed stops at the last stable offset and names the aborted transactions among what it
+      // returns, so the consumer can drop their records (KIP-98).
+      const lastStableOffset = hosted.lastStableOffset;
+      const read = await hosted.log.read(t.fetchOffset, limit, { maxOffset: readCommitted ? lastStableOffset : hosted.highWatermark, minOneMessage: bytes === 0 });
       bytes += read.records.length;
       remaining = Math.max(0, remaining - read.records.length);
+      const aborted = readCommitted && read.records.length > 0 ? await hosted.log.abortedTransactions(t.fetchOffset, read.nextOffset) : [];
       parts.push({
         ...base,
         errorCode: ErrorCode.NONE,
         highWatermark: hosted.highWatermark,
-        lastStableOffset: hosted.highWatermark,
+        lastStableOffset,
         logStartOffset: hosted.log.logStartOffset,
         records: read.records,
+        ...(readCommitted && { abortedTransactions: aborted.map((a) => ({ producerId: a.producerId, firstOffset: a.firstOffset })) }),
       });
     } catch (err) {
       errors = true;

@@ -13,6 +13,7 @@ import { describeProducersHandler } from './describe-producers.js';
 import { fetchHandler } from './fetch.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { initProducerIdHandler } from './init-producer-id.js';
+import { writeTxnMarkersHandler } from './write-txn-markers.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
@@ -39,5 +40,6 @@ export const ALL_HANDLERS: readonly HandlerRegistration[] = [
   listPartitionReassignmentsHandler,
   initProducerIdHandler,
   describeProducersHandler,
+  writeTxnMarkersHandler,
   ...groupHandlers,
 ];

@@ -10,11 +10,18 @@ const MAX_TIMESTAMP = -3;
 const EARLIEST_LOCAL = -4;
 const LATEST_TIERED = -5;
 
-/** A broker's replica id (≥ 0, its follower asking the leader) sees the log end as LATEST; clients the high watermark. */
-async function lookup(hosted: HostedPartition, timestamp: number, replicaId: number): Promise<{ offset: number; timestamp: number }> {
+const READ_COMMITTED = 1;
+
+/**
+ * A broker's replica id (≥ 0, its follower asking the leader) sees the log end as LATEST; clients the high
+ * watermark, or with isolation_level READ_COMMITTED (v2+) the last stable offset — which also bounds what a
+ * timestamp lookup may answer (Kafka's lastFetchableOffset).
+ */
+async function lookup(hosted: HostedPartition, timestamp: number, replicaId: number, readCommitted: boolean): Promise<{ offset: number; timestamp: number }> {
+  const lastFetchable = readCommitted ? hosted.lastStableOffset : hosted.highWatermark;
   switch (timestamp) {
     case LATEST:
-      return { offset: replicaId >= 0 ? hosted.log.logEndOffset : hosted.highWatermark, timestamp: -1 };
+      return { offset: replicaId >= 0 ? hosted.log.logEndOffset : lastFetchable, timestamp: -1 };
     case EARLIEST:
     case EARLIEST_LOCAL:
       return { offset: hosted.log.logStartOffset, timestamp: -1 };
@@ -23,7 +30,7 @@ async function lookup(hosted: HostedPartition, timestamp: number, replicaId: num
     case MAX_TIMESTAMP:
       return (await hosted.log.maxTimestampOffset()) ?? { offset: -1, timestamp: -1 };
     default:
-      return (await hosted.log.offsetForTimestamp(timestamp)) ?? { offset: -1, timestamp: -1 };
+      return (await hosted.log.offsetForTimestamp(timestamp, replicaId >= 0 ? {} : { maxOffset: lastFetchable })) ?? { offset: -1, timestamp: -1 };
   }
 }
 
@@ -35,7 +42,7 @@ export const listOffsetsHandler = register<ListOffsetsRequest, Reply<ListOffsets
       try {
         const hosted = ctx.services.replicas.get(t.name, p.partitionIndex);
         checkEpoch(hosted, p.currentLeaderEpoch);
-        const found = await lookup(hosted, p.timestamp, req.replicaId);
+        const found = await lookup(hosted, p.timestamp, req.replicaId, ctx.apiVersion >= 2 && req.isolationLevel === READ_COMMITTED);
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE, offset: found.offset, timestamp: found.timestamp, leaderEpoch: hosted.leaderEpoch });
       } catch (err) {
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: errorOf(err).errorCode, offset: -1, timestamp: -1, leaderEpoch: -1 });

@@ -9,11 +9,36 @@
  * - `afterLogStartMoved` drops snapshots below the new log start (they cannot be replayed from).
  */
 import { ATTRIBUTES, ATTR_CONTROL, ATTR_TRANSACTIONAL, BASE_OFFSET, BASE_SEQUENCE, LAST_OFFSET_DELTA, MAX_TIMESTAMP, PRODUCER_EPOCH, PRODUCER_ID, readInt64 } from '../../protocol/records/batch-header.js';
+import { ControlRecordType, controlRecordAt, decodeEndTxnMarker } from '../../protocol/records/control.js';
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { StoredBatch } from '../batch-reader.js';
+import type { LogSegment } from '../log-segment.js';
 import type { LocalLog } from '../local-log.js';
-import type { ValidationResult } from '../log-validator.js';
+import type { AppendOrigin, ValidationResult } from '../log-validator.js';
 import { CorruptSnapshotError, deleteSnapshot, encodeSnapshot, listSnapshots, readSnapshot, writeSnapshot } from './producer-snapshot.js';
-import { ProducerStateManager, type DuplicateBatch, type ProducerBatch } from './producer-state-manager.js';
+import { ProducerStateManager, type CompletedTxn, type DuplicateBatch, type ProducerBatch } from './producer-state-manager.js';
+import type { AbortedTxn } from './transaction-index.js';
+
+/** What an append's producer state check decided. */
+export type ProducerCheck = { duplicate: DuplicateBatch } | { duplicate: null; abortedTxns: AbortedTxn[] };
+
+/**
+ * A transaction marker's type and coordinator epoch, read from the control record in place; null for other
+ * control types. A malformed control record throws CORRUPT_MESSAGE when `strict` (a coordinator's append),
+ * else counts as no marker (a leader's bytes, or the log's own: they were checked when first written).
+ */
+function markerAt(buf: Buffer, pos: number, size: number, strict = false): { isAborted: boolean; coordinatorEpoch: number } | null {
+  let record;
+  try {
+    record = controlRecordAt(buf, pos, size);
+  } catch (err) {
+    if (strict) throw err instanceof KafkaError ? err : new KafkaError(ErrorCode.CORRUPT_MESSAGE, `malformed control record: ${String(err)}`);
+    return null;
+  }
+  const { type, value } = record;
+  if (type !== ControlRecordType.Abort && type !== ControlRecordType.Commit) return null;
+  return { isAborted: type === ControlRecordType.Abort, coordinatorEpoch: decodeEndTxnMarker(value).coordinatorEpoch };
+}
 
 function batchAt(buf: Buffer, pos: number): ProducerBatch {
   const attributes = buf.readInt16BE(pos + ATTRIBUTES);
@@ -111,46 +136,75 @@ export class LogProducers {
     this.state.mapEndOffset = end;
   }
 
-  /** Applies the batch headers of [from, to) from the segments. */
+  /**
+   * Applies the batch headers of [from, to) from the segments (a control batch is read whole: its marker
+   * type is in its record). The aborted-transaction index entries of that range are written anew: what the
+   * files held may be behind the log after a crash, or ahead of it after a truncation.
+   */
   private async replay(from: number, to: number): Promise<void> {
-    if (from >= to) return;
     const segs = this.local.segments;
     let batches = 0;
     for (let i = 0; i < segs.length; i += 1) {
       const seg = segs[i]!;
       const next = segs[i + 1];
-      if ((next !== undefined && next.baseOffset <= from) || seg.baseOffset >= to) continue;
+      if ((next !== undefined && next.baseOffset <= from) || (seg.baseOffset >= to && seg !== segs.at(-1))) continue;
+      await seg.txnIndex.truncateTo(from);
+      if (from >= to) continue;
+      const headers: StoredBatch[] = [];
       await seg.forEachBatchHeader((b) => {
-        if (b.lastOffset < from || b.baseOffset >= to || b.magic !== 2) return;
-        this.state.applyBatch(storedBatch(b), b.baseOffset);
-        batches += 1;
+        if (b.lastOffset >= from && b.baseOffset < to && b.magic === 2) headers.push(b);
       });
+      for (const b of headers) {
+        const marker = b.producerId >= 0 && (b.attributes & ATTR_CONTROL) !== 0 ? await this.markerOf(seg, b) : undefined;
+        const done = this.state.applyBatch(storedBatch(b), b.baseOffset, marker ?? undefined);
+        if (done?.isAborted) await seg.txnIndex.append(this.abortedEntry(done));
+        batches += 1;
+      }
     }
     if (batches > 0) this.local.logger.debug({ dir: this.name, from, to, batches, producers: this.state.size }, 'replayed producer state from the log');
   }
 
+  private async markerOf(seg: LogSegment, b: StoredBatch): Promise<{ isAborted: boolean; coordinatorEpoch: number } | null> {
+    const bytes = await seg.readBatch(b);
+    return markerAt(bytes, 0, bytes.length);
+  }
+
+  private abortedEntry(done: CompletedTxn): AbortedTxn {
+    return { producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: this.state.lastStableOffsetAfter(done) };
+  }
+
   /**
-   * Where offsets are assigned to an append at `baseOffset`: a client's batches are checked first — a
+   * Where offsets are assigned to an append at `baseOffset`. A client's batches are checked first — a
    * duplicate of a retained batch returns its original offsets and nothing is recorded; a bad epoch or
-   * sequence throws (KafkaError) and nothing is recorded — then every batch is recorded. `keepsOffsets`: a
-   * follower's batches carry the leader's offsets.
+   * sequence throws (KafkaError) and nothing is recorded. A coordinator's transaction markers are checked
+   * for fencing. Then every batch is recorded; the aborted transactions the append's markers close are
+   * returned, for the write queue to index in the segment the markers land in. `keepsOffsets`: a follower's
+   * batches carry the leader's offsets.
    */
-  checkAndApply(batches: Buffer, v: ValidationResult, baseOffset: number, client: boolean, keepsOffsets: boolean): DuplicateBatch | null {
-    if (client) {
-      for (const info of v.batchInfos) {
-        const b = batchAt(batches, info.position);
-        if (b.producerId < 0) continue;
+  checkAndApply(batches: Buffer, v: ValidationResult, baseOffset: number, origin: AppendOrigin, keepsOffsets: boolean): ProducerCheck {
+    const markers = new Map<number, { isAborted: boolean; coordinatorEpoch: number } | null>();
+    for (const info of v.batchInfos) {
+      const b = batchAt(batches, info.position);
+      if (b.producerId < 0) continue;
+      if (b.isControl) {
+        const marker = markerAt(batches, info.position, info.sizeBytes, origin === 'coordinator');
+        markers.set(info.position, marker);
+        if (origin === 'coordinator' && marker !== null) this.state.checkMarker(b, marker.coordinatorEpoch, this.name);
+      } else if (origin === 'client') {
+        if (b.isTransactional && b.baseSequence < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `transactional batch of producer ${b.producerId} has no sequence`);
         const duplicate = this.state.checkClientBatch(b, this.name);
-        if (duplicate !== null) return duplicate;
+        if (duplicate !== null) return { duplicate };
       }
     }
+    const abortedTxns: AbortedTxn[] = [];
     let next = baseOffset;
     for (const info of v.batchInfos) {
       if (keepsOffsets) next = readInt64(batches, info.position + BASE_OFFSET);
-      this.state.applyBatch(batchAt(batches, info.position), next);
+      const done = this.state.applyBatch(batchAt(batches, info.position), next, markers.get(info.position) ?? undefined);
+      if (done?.isAborted) abortedTxns.push(this.abortedEntry(done));
       next += info.lastOffsetDelta + 1;
     }
-    return null;
+    return { duplicate: null, abortedTxns };
   }
 
   /**

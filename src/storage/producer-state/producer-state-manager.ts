@@ -1,6 +1,8 @@
 /**
- * The idempotent producers of one partition (Kafka's ProducerStateManager): for each producer id its epoch
- * and the metadata of its last NUM_BATCHES_TO_RETAIN batches. Client appends are checked against it
+ * The idempotent and transactional producers of one partition (Kafka's ProducerStateManager): for each
+ * producer id its epoch, its open transaction and the metadata of its last NUM_BATCHES_TO_RETAIN batches;
+ * the open transactions and the closed ones whose markers are not yet below the high watermark give the
+ * first unstable offset (what holds read_committed consumers back). Client appends are checked against it
  * (`checkClientBatch`): an older epoch is refused, a batch repeating one of the retained ones is a duplicate
  * (answered with the original offsets, not written again), and sequences must follow on without gaps. Every
  * append, a client's or a follower's, updates it (`applyBatch`), so a follower that becomes leader keeps
@@ -52,6 +54,14 @@ export interface ProducerStateEntry {
   currentTxnFirstOffset: number;
 }
 
+/** A transaction closed by a marker at `lastOffset`. */
+export interface CompletedTxn {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
+  isAborted: boolean;
+}
+
 /** The offsets a duplicate batch was first written at. */
 export interface DuplicateBatch {
   firstOffset: number;
@@ -73,6 +83,10 @@ function firstSeqOf(b: BatchMetadata): number {
 
 export class ProducerStateManager {
   private readonly producers = new Map<number, ProducerStateEntry>();
+  /** Open transactions: producer id → first offset (Kafka's ongoingTxns). */
+  private readonly ongoing = new Map<number, number>();
+  /** Transactions whose markers are not yet below the high watermark, in marker order (Kafka's unreplicatedTxns). */
+  private unreplicated: CompletedTxn[] = [];
   /** Offsets below this are reflected in the state. */
   mapEndOffset = 0;
 
@@ -124,11 +138,32 @@ export class ProducerStateManager {
     return null;
   }
 
-  /** Records an appended batch whose first offset is `baseOffset` (any origin; batches without a producer id are ignored). */
-  applyBatch(b: ProducerBatch, baseOffset: number): void {
+  /**
+   * Checks a transaction marker a coordinator writes (WriteTxnMarkers): an epoch older than the producer's is
+   * INVALID_PRODUCER_EPOCH, a coordinator epoch older than the last marker's TRANSACTION_COORDINATOR_FENCED.
+   */
+  checkMarker(b: ProducerBatch, coordinatorEpoch: number, topicPartition: string): void {
+    const e = this.producers.get(b.producerId);
+    if (e === undefined) return;
+    if (b.producerEpoch < e.producerEpoch) {
+      throw new KafkaError(ErrorCode.INVALID_PRODUCER_EPOCH, `Marker epoch ${b.producerEpoch} of producer ${b.producerId} in ${topicPartition} is older than ${e.producerEpoch}`);
+    }
+    if (coordinatorEpoch < e.coordinatorEpoch) {
+      throw new KafkaError(
+        ErrorCode.TRANSACTION_COORDINATOR_FENCED,
+        `Marker of producer ${b.producerId} in ${topicPartition} from coordinator epoch ${coordinatorEpoch}, older than ${e.coordinatorEpoch}`,
+      );
+    }
+  }
+
+  /**
+   * Records an appended batch whose first offset is `baseOffset` (any origin; batches without a producer id
+   * are ignored). A transaction marker (`marker` given) closes the producer's open transaction: returned.
+   */
+  applyBatch(b: ProducerBatch, baseOffset: number, marker?: { isAborted: boolean; coordinatorEpoch: number }): CompletedTxn | null {
     const lastOffset = baseOffset + b.lastOffsetDelta;
     if (lastOffset + 1 > this.mapEndOffset) this.mapEndOffset = lastOffset + 1;
-    if (b.producerId < 0) return;
+    if (b.producerId < 0) return null;
     let e = this.producers.get(b.producerId);
     if (e === undefined) {
       e = { producerId: b.producerId, producerEpoch: b.producerEpoch, batches: [], lastTimestampMs: -1, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
@@ -140,22 +175,65 @@ export class ProducerStateManager {
     }
     e.lastTimestampMs = Math.max(e.lastTimestampMs, b.maxTimestamp);
     if (b.isControl) {
-      // A transaction marker closes the producer's open transaction.
+      if (marker === undefined) return null; // another control type (none reaches partition logs today)
+      // A transaction marker closes the producer's open transaction (one with no data starts at the marker).
+      const done: CompletedTxn = { producerId: b.producerId, firstOffset: e.currentTxnFirstOffset >= 0 ? e.currentTxnFirstOffset : baseOffset, lastOffset, isAborted: marker.isAborted };
       e.currentTxnFirstOffset = -1;
-      return;
+      e.coordinatorEpoch = marker.coordinatorEpoch;
+      this.ongoing.delete(b.producerId);
+      this.unreplicated.push(done);
+      return done;
     }
-    if (b.isTransactional && e.currentTxnFirstOffset < 0) e.currentTxnFirstOffset = baseOffset;
+    if (b.isTransactional && e.currentTxnFirstOffset < 0) {
+      e.currentTxnFirstOffset = baseOffset;
+      this.ongoing.set(b.producerId, baseOffset);
+    }
     e.batches.push({ lastSeq: incrementSequence(b.baseSequence, b.lastOffsetDelta), lastOffset, offsetDelta: b.lastOffsetDelta, timestampMs: b.maxTimestamp });
     if (e.batches.length > NUM_BATCHES_TO_RETAIN) e.batches.shift();
+    return null;
+  }
+
+  /**
+   * Kafka's lastStableOffset(completedTxn), stored with an aborted transaction's index entry: the first offset
+   * of the earliest transaction still open (another producer's), else the offset after the marker.
+   */
+  lastStableOffsetAfter(done: CompletedTxn): number {
+    let first = Number.POSITIVE_INFINITY;
+    for (const [pid, offset] of this.ongoing) if (pid !== done.producerId && offset < first) first = offset;
+    return Number.isFinite(first) ? first : done.lastOffset + 1;
+  }
+
+  /**
+   * The first offset a read_committed consumer may not read past: the earliest open transaction's first
+   * offset or the earliest completed one whose marker is not yet below the high watermark; null when none.
+   */
+  firstUnstableOffset(): number | null {
+    let first = Number.POSITIVE_INFINITY;
+    for (const offset of this.ongoing.values()) if (offset < first) first = offset;
+    for (const t of this.unreplicated) if (t.firstOffset < first) first = t.firstOffset;
+    return Number.isFinite(first) ? first : null;
+  }
+
+  /** Completed transactions whose markers are now below the high watermark no longer hold the LSO back. */
+  onHighWatermarkUpdated(highWatermark: number): void {
+    if (this.unreplicated.length > 0 && this.unreplicated[0]!.lastOffset < highWatermark) this.unreplicated = this.unreplicated.filter((t) => t.lastOffset >= highWatermark);
+  }
+
+  /** Open transactions (producer id → first offset), for DescribeTransactions-like views and tests. */
+  ongoingTransactions(): ReadonlyMap<number, number> {
+    return this.ongoing;
   }
 
   /** Adds an entry read from a snapshot. */
   load(entry: ProducerStateEntry): void {
     this.producers.set(entry.producerId, entry);
+    if (entry.currentTxnFirstOffset >= 0) this.ongoing.set(entry.producerId, entry.currentTxnFirstOffset);
   }
 
   clear(mapEndOffset: number): void {
     this.producers.clear();
+    this.ongoing.clear();
+    this.unreplicated = [];
     this.mapEndOffset = mapEndOffset;
   }
 

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { batchCrcMatches, readInt64 } from '../../../src/protocol/records/batch-header.js';
 import { validateBatches } from '../../../src/storage/log-validator.js';
+import { buildEndTxnMarkerBatch } from '../../../src/protocol/records/control.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
 import { bruteForceBatches, makeBatch, splitBatches, valuesBatch, withTempDir } from './helpers.js';
 
@@ -336,8 +337,10 @@ test('empty record sets, pre-validated buffers and coordinator control batches',
     const validated = validateBatches(b, { maxMessageBytes: 1 << 20 });
     assert.equal((await log.append(b, { validated })).lastOffset, 2);
     await assert.rejects(log.append(valuesBatch(1), { validated }));
-    const marker = makeBatch({ records: [{ value: null }], attributes: 0x30, producerId: 5, producerEpoch: 0 });
+    const marker = await buildEndTxnMarkerBatch({ commit: true, producerId: 5, producerEpoch: 0, coordinatorEpoch: 0 });
     await rejectsWith(log.append(Buffer.from(marker)), ErrorCode.INVALID_RECORD);
+    const keyless = makeBatch({ records: [{ value: null }], attributes: 0x30, producerId: 5, producerEpoch: 0 });
+    await rejectsWith(log.append(keyless, { origin: 'coordinator' }), ErrorCode.CORRUPT_MESSAGE);
     assert.equal((await log.append(marker, { origin: 'coordinator' })).baseOffset, 3);
     await rejectsWith(log.append(valuesBatch(1).subarray(0, 30)), ErrorCode.CORRUPT_MESSAGE);
     assert.equal(log.logEndOffset, 4, 'a rejected append assigns no offsets');

@@ -6,6 +6,7 @@ import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { PartitionLog } from '../../../src/storage/partition-log.js';
 import { decodeSnapshot, encodeSnapshot } from '../../../src/storage/producer-state/producer-snapshot.js';
 import { incrementSequence, ProducerStateManager } from '../../../src/storage/producer-state/producer-state-manager.js';
+import { buildEndTxnMarkerBatch } from '../../../src/protocol/records/control.js';
 import { makeBatch, withTempDir } from './helpers.js';
 
 const NOW = 1_700_000_000_000;
@@ -157,3 +158,65 @@ test('snapshot bytes: Kafka layout, CRC checked', () => {
   bytes[20] ^= 1;
   assert.throws(() => decodeSnapshot(bytes), /CRC/);
 });
+
+// ---------------------------------------------------------------- transactions
+
+const ATTR_TRANSACTIONAL = 0x10;
+
+function txnBatch(producerId: number, baseSequence: number, n = 2): Buffer {
+  const records = Array.from({ length: n }, (_, i) => ({ value: Buffer.from(`t${producerId}-${baseSequence + i}`), timestamp: NOW }));
+  return makeBatch({ records, producerId, producerEpoch: 0, baseSequence, attributes: ATTR_TRANSACTIONAL });
+}
+
+const marker = (producerId: number, commit: boolean, coordinatorEpoch = 0): Promise<Buffer> =>
+  buildEndTxnMarkerBatch({ commit, producerId, producerEpoch: 0, coordinatorEpoch, timestamp: NOW });
+
+test('open transactions hold the first unstable offset; an abort marker is indexed in .txnindex and read back by range', () =>
+  withTempDir(async (dir) => {
+    const log = await open(dir);
+    await log.append(idem(1, 0, 0)); // 0-1, not transactional
+    await log.append(txnBatch(7, 0)); // 2-3
+    await log.append(txnBatch(8, 0)); // 4-5
+    assert.equal(log.firstUnstableOffset(), 2);
+    await log.append(await marker(7, false), { origin: 'coordinator' }); // 6: abort 7
+    // 7's transaction is complete but its marker is not below the high watermark yet.
+    assert.equal(log.firstUnstableOffset(), 2);
+    log.onHighWatermarkUpdated(7);
+    assert.equal(log.firstUnstableOffset(), 4, "8's transaction is still open");
+    await log.append(await marker(8, true), { origin: 'coordinator' }); // 7: commit 8
+    log.onHighWatermarkUpdated(8);
+    assert.equal(log.firstUnstableOffset(), null);
+    assert.deepEqual(await log.abortedTransactions(0, 8), [{ producerId: 7, firstOffset: 2, lastOffset: 6, lastStableOffset: 4 }]);
+    assert.deepEqual(await log.abortedTransactions(7, 8), [], 'a fetch after the marker needs no entry');
+    assert.deepEqual(await log.abortedTransactions(0, 2), [], 'nor one ending before the transaction');
+    await log.close();
+    const idx = await readFile(path.join(dir, 't-0', '00000000000000000000.txnindex'));
+    assert.equal(idx.length, 34);
+  }));
+
+test('a coordinator marker with an older coordinator epoch is fenced; truncation and a crash replay rewrite .txnindex', () =>
+  withTempDir(async (dir) => {
+    let log = await open(dir);
+    await log.append(txnBatch(5, 0)); // 0-1
+    await log.append(await marker(5, false, 3), { origin: 'coordinator' }); // 2
+    await log.append(txnBatch(5, 2)); // 3-4
+    await rejectsWith(log.append(await marker(5, false, 2), { origin: 'coordinator' }), ErrorCode.TRANSACTION_COORDINATOR_FENCED);
+    await log.append(await marker(5, false, 3), { origin: 'coordinator' }); // 5
+    assert.equal((await log.abortedTransactions(0, 6)).length, 2);
+    await log.truncateTo(5);
+    assert.deepEqual((await log.abortedTransactions(0, 6)).map((t) => t.lastOffset), [2]);
+    log.onHighWatermarkUpdated(5);
+    assert.equal(log.firstUnstableOffset(), 3, 'the cut marker reopened the transaction');
+    await log.append(await marker(5, false, 3), { origin: 'coordinator' }); // 5 again
+    await log.close();
+    // A crash that lost the index file: the replay from the log writes it again.
+    const pdir = path.join(dir, 't-0');
+    await rm(path.join(pdir, '.kafka_cleanshutdown'));
+    for (const f of await readdir(pdir)) if (f.endsWith('.snapshot') || f.endsWith('.txnindex')) await rm(path.join(pdir, f));
+    log = await open(dir);
+    assert.deepEqual((await log.abortedTransactions(0, 6)).map((t) => [t.firstOffset, t.lastOffset]), [[0, 2], [3, 5]]);
+    assert.equal(log.firstUnstableOffset(), 0, 'markers not known to be below the high watermark yet');
+    log.onHighWatermarkUpdated(6);
+    assert.equal(log.firstUnstableOffset(), null);
+    await log.close();
+  }));
