@@ -129,6 +129,21 @@ test('config get / set', async () => {
   fails(await cli(['config', 'set', 'cfg', 'retention.ms']), 2, /not name=value/);
 });
 
+test('partition producers: the idempotent producer of `tributary produce`, its epoch and last sequence', async () => {
+  ok(await cli(['topic', 'create', 'producers-topic', '--partitions', '1']));
+  let r = ok(await cli(['partition', 'producers', '--topic', 'producers-topic']));
+  assert.match(r.stdout, /No producers known on producers-topic-0/);
+  ok(await cli(['produce', 'producers-topic'], { input: 'one\ntwo\nthree\n' }));
+  r = ok(await cli(['partition', 'producers', '--topic', 'producers-topic', '--json']));
+  const found = JSON.parse(r.stdout) as Array<{ topic: string; partition: number; producers: Array<{ producerId: number; producerEpoch: number; lastSequence: number; currentTransactionStartOffset: number }> }>;
+  assert.equal(found.length, 1);
+  assert.equal(found[0]!.producers.length, 1, r.stdout);
+  const p = found[0]!.producers[0]!;
+  assert.ok(p.producerId >= 0 && p.producerEpoch === 0 && p.lastSequence === 2 && p.currentTransactionStartOffset === -1, r.stdout);
+  r = ok(await cli(['partition', 'producers', '--topic', 'producers-topic', '--partition', '0']));
+  assert.match(r.stdout, new RegExp(`producers-topic\\s+0\\s+${p.producerId}\\s+0\\s+2\\s`));
+});
+
 test('cluster info', async () => {
   let r = ok(await cli(['cluster', 'info']));
   assert.match(r.stdout, /cluster id:\s+\S+/);
@@ -216,7 +231,7 @@ test('--help on every command shows examples; completion scripts cover the comma
     ['topic'], ['topic', 'create'], ['topic', 'list'], ['topic', 'describe'], ['topic', 'alter-config'], ['topic', 'add-partitions'], ['topic', 'delete'],
     ['produce'], ['consume'], ['group'], ['group', 'list'], ['group', 'describe'], ['group', 'reset-offsets'], ['group', 'delete'],
     ['config'], ['config', 'get'], ['config', 'set'], ['cluster'], ['cluster', 'info'],
-    ['partition'], ['partition', 'elect-leaders'], ['partition', 'reassign'], ['partition', 'list-reassignments'], ['partition', 'verify'], ['perf'], ['perf', 'produce'], ['perf', 'consume'], ['completion'], ['server'],
+    ['partition'], ['partition', 'elect-leaders'], ['partition', 'reassign'], ['partition', 'list-reassignments'], ['partition', 'verify'], ['partition', 'producers'], ['perf'], ['perf', 'produce'], ['perf', 'consume'], ['completion'], ['server'],
   ];
   const results = await Promise.all(paths.map((p) => cli([...p, '--help'], { bootstrap: null })));
   results.forEach((r, i) => {

@@ -1,7 +1,8 @@
 /**
- * `tributary partition elect-leaders|reassign|list-reassignments|verify` — leader elections and
+ * `tributary partition elect-leaders|reassign|list-reassignments|verify|producers` — leader elections and
  * replica moves, like kafka-leader-election.sh and kafka-reassign-partitions.sh (their JSON files
- * are read as they are), on the admin client.
+ * are read as they are), and a partition's idempotent / transactional producers, like
+ * `kafka-transactions.sh describe-producers`, on the admin client.
  */
 import { readFile } from 'node:fs/promises';
 import { type Command, Option } from 'commander';
@@ -125,8 +126,54 @@ Examples:
   $ tributary partition elect-leaders --all-topic-partitions
   $ tributary partition reassign --topic orders --partition 0 --replicas 2,3,4
   $ tributary partition list-reassignments
-  $ tributary partition verify --reassignment-json-file plan.json`,
+  $ tributary partition verify --reassignment-json-file plan.json
+  $ tributary partition producers --topic orders --partition 0`,
     );
+
+  partition
+    .command('producers')
+    .description("The idempotent and transactional producers a partition's leader knows: epoch, last sequence, open transaction.")
+    .requiredOption('--topic <topic>', 'the topic')
+    .addOption(new Option('--partition <n>', 'one partition (default: every partition of --topic)').argParser(intArg(0)))
+    .option('--json', 'print JSON')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ tributary partition producers --topic orders
+  $ tributary partition producers --topic orders --partition 0 --json`,
+    )
+    .action(async (opts: { topic: string; partition?: number; json?: boolean }, cmd: Command) => {
+      const s = await openSession(cmd, ctx);
+      await withAdmin(
+        s,
+        async (admin) => {
+          let targets: TopicPartitionRef[] = [{ topic: opts.topic, partition: opts.partition ?? 0 }];
+          if (opts.partition === undefined) {
+            const [d] = await admin.describeTopics([opts.topic]);
+            targets = (d?.partitions ?? []).map((p) => ({ topic: opts.topic, partition: p.partition }));
+          }
+          const found = await admin.describeProducers(targets);
+          if (opts.json) return s.ctx.stdout(json(found));
+          const rows = found.flatMap((p) =>
+            p.producers.map((x) => [
+              p.topic,
+              p.partition,
+              x.producerId,
+              x.producerEpoch,
+              x.lastSequence,
+              x.lastTimestampMs >= 0 ? new Date(x.lastTimestampMs).toISOString() : '-',
+              x.coordinatorEpoch,
+              x.currentTransactionStartOffset >= 0 ? x.currentTransactionStartOffset : 'none',
+            ]),
+          );
+          if (rows.length === 0) return s.ctx.stdout(`No producers known on ${targets.map(name).join(', ')}.`);
+          const headers = ['topic', 'partition', 'producer id', 'epoch', 'last sequence', 'last timestamp', 'coordinator epoch', 'open transaction from'];
+          for (const l of table(headers, rows, s.out)) s.ctx.stdout(l);
+        },
+        { topic: opts.topic },
+      );
+    });
 
   partition
     .command('elect-leaders')

@@ -12,7 +12,7 @@ import type { ClientOptions } from '../options.js';
 import { describeConfigs, incrementalAlterConfigs } from './configs.js';
 import { alterOffsets, deleteGroups, deleteOffsets, describeGroups, fetchOffsets, listGroups } from './groups.js';
 import { alterPartitionReassignments, electLeaders, listPartitionReassignments } from './leadership.js';
-import { deleteRecords, listOffsets } from './offsets.js';
+import { deleteRecords, describeProducers, listOffsets } from './offsets.js';
 import { createPartitions, createTopics, deleteTopics, describeTopics, listTopics, type CreateTopicsOptions } from './topics.js';
 import type {
   AlterConfigsResource,
@@ -27,6 +27,7 @@ import type {
   GroupListing,
   NewTopic,
   OffsetSpec,
+  PartitionProducers,
   PartitionReassignment,
   ReassignmentResult,
   ResourceConfigs,
@@ -143,6 +144,11 @@ export class Admin {
   /** Deletes records before each offset (-1: everything up to the high watermark). */
   deleteRecords(targets: readonly TopicPartitionOffset[], opts?: { timeoutMs?: number }): Promise<DeletedRecords[]> {
     return deleteRecords(this.cluster, targets, opts);
+  }
+
+  /** The idempotent and transactional producers of each partition, as its leader knows them. */
+  describeProducers(partitions: readonly TopicPartitionRef[]): Promise<PartitionProducers[]> {
+    return describeProducers(this.cluster, partitions);
   }
 
   // ---- consumer groups ----

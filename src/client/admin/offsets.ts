@@ -1,14 +1,16 @@
 /**
- * Per-partition requests to partition leaders: ListOffsets (earliest / latest / by timestamp) and
- * DeleteRecords. Partitions are grouped by leader; stale-leader errors refresh metadata and retry.
+ * Per-partition requests to partition leaders: ListOffsets (earliest / latest / by timestamp),
+ * DeleteRecords and DescribeProducers. Partitions are grouped by leader; stale-leader errors refresh
+ * metadata and retry.
  */
-import { DeleteRecordsApi, ListOffsetsApi } from '../../protocol/messages/index.js';
+import { DeleteRecordsApi, DescribeProducersApi, ListOffsetsApi } from '../../protocol/messages/index.js';
 import type { DeleteRecordsResponse } from '../../protocol/messages/delete-records.js';
+import type { DescribeProducersResponse } from '../../protocol/messages/describe-producers.js';
 import type { ListOffsetsResponse } from '../../protocol/messages/list-offsets.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { responseError } from '../errors.js';
-import type { DeletedRecords, OffsetSpec, TopicPartitionOffset } from './types.js';
+import type { DeletedRecords, OffsetSpec, PartitionProducers, TopicPartitionOffset, TopicPartitionRef } from './types.js';
 import { groupBy } from './util.js';
 
 const LEADER_ERRORS = new Set<number>([ErrorCode.NOT_LEADER_OR_FOLLOWER, ErrorCode.LEADER_NOT_AVAILABLE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.FENCED_LEADER_EPOCH]);
@@ -116,4 +118,28 @@ export async function deleteRecords(cluster: Cluster, targets: readonly TopicPar
     });
   });
   return out;
+}
+
+/** The idempotent and transactional producers each partition's leader knows (kafka-transactions.sh describe-producers). */
+export async function describeProducers(cluster: Cluster, partitions: readonly TopicPartitionRef[]): Promise<PartitionProducers[]> {
+  const out = await byLeader<TopicPartitionRef, PartitionProducers>(cluster, 'DescribeProducers', partitions, async (node, list) => {
+    const res = await cluster.link(node).request<DescribeProducersResponse>(DescribeProducersApi, {
+      topics: [...groupBy(list, (t) => t.topic)].map(([name, ps]) => ({ name, partitionIndexes: ps.map((p) => p.partition) })),
+    });
+    const found = new Map(res.topics.flatMap((t) => t.partitions.map((p) => [`${t.name}\0${p.partitionIndex}`, p] as const)));
+    return list.map((part) => {
+      const p = found.get(`${part.topic}\0${part.partition}`);
+      if (!p) return { part, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR };
+      const producers = p.activeProducers.map((a) => ({
+        producerId: a.producerId,
+        producerEpoch: a.producerEpoch,
+        lastSequence: a.lastSequence,
+        lastTimestampMs: a.lastTimestamp,
+        coordinatorEpoch: a.coordinatorEpoch,
+        currentTransactionStartOffset: a.currentTxnStartOffset,
+      }));
+      return { part, errorCode: p.errorCode, result: { topic: part.topic, partition: part.partition, producers } };
+    });
+  });
+  return out.sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1));
 }

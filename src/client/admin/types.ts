@@ -91,6 +91,25 @@ export interface TopicPartitionOffset {
   offset: number;
 }
 
+/** One producer a partition's leader knows (DescribeProducers). */
+export interface ProducerState {
+  producerId: number;
+  producerEpoch: number;
+  /** The sequence of its last record in the partition, -1 when none is known. */
+  lastSequence: number;
+  lastTimestampMs: number;
+  /** The epoch of the coordinator of its last transaction marker, -1 when none. */
+  coordinatorEpoch: number;
+  /** The first offset of its open transaction, -1 when none is open. */
+  currentTransactionStartOffset: number;
+}
+
+export interface PartitionProducers {
+  topic: string;
+  partition: number;
+  producers: ProducerState[];
+}
+
 export interface DeletedRecords {
   topic: string;
   partition: number;
