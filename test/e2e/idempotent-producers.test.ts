@@ -1,5 +1,5 @@
 import { test } from 'node:test';
-import { startKafkajsProducer, startPythonProducer, waitProgress, type AckedProducer } from '../helpers/acked-workload.js';
+import { startKafkajsProducer, startPythonProducer, startTributaryProducer, waitProgress, type AckedProducer } from '../helpers/acked-workload.js';
 import { Checks, statesFromAny } from '../helpers/replica-check.js';
 import { createReplicatedTopic, describeStates, sleep, startReplicatedCluster, stopAndCompareReplicas, stopAndVerify, waitIsr } from '../helpers/replication-setup.js';
 import { startResponseDroppingProxy, type ResponseDroppingProxy } from '../helpers/response-dropping-proxy.js';
@@ -10,7 +10,8 @@ import { requireTool } from '../helpers/tools.js';
  * RF 3, min.insync.replicas 2. Every broker sits behind a proxy that resets the connection instead of
  * forwarding 4% of Produce responses — the batch is in the log, its answer is lost, the client retries
  * it — and midway the leader of a partition is SIGKILLed (its last batches' answers die with it).
- * kafkajs (`idempotent: true`) and librdkafka (confluent-kafka-python, `enable.idempotence=true`) must
+ * kafkajs (`idempotent: true`), librdkafka (confluent-kafka-python, `enable.idempotence=true`) and our
+ * client (idempotent by default) must
  * end with every acknowledged record exactly once, in order; a kafkajs producer without idempotence
  * beside them must show duplicates, or the faults did not bite and the test proves nothing.
  */
@@ -19,7 +20,7 @@ const PARTITIONS = 3;
 const DROP_RATE = 0.04;
 const SEED = 20261204;
 
-test('kafkajs and librdkafka idempotent producers through lost Produce responses and a leader SIGKILL: every record once, in order', { timeout: 240_000 }, async (t) => {
+test('kafkajs, librdkafka and Tributary idempotent producers through lost Produce responses and a leader SIGKILL: every record once, in order', { timeout: 240_000 }, async (t) => {
   requireTool('confluent-kafka-python');
   const proxies: ResponseDroppingProxy[] = [];
   t.after(() => Promise.all(proxies.map((p) => p.close())));
@@ -36,6 +37,7 @@ test('kafkajs and librdkafka idempotent producers through lost Produce responses
   const producers: AckedProducer[] = [
     await startKafkajsProducer({ bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'kafkajs-idempotent', idempotent: true, batch: 3 }),
     startPythonProducer({ bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'rdkafka-idempotent', idempotent: true, ratePerSec: 150 }),
+    await startTributaryProducer({ bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'tributary-idempotent', batch: 3 }),
     await startKafkajsProducer({ bootstrap, topic: TOPIC, partitions: PARTITIONS, name: 'kafkajs-plain', batch: 3 }),
   ];
   try {
@@ -56,7 +58,7 @@ test('kafkajs and librdkafka idempotent producers through lost Produce responses
     await sleep(3000);
     let plainDuplicates = 0;
     await stopAndVerify(t, cluster, checks, TOPIC, PARTITIONS, producers, {
-      exactlyOnce: ['kafkajs-idempotent', 'rdkafka-idempotent'],
+      exactlyOnce: ['kafkajs-idempotent', 'rdkafka-idempotent', 'tributary-idempotent'],
       onReport: (report) => void (plainDuplicates = report.duplicated.filter((d) => d.startsWith('kafkajs-plain:')).length),
     });
     t.diagnostic(`kafkajs without idempotence: ${plainDuplicates} records stored twice`);

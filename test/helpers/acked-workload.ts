@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
+import { Producer as TributaryProducer } from '../../src/client/index.js';
 import { startPython } from './python.js';
 import type { RunningProcess } from './proc.js';
 
@@ -184,6 +185,58 @@ export async function startKafkajsProducer(opts: WorkloadOptions & { batch?: num
       const outcome = await Promise.race([all, sleep(30_000).then(() => 'hung' as const)]);
       await producer.disconnect().catch(() => undefined);
       if (outcome === 'hung') throw new Error(`${opts.name}: kafkajs sends still pending 30 s after stop`);
+    },
+  };
+}
+
+/**
+ * Our client (src/client), acks=all, idempotent unless told otherwise (its default): one loop per
+ * partition sends `batch` records in one call and waits for their offsets, then the next. The producer
+ * retries within its delivery timeout; when a send fails the loop records the kind and carries on.
+ */
+export async function startTributaryProducer(opts: WorkloadOptions & { batch?: number; pauseMs?: number }): Promise<AckedProducer> {
+  const log = new ProducerLog(opts.name);
+  const producer = new TributaryProducer({
+    bootstrapServers: opts.bootstrap,
+    clientId: opts.name,
+    acks: -1,
+    lingerMs: 0,
+    idempotent: opts.idempotent ?? true,
+    requestTimeoutMs: opts.requestTimeoutMs ?? 3000,
+    deliveryTimeoutMs: 30_000,
+    retryBackoffMs: 100,
+    ...(opts.metadataMaxAgeMs !== undefined ? { metadataMaxAgeMs: opts.metadataMaxAgeMs } : {}),
+  });
+  await producer.connect();
+  const batch = opts.batch ?? 5;
+  const valueBytes = opts.valueBytes ?? 100;
+  let nextSeq = 0;
+  let stopped = false;
+  const loop = async (partition: number): Promise<void> => {
+    while (!stopped) {
+      const seqs = Array.from({ length: batch }, () => nextSeq++);
+      const sentAt = Date.now();
+      for (const s of seqs) log.recordSent(s, partition, sentAt);
+      try {
+        const meta = await producer.send({ topic: opts.topic, messages: seqs.map((s) => ({ partition, value: Buffer.from(recordValue(opts.name, s, valueBytes)) })) });
+        const ackedAt = Date.now();
+        seqs.forEach((s, i) => log.recordAck(s, partition, Number(meta[i]!.offset), ackedAt));
+      } catch (err) {
+        log.recordError((err as { code?: unknown; name?: string }).name ?? String(err), seqs.length);
+        await sleep(100);
+      }
+      await sleep(opts.pauseMs ?? 20);
+    }
+  };
+  const loops = Array.from({ length: opts.partitions }, (_, p) => loop(p));
+  return {
+    log,
+    stop: async () => {
+      stopped = true;
+      const all = Promise.all(loops).then(() => 'done' as const);
+      const outcome = await Promise.race([all, sleep(40_000).then(() => 'hung' as const)]);
+      await producer.close().catch(() => undefined);
+      if (outcome === 'hung') throw new Error(`${opts.name}: sends still pending 40 s after stop`);
     },
   };
 }
