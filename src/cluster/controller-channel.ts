@@ -35,6 +35,16 @@ export interface ControllerChannelOptions {
   readonly retryBackoffMs?: number;
 }
 
+/** What a broker-side component that sends requests of its own to the active controller needs. */
+export interface ControllerRequesterOptions {
+  readonly brokerId: number;
+  /** This broker's epoch as its registration gave it (-1 before). */
+  readonly brokerEpoch: () => number;
+  readonly channel: Pick<ControllerChannel, 'send'>;
+  readonly requestTimeoutMs: number;
+  readonly logger: Logger;
+}
+
 export interface ControllerRequestOptions<Res> {
   readonly timeoutMs: number;
   /** True when the answer says "not the controller" (retried elsewhere). Default: a top-level NOT_CONTROLLER. */

@@ -152,41 +152,19 @@ export async function startKafkajsProducer(opts: WorkloadOptions & { batch?: num
   });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: opts.idempotent ?? false, maxInFlightRequests: 1 });
   await producer.connect();
-  const batch = opts.batch ?? 5;
-  const valueBytes = opts.valueBytes ?? 100;
-  let nextSeq = 0;
-  let stopped = false;
-  const loop = async (partition: number): Promise<void> => {
-    while (!stopped) {
-      const seqs = Array.from({ length: batch }, () => nextSeq++);
-      const sentAt = Date.now();
-      for (const s of seqs) log.recordSent(s, partition, sentAt);
-      try {
-        const meta = await producer.send({ topic: opts.topic, acks: opts.acks ?? -1, timeout: 10_000, messages: seqs.map((s) => ({ partition, value: recordValue(opts.name, s, valueBytes) })) });
-        const m = meta.find((x) => x.partition === partition);
-        if (!m || m.errorCode !== 0 || m.baseOffset === undefined) log.recordError(`error code ${m?.errorCode ?? 'missing'}`, seqs.length);
-        else {
-          const ackedAt = Date.now();
-          seqs.forEach((s, i) => log.recordAck(s, partition, Number(m.baseOffset) + i, ackedAt));
-        }
-      } catch (err) {
-        log.recordError(kafkajsErrorKind(err), seqs.length);
-        await sleep(100);
-      }
-      await sleep(opts.pauseMs ?? 20);
-    }
-  };
-  const loops = Array.from({ length: opts.partitions }, (_, p) => loop(p));
-  return {
-    log,
-    stop: async () => {
-      stopped = true;
-      const all = Promise.all(loops).then(() => 'done' as const);
-      const outcome = await Promise.race([all, sleep(30_000).then(() => 'hung' as const)]);
-      await producer.disconnect().catch(() => undefined);
-      if (outcome === 'hung') throw new Error(`${opts.name}: kafkajs sends still pending 30 s after stop`);
+  return partitionLoops(opts, log, {
+    send: async (partition, values) => {
+      const meta = await producer.send({ topic: opts.topic, acks: opts.acks ?? -1, timeout: 10_000, messages: values.map((value) => ({ partition, value })) });
+      const m = meta.find((x) => x.partition === partition);
+      // kafkajsErrorKind reports `type`: the kind is the answer's error code.
+      if (!m || m.errorCode !== 0 || m.baseOffset === undefined) throw Object.assign(new Error('no offset'), { type: `error code ${m?.errorCode ?? 'missing'}` });
+      return values.map((_, i) => Number(m.baseOffset) + i);
     },
-  };
+    errorKind: kafkajsErrorKind,
+    close: () => producer.disconnect(),
+    stopLimitMs: 30_000,
+    what: 'kafkajs sends',
+  });
 }
 
 /**
@@ -208,6 +186,25 @@ export async function startTributaryProducer(opts: WorkloadOptions & { batch?: n
     ...(opts.metadataMaxAgeMs !== undefined ? { metadataMaxAgeMs: opts.metadataMaxAgeMs } : {}),
   });
   await producer.connect();
+  return partitionLoops(opts, log, {
+    send: async (partition, values) => (await producer.send({ topic: opts.topic, messages: values.map((v) => ({ partition, value: Buffer.from(v) })) })).map((m) => Number(m.offset)),
+    errorKind: (err) => (err as { name?: string }).name ?? String(err),
+    close: () => producer.close(),
+    stopLimitMs: 40_000,
+    what: 'sends',
+  });
+}
+
+/**
+ * One loop per partition: `batch` records per send, waiting for their offsets, then the next after
+ * `pauseMs`. A failed send is recorded by kind (its records count as failed) and the loop carries on.
+ * `stop` ends the loops and closes the client; loops still pending after `stopLimitMs` are a failure.
+ */
+function partitionLoops(
+  opts: WorkloadOptions & { batch?: number; pauseMs?: number },
+  log: ProducerLog,
+  client: { send: (partition: number, values: string[]) => Promise<number[]>; errorKind: (err: unknown) => string; close: () => Promise<void>; stopLimitMs: number; what: string },
+): AckedProducer {
   const batch = opts.batch ?? 5;
   const valueBytes = opts.valueBytes ?? 100;
   let nextSeq = 0;
@@ -218,11 +215,11 @@ export async function startTributaryProducer(opts: WorkloadOptions & { batch?: n
       const sentAt = Date.now();
       for (const s of seqs) log.recordSent(s, partition, sentAt);
       try {
-        const meta = await producer.send({ topic: opts.topic, messages: seqs.map((s) => ({ partition, value: Buffer.from(recordValue(opts.name, s, valueBytes)) })) });
+        const offsets = await client.send(partition, seqs.map((s) => recordValue(opts.name, s, valueBytes)));
         const ackedAt = Date.now();
-        seqs.forEach((s, i) => log.recordAck(s, partition, Number(meta[i]!.offset), ackedAt));
+        seqs.forEach((s, i) => log.recordAck(s, partition, offsets[i]!, ackedAt));
       } catch (err) {
-        log.recordError((err as { code?: unknown; name?: string }).name ?? String(err), seqs.length);
+        log.recordError(client.errorKind(err), seqs.length);
         await sleep(100);
       }
       await sleep(opts.pauseMs ?? 20);
@@ -234,9 +231,9 @@ export async function startTributaryProducer(opts: WorkloadOptions & { batch?: n
     stop: async () => {
       stopped = true;
       const all = Promise.all(loops).then(() => 'done' as const);
-      const outcome = await Promise.race([all, sleep(40_000).then(() => 'hung' as const)]);
-      await producer.close().catch(() => undefined);
-      if (outcome === 'hung') throw new Error(`${opts.name}: sends still pending 40 s after stop`);
+      const outcome = await Promise.race([all, sleep(client.stopLimitMs).then(() => 'hung' as const)]);
+      await client.close().catch(() => undefined);
+      if (outcome === 'hung') throw new Error(`${opts.name}: ${client.what} still pending ${client.stopLimitMs / 1000} s after stop`);
     },
   };
 }

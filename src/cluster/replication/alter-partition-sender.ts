@@ -5,11 +5,10 @@
  * is handed back per partition; a failed request (no controller within the timeout, connection lost)
  * hands back REQUEST_TIMED_OUT for each of its partitions, and the leader may try again.
  */
-import type { Logger } from 'pino';
 import { AlterPartitionApi } from '../../protocol/messages/index.js';
 import type { AlterPartitionRequest, AlterPartitionResponse, ResponsePartitionData } from '../../protocol/messages/alter-partition.js';
 import { ErrorCode } from '../../protocol/errors.js';
-import type { ControllerChannel } from '../controller-channel.js';
+import type { ControllerRequesterOptions } from '../controller-channel.js';
 
 export interface IsrChangeRequest {
   readonly topicId: string;
@@ -22,13 +21,7 @@ export interface IsrChangeRequest {
   readonly onAnswer: (answer: ResponsePartitionData) => void;
 }
 
-export interface AlterPartitionSenderOptions {
-  readonly brokerId: number;
-  readonly brokerEpoch: () => number;
-  readonly channel: Pick<ControllerChannel, 'send'>;
-  readonly requestTimeoutMs: number;
-  readonly logger: Logger;
-}
+export type AlterPartitionSenderOptions = ControllerRequesterOptions;
 
 /** AlterPartition v3: topic ids and each new member's broker epoch. */
 const ALTER_PARTITION_VERSION = 3;

@@ -9,11 +9,10 @@
  * (bounded by their timeout). The ids of a block this broker did not finish are skipped after a restart —
  * as in Kafka, ids are unique, not dense.
  */
-import type { Logger } from 'pino';
 import { AllocateProducerIdsApi } from '../../protocol/messages/index.js';
 import type { AllocateProducerIdsResponse } from '../../protocol/messages/allocate-producer-ids.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
-import type { ControllerChannel } from '../controller-channel.js';
+import type { ControllerRequesterOptions } from '../controller-channel.js';
 
 interface ProducerIdBlock {
   next: number;
@@ -22,13 +21,7 @@ interface ProducerIdBlock {
   size: number;
 }
 
-export interface ProducerIdManagerOptions {
-  readonly brokerId: number;
-  readonly brokerEpoch: () => number;
-  readonly channel: Pick<ControllerChannel, 'send'>;
-  readonly requestTimeoutMs: number;
-  readonly logger: Logger;
-}
+export type ProducerIdManagerOptions = ControllerRequesterOptions;
 
 /** Ask for the next block once this share of the current one is used (Kafka's PRODUCER_ID_PREFETCH_RATIO). */
 const PREFETCH_RATIO = 0.9;

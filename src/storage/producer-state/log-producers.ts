@@ -1,7 +1,9 @@
 /**
- * A PartitionLog's producer state and its `.snapshot` files (see README.md). The log calls it:
+ * A PartitionLog's producer state, its `.snapshot` files and the segments' `.txnindex` (see README.md). The
+ * log calls it:
  * - `checkAndApply` where it assigns offsets to an append (synchronously, in call order): a client's
- *   batches are checked (duplicates answered, gaps and old epochs refused) and every batch is recorded;
+ *   batches are checked (duplicates answered, gaps and old epochs refused), a coordinator's markers too
+ *   (fencing), and every batch is recorded; the aborted transactions its markers close are returned;
  * - `load` at open, `reload` after a truncation, `clear` after the log was emptied: the state is the latest
  *   snapshot at or below the log end plus a replay of the batch headers after it (no record is decoded);
  * - `maybeSnapshot` once per segment: a snapshot is taken of the state as it is (named after the offset it
@@ -28,16 +30,14 @@ export type ProducerCheck = { duplicate: DuplicateBatch } | { duplicate: null; a
  * else counts as no marker (a leader's bytes, or the log's own: they were checked when first written).
  */
 function markerAt(buf: Buffer, pos: number, size: number, strict = false): { isAborted: boolean; coordinatorEpoch: number } | null {
-  let record;
   try {
-    record = controlRecordAt(buf, pos, size);
+    const { type, value } = controlRecordAt(buf, pos, size);
+    if (type !== ControlRecordType.Abort && type !== ControlRecordType.Commit) return null;
+    return { isAborted: type === ControlRecordType.Abort, coordinatorEpoch: decodeEndTxnMarker(value).coordinatorEpoch };
   } catch (err) {
     if (strict) throw err instanceof KafkaError ? err : new KafkaError(ErrorCode.CORRUPT_MESSAGE, `malformed control record: ${String(err)}`);
     return null;
   }
-  const { type, value } = record;
-  if (type !== ControlRecordType.Abort && type !== ControlRecordType.Commit) return null;
-  return { isAborted: type === ControlRecordType.Abort, coordinatorEpoch: decodeEndTxnMarker(value).coordinatorEpoch };
 }
 
 function batchAt(buf: Buffer, pos: number): ProducerBatch {
