@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
 import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
 import { makeTempDir, removeTempDir, trackChild } from '../helpers/cleanup.js';
 import { brokerCli } from '../helpers/paths.js';
@@ -37,8 +38,10 @@ test('tributary server loads no client code and no codec addon until a compresse
     child.once('exit', (code) => reject(new Error(`broker exited with ${code} before ready: ${out}`)));
   });
   const modules = readFileSync(logFile, 'utf8').split('\n').filter((l) => l.length > 0);
-  assert.ok(modules.some((m) => m.includes('/dist/src/server/')), 'the hook saw the server load');
-  const clientModules = modules.filter((m) => /\/dist\/src\/client\//.test(m));
+  // The compiled src/ the broker runs from (dist/src in the README's build, wherever else tsc wrote it).
+  const srcRoot = pathToFileURL(path.resolve(path.dirname(brokerCli), '..')).href + '/';
+  assert.ok(modules.some((m) => m.startsWith(srcRoot + 'server/')), `the hook saw the server load from ${srcRoot}`);
+  const clientModules = modules.filter((m) => m.startsWith(srcRoot + 'client/'));
   assert.deepEqual(clientModules, [], 'no client module in the server process');
   const maps = readFileSync(`/proc/${child.pid}/maps`, 'utf8');
   const addons = [...new Set(maps.split('\n').map((l) => l.split(/\s+/)[5] ?? '').filter((f) => f.endsWith('.node')))];
