@@ -65,6 +65,13 @@ function storedBatch(b: StoredBatch): ProducerBatch {
   };
 }
 
+/**
+ * Snapshots kept per log: a crash replays from the newest one at or below the recovered log end, a
+ * follower's truncation from the newest below its cut; older ones would only matter for deeper cuts
+ * (which then replay from the log start, correctly but slowly).
+ */
+const MAX_SNAPSHOTS = 10;
+
 export interface LogProducersOptions {
   /** producer.id.expiration.ms: producers idle this long are not loaded back from a snapshot. */
   expirationMs: number;
@@ -215,19 +222,27 @@ export class LogProducers {
     const base = this.local.segments.at(-1)!.baseOffset;
     if (base === this.snapshotSegmentBase) return null;
     this.snapshotSegmentBase = base;
-    return this.snapshotNow();
+    // Taken even with no producer (as Kafka does at a roll): after a crash the replay starts here instead of
+    // at the log start.
+    return this.snapshotNow(true);
   }
 
-  /** A snapshot of the state as it is now, at the offset it covers up to (clean shutdown, rolls). */
-  snapshotNow(): (() => Promise<void>) | null {
+  /**
+   * A snapshot of the state as it is now, at the offset it covers up to (rolls; clean shutdown, where a log
+   * without producers needs none: the next open replays its last two segments only). The oldest beyond
+   * MAX_SNAPSHOTS are deleted with the write.
+   */
+  snapshotNow(evenIfEmpty = false): (() => Promise<void>) | null {
     const offset = this.local.nextOffset;
-    if (this.state.size === 0 || this.snapshots.includes(offset)) return null;
+    if ((this.state.size === 0 && !evenIfEmpty) || this.snapshots.includes(offset)) return null;
     const bytes = encodeSnapshot(this.state.entries());
     this.snapshots.push(offset);
     this.snapshots.sort((a, b) => a - b);
+    const stale = this.snapshots.length > MAX_SNAPSHOTS ? this.snapshots.splice(0, this.snapshots.length - MAX_SNAPSHOTS) : [];
     return async () => {
       if (this.local.state === 'deleted') return;
       await writeSnapshot(this.local.dir, offset, bytes);
+      for (const s of stale) await deleteSnapshot(this.local.dir, s);
     };
   }
 

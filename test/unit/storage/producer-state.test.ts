@@ -220,3 +220,15 @@ test('a coordinator marker with an older coordinator epoch is fenced; truncation
     assert.equal(log.firstUnstableOffset(), null);
     await log.close();
   }));
+
+test('every roll takes a snapshot, producers or not; at most 10 are kept', () =>
+  withTempDir(async (dir) => {
+    const one = makeBatch({ records: [{ value: Buffer.from('x'.repeat(100)), timestamp: NOW }] });
+    const log = await PartitionLog.open(path.join(dir, 't-0'), { segmentBytes: one.length * 2 }, undefined, { clock: () => NOW });
+    for (let i = 0; i < 30; i++) await log.append(makeBatch({ records: [{ value: Buffer.from('x'.repeat(100)), timestamp: NOW }] }));
+    await log.flush();
+    const snapshots = (await readdir(path.join(dir, 't-0'))).filter((f) => f.endsWith('.snapshot')).sort();
+    assert.equal(snapshots.length, 10, snapshots.join(','));
+    assert.ok(Number(snapshots.at(-1)!.slice(0, 20)) >= 26, `the newest is near the log end: ${snapshots.at(-1)}`);
+    await log.close();
+  }));
