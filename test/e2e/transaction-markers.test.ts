@@ -16,13 +16,16 @@ import { runProcess } from '../helpers/proc.js';
 import { Checks, statesFromAny } from '../helpers/replica-check.js';
 import { createReplicatedTopic, startReplicatedCluster, stopAndCompareReplicas, waitIsr } from '../helpers/replication-setup.js';
 import { requireTool } from '../helpers/tools.js';
+import { Kafka, logLevel } from 'kafkajs';
+import { Consumer, stringDeserializer } from '../../src/client/index.js';
 
 /**
  * The partition side of transactions (issue "Idempotent producers and transactions"): transactional
  * batches of two producers interleaved with plain ones on a 3-node, RF 3 partition; a read_committed
  * Fetch stops at the last stable offset while they are open; WriteTxnMarkers (as a coordinator sends
  * it) aborts one and commits the other; then read_committed consumers (raw Fetch: abortedTransactions;
- * kcat/librdkafka isolation.level=read_committed) see the committed and plain records only, while
+ * kcat/librdkafka isolation.level=read_committed, our Consumer, kafkajs) see the committed and plain
+ * records only, while
  * read_uncommitted sees everything — also after the leader is SIGKILLed (the new leader answers from the
  * `.txnindex` it replicated). A marker from an older coordinator epoch is refused. Replicas, `.txnindex`
  * included, are byte-identical.
@@ -63,6 +66,50 @@ async function fetchPartition(conn: BrokerConnection, isolationLevel: number): P
 async function latest(conn: BrokerConnection, isolationLevel: number): Promise<number> {
   const res = await conn.send<ListOffsetsResponse>(ListOffsetsApi, 5, { replicaId: -1, isolationLevel, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }] });
   return Number(res.topics[0]!.partitions[0]!.offset);
+}
+
+/** Our Consumer, assigned partition 0 from the start, until it has read `count` records. */
+async function ourValues(bootstrap: string, isolationLevel: 'read_committed' | 'read_uncommitted', count: number): Promise<string[]> {
+  const c = new Consumer<string | null, string | null>({ bootstrapServers: bootstrap, keyDeserializer: stringDeserializer, valueDeserializer: stringDeserializer, autoOffsetReset: 'earliest', isolationLevel, fetchMaxWaitMs: 100 });
+  c.assign([{ topic: TOPIC, partition: 0 }]);
+  const out: string[] = [];
+  const timer = setTimeout(() => void c.close(), 15_000);
+  try {
+    for await (const r of c) {
+      out.push(r.value ?? '');
+      if (out.length >= count) break;
+    }
+  } finally {
+    clearTimeout(timer);
+    await c.close();
+  }
+  return out;
+}
+
+/** kafkajs (readUncommitted false: read_committed), a group from the earliest offset, until `count` records. */
+async function kafkajsValues(bootstrap: string, count: number): Promise<string[]> {
+  const kafka = new Kafka({ brokers: bootstrap.split(','), clientId: 'txn-kafkajs', logLevel: logLevel.NOTHING });
+  const consumer = kafka.consumer({ groupId: `txn-kafkajs-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
+  const out: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 20_000);
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          out.push(message.value?.toString() ?? '');
+          if (out.length >= count) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      });
+    });
+  } finally {
+    await consumer.disconnect();
+  }
+  return out;
 }
 
 async function kcatValues(bootstrap: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
@@ -116,6 +163,9 @@ test('transactional batches, WriteTxnMarkers, read_committed: open transactions 
     const committedView = ['plain-0', 'plain-1', 'commit-0', 'plain-2', 'commit-1'];
     checkEqual(checks, await kcatValues(cluster.bootstrap, 'read_committed'), committedView, 'librdkafka read_committed skips the aborted records');
     checkEqual(checks, (await kcatValues(cluster.bootstrap, 'read_uncommitted')).length, 8, 'read_uncommitted sees every data record');
+    checkEqual(checks, await ourValues(cluster.bootstrap, 'read_committed', committedView.length), committedView, 'our Consumer read_committed skips the aborted records');
+    checkEqual(checks, (await ourValues(cluster.bootstrap, 'read_uncommitted', 8)).length, 8, 'our Consumer read_uncommitted sees them');
+    checkEqual(checks, await kafkajsValues(cluster.bootstrap, committedView.length), committedView, 'kafkajs read_committed skips the aborted records');
 
     await cluster.kill(leader);
     const survivors = [...cluster.nodes.keys()].filter((id) => id !== leader);
