@@ -39,6 +39,8 @@ export interface RunSummary {
   nodes: number;
   durationMs: number;
   faults: Record<string, number>;
+  /** Steps in which faults overlapped (a base fault with faults of the other class under it). */
+  overlapping: number;
   check: CheckResult;
   windows: Window[];
   recoveryMs: number | null;
@@ -57,7 +59,7 @@ export function summaryText(s: RunSummary): string {
   const faultCount = Object.values(s.faults).reduce((a, b) => a + b, 0);
   const lines = [
     `chaos: ${passed(s) ? 'PASS' : 'FAIL'} — seed ${s.seed}, ${s.nodes} nodes, ${(s.durationMs / 1000).toFixed(0)} s`,
-    `faults injected: ${faultCount} (${Object.entries(s.faults).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `faults injected: ${faultCount}, ${((faultCount * 60_000) / Math.max(1, s.durationMs)).toFixed(1)} per minute, ${s.overlapping} step(s) of overlapping faults (${Object.entries(s.faults).map(([k, v]) => `${k} ${v}`).join(', ')})`,
     `records: sent ${s.check.sent}, acknowledged ${s.check.acknowledged}, failed ${s.check.failed}, stored ${s.check.stored}, lost ${s.check.lost}, duplicated ${s.check.duplicated}` +
       ` (producers without idempotence: duplicates are retries, not failures)`,
     `high watermark seen behind an earlier leader's after a leader change: ${s.check.hwBehindAfterLeaderChange} poll(s)`,

@@ -1,7 +1,7 @@
 /**
  * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
- *   [--clients tributary,kafkajs] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--out DIR]
- *   [--mutation NAME] [--check HISTORY.jsonl]`
+ *   [--clients tributary,kafkajs] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--overlap 0.75]
+ *   [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
  *
  * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
  * (faults.ts) until the time is up, heals everything, waits for full availability (bounded), reads
@@ -41,6 +41,8 @@ export interface ChaosOptions {
   /** How long a fault holds and how long the cluster rests after it, in ms (ranges drawn from the seed). */
   holdMs?: [number, number];
   restMs?: [number, number];
+  /** The chance that a process or network fault is the base of a composed step (faults.ts); default DEFAULT_OVERLAP. */
+  overlap?: number;
   /** Extra properties for every node. */
   properties?: Record<string, string | number>;
   /** Run a build with this deliberate bug (mutations.ts): the run should then fail. */
@@ -49,12 +51,19 @@ export interface ChaosOptions {
 
 const TOPIC = 'chaos';
 
+/**
+ * Most process and network faults are the base of a composed step: the composed faults are the
+ * interesting ones, and they bring a 30-minute run past 1,000 faults. 0 replays the runs made before
+ * faults overlapped (their replay commands have no --overlap).
+ */
+export const DEFAULT_OVERLAP = 0.75;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
 export function replayCommand(o: ChaosOptions): string {
-  const timing = `${o.holdMs ? ` --hold-ms ${o.holdMs.join('-')}` : ''}${o.restMs ? ` --rest-ms ${o.restMs.join('-')}` : ''}`;
+  const timing = `${o.holdMs ? ` --hold-ms ${o.holdMs.join('-')}` : ''}${o.restMs ? ` --rest-ms ${o.restMs.join('-')}` : ''} --overlap ${o.overlap ?? DEFAULT_OVERLAP}`;
   return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
 }
 
@@ -147,13 +156,15 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const faults: Record<string, number> = {};
+  /** Steps in which faults overlapped (a base with faults under it). */
+  let overlapping = 0;
   let workload: Workload | null = null;
   try {
     await createTopic(cluster, o.partitions);
     workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0 });
     await workload.start();
     await sleep(1000);
-    const steps = schedule(o.seed, 100_000, o.faults, { holdMs: o.holdMs ?? [500, 6000], restMs: o.restMs ?? [500, 2500] });
+    const steps = schedule(o.seed, 100_000, o.faults, { holdMs: o.holdMs ?? [500, 6000], restMs: o.restMs ?? [500, 2500], overlap: o.overlap ?? DEFAULT_OVERLAP });
     const ctx = { cluster, history, topic: TOPIC, partitions: o.partitions };
     const until = started + o.seconds * 1000;
     let current = 'starting';
@@ -167,9 +178,10 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     try {
       for (const [i, step] of steps.entries()) {
         if (Date.now() >= until && i >= (o.minSteps ?? 0)) break;
-        current = step.kind;
-        await runStep(ctx, step);
-        faults[step.kind] = (faults[step.kind] ?? 0) + 1;
+        current = `${step.faults[0]!.kind}${step.faults.length > 1 ? ` with up to ${step.faults.length - 1} of ${step.faults.slice(1).map((f) => f.kind).join(', ')} under it` : ''}`;
+        const ran = await runStep(ctx, step);
+        for (const f of ran) faults[f.kind] = (faults[f.kind] ?? 0) + 1;
+        if (ran.length > 1) overlapping++;
         current = 'resting';
         await sleep(step.restMs);
       }
@@ -179,6 +191,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     // Heal everything that could still be broken, then wait for the cluster to serve every lane again.
     await cluster.net.heal();
     for (const n of cluster.nodes) cluster.signal(n.id, 'SIGCONT');
+    await cluster.settled();
     for (const n of cluster.nodes) if (!n.process.alive) await cluster.restart(n.id);
     const healedAt = Date.now();
     history.add({ t: healedAt, type: 'heal', kind: 'all', detail: 'every link restored, every node running' });
@@ -214,6 +227,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
       nodes: o.nodes,
       durationMs: Date.now() - started,
       faults,
+      overlapping,
       check,
       windows: unavailability(history.events),
       recoveryMs,
@@ -260,6 +274,8 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     return [Number(m[1]), Number(m[2])];
   };
   const holdMs = range('--hold-ms');
+  const overlap = num('--overlap', DEFAULT_OVERLAP);
+  if (overlap > 1) throw new Error(`--overlap is a chance between 0 and 1, got ${overlap}`);
   const restMs = range('--rest-ms');
   const seconds = get('--minutes') !== undefined ? num('--minutes', 0) * 60 : num('--seconds', 120);
   const seed = num('--seed', Math.floor(Math.random() * 1e9));
@@ -273,6 +289,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     outDir: get('--out') ?? path.join('chaos-results', `seed-${seed}`),
     recoveryBoundMs: num('--recovery-bound-ms', 60_000),
     progress: true,
+    overlap,
     ...(get('--mutation') !== undefined ? { mutation: get('--mutation')! } : {}),
     ...(holdMs ? { holdMs } : {}),
     ...(restMs ? { restMs } : {}),
