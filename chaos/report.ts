@@ -60,8 +60,9 @@ export function summaryText(s: RunSummary): string {
   const lines = [
     `chaos: ${passed(s) ? 'PASS' : 'FAIL'} — seed ${s.seed}, ${s.nodes} nodes, ${(s.durationMs / 1000).toFixed(0)} s`,
     `faults injected: ${faultCount}, ${((faultCount * 60_000) / Math.max(1, s.durationMs)).toFixed(1)} per minute, ${s.overlapping} step(s) of overlapping faults (${Object.entries(s.faults).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-    `records: sent ${s.check.sent}, acknowledged ${s.check.acknowledged}, failed ${s.check.failed}, stored ${s.check.stored}, lost ${s.check.lost}, duplicated ${s.check.duplicated}` +
-      ` (producers without idempotence: duplicates are retries, not failures)`,
+    `records: sent ${s.check.sent}, acknowledged ${s.check.acknowledged}, failed ${s.check.failed}, stored ${s.check.stored}, lost ${s.check.lost}`,
+    `duplicates: ${s.check.duplicated} from idempotent lanes (${s.check.idempotentLanes.length === 0 ? 'none' : s.check.idempotentLanes.join(',')}; each an anomaly), ` +
+      `${s.check.retryDuplicates} from lanes without idempotence (retries, not failures)`,
     `high watermark seen behind an earlier leader's after a leader change: ${s.check.hwBehindAfterLeaderChange} poll(s)`,
     `unavailability windows (> 1 s without an acknowledgement on a partition): ${lengths.length}` +
       (lengths.length > 0 ? `, median ${quantile(lengths, 0.5)} ms, max ${lengths[lengths.length - 1]} ms` : ''),

@@ -22,7 +22,7 @@ import { FAULT_KINDS, runStep, schedule, type FaultKind } from './faults.js';
 import { History, idOf } from './history.js';
 import { buildMutant } from './mutations.js';
 import { passed, summaryText, timelineSvg, unavailability, type RunSummary } from './report.js';
-import { Workload, type ClientKind } from './workload.js';
+import { CLIENT_KINDS, Workload, type ClientKind } from './workload.js';
 
 export interface ChaosOptions {
   nodes: number;
@@ -86,7 +86,8 @@ async function createTopic(cluster: ChaosCluster, partitions: number): Promise<v
 async function waitRecovered(cluster: ChaosCluster, history: History, partitions: number, sinceMs: number, boundMs: number): Promise<{ recoveryMs: number | null; detail: string }> {
   const deadline = Date.now() + boundMs;
   const lanes = new Set<string>();
-  for (const e of history.events) if (e.type === 'send') lanes.add(e.lane);
+  // Every lane the workload started, whether or not it ever sent (a lane process that died at once too).
+  for (const e of history.events) if (e.type === 'send' || e.type === 'lane') lanes.add(e.lane);
   let detail = '';
   while (Date.now() < deadline) {
     const views = await Promise.all(cluster.nodes.map((n) => cluster.partitions(TOPIC, n.id)));
@@ -265,7 +266,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
   const faults = (get('--faults') ?? FAULT_KINDS.join(',')).split(',') as FaultKind[];
   for (const f of faults) if (!FAULT_KINDS.includes(f)) throw new Error(`unknown fault ${f}; known: ${FAULT_KINDS.join(', ')}`);
   const clients = (get('--clients') ?? 'tributary,kafkajs').split(',') as ClientKind[];
-  for (const c of clients) if (c !== 'tributary' && c !== 'kafkajs') throw new Error(`unknown client ${c}; known: tributary, kafkajs`);
+  for (const c of clients) if (!CLIENT_KINDS.includes(c)) throw new Error(`unknown client ${c}; known: ${CLIENT_KINDS.join(', ')}`);
   const range = (name: string): [number, number] | undefined => {
     const v = get(name);
     if (v === undefined) return undefined;

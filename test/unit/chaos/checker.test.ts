@@ -62,11 +62,20 @@ test('the high watermark: down on one leader is an anomaly, behind after a leade
   assert.equal(moved.hwBehindAfterLeaderChange, 1);
 });
 
-test('duplicates fail only for idempotent producers', () => {
-  const h = [send(1, 'a', 0), ack(2, 'a', 0, 1), final([[0, 'a:0'], [1, 'a:0']])];
-  assert.equal(checkHistory(h).duplicated, 1);
-  assert.deepEqual(checkHistory(h).failures, []);
-  assert.ok(checkHistory(h, { idempotent: true }).failures.some((a) => a.kind === 'duplicate'));
+test('duplicates fail only for idempotent lanes; the others are counted apart, as retries', () => {
+  const h = [send(1, 'a', 0), ack(2, 'a', 0, 1), send(3, 'b', 0), ack(4, 'b', 0, 3), final([[0, 'a:0'], [1, 'a:0'], [2, 'b:0'], [3, 'b:0']])];
+  const plain = checkHistory(h);
+  assert.equal(plain.retryDuplicates, 2);
+  assert.equal(plain.duplicated, 0);
+  assert.deepEqual(plain.failures, []);
+  const lanes: HistoryEvent[] = [{ t: 0, type: 'lane', lane: 'a', client: 'kafkajs', idempotent: false }, { t: 0, type: 'lane', lane: 'b', client: 'librdkafka', idempotent: true }];
+  const mixed = checkHistory([...lanes, ...h]);
+  assert.equal(mixed.retryDuplicates, 1);
+  assert.equal(mixed.duplicated, 1);
+  assert.deepEqual(mixed.idempotentLanes, ['b']);
+  assert.deepEqual(mixed.failures.map((a) => a.kind), ['duplicate']);
+  assert.match(mixed.failures[0]!.detail, /^b:0/);
+  assert.equal(checkHistory(h, { idempotent: true }).failures.filter((a) => a.kind === 'duplicate').length, 2);
 });
 
 test('the schedule is a function of the seed and starts with every kind once', () => {
