@@ -1,7 +1,8 @@
 /**
  * The bounded chaos schedule CI runs on every submission (chaos/README.md): a 3-node cluster in
  * network namespaces, our client and kafkajs producing with acks=all on 4 partitions, every fault
- * kind at least once from a fixed seed, then healing, a bounded recovery, the final read, the replica
+ * kind at least once from a fixed seed, some of them composed (faults of one class under a base fault
+ * of the other, chaos/faults.ts), then healing, a bounded recovery, the final read, the replica
  * comparison and the history check. Needs root, iproute2 and nftables (.ci/run installs nftables); it
  * fails, not skips, without them.
  */
@@ -34,6 +35,7 @@ test('bounded chaos run (seed 20261203): every fault kind, nothing acknowledged 
     });
     const text = summaryText(summary);
     for (const kind of FAULT_KINDS) assert.ok((summary.faults[kind] ?? 0) >= 1, `fault ${kind} was not injected\n${text}`);
+    assert.ok(summary.overlapping >= 1, `no step composed faults\n${text}`);
     assert.ok(summary.check.acknowledged > 100, `too few acknowledgements to mean anything\n${text}`);
     assert.ok(passed(summary), text);
     assert.equal(summary.check.lost, 0, text);
