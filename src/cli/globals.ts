@@ -100,14 +100,7 @@ const PROPERTIES: Record<string, PropertySpec> = {
   'max.request.size': { target: 'producer', option: 'maxRequestSize', parse: int },
   'max.in.flight.requests.per.connection': { target: 'producer', option: 'maxInFlightRequestsPerConnection', parse: int },
   retries: { target: 'producer', option: 'retries', parse: int },
-  'enable.idempotence': {
-    target: 'producer',
-    option: 'idempotent',
-    parse: (v) => {
-      if (bool(v)) throw new Error('the idempotent producer is not supported yet; set enable.idempotence=false or remove it');
-      return false;
-    },
-  },
+  'enable.idempotence': { target: 'producer', option: 'idempotent', parse: bool },
   'group.id': { target: 'consumer', option: 'groupId', parse: str },
   'auto.offset.reset': {
     target: 'consumer',

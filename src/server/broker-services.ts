@@ -10,6 +10,7 @@ import type { LogConfig } from '../storage/partition-log.js';
 import type { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import type { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import type { GroupLog } from '../cluster/group/group-log.js';
+import type { ProducerIdManager } from '../cluster/transaction/producer-id-manager.js';
 
 export interface BrokerIdentity {
   readonly nodeId: number;
@@ -30,6 +31,8 @@ export interface BrokerServices {
   readonly groups: GroupCoordinator;
   /** Where groups live in `__consumer_offsets` (FindCoordinator) and how their records are written. */
   readonly groupLog: GroupLog;
+  /** Producer ids for InitProducerId, in blocks from the controller. */
+  readonly producerIds: ProducerIdManager;
   /** Effective topic configs (cached) and AlterConfigs / IncrementalAlterConfigs. */
   readonly topicConfigs: TopicConfigManager;
   /** The effective storage settings of a topic (its overrides over the broker defaults). */

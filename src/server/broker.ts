@@ -24,6 +24,7 @@ import { BrokerLifecycleManager } from '../cluster/broker-lifecycle.js';
 import { BrokerMetadataPublisher } from '../cluster/broker-metadata-publisher.js';
 import { ClusterTopics, type TopicsView } from '../cluster/cluster-topics.js';
 import { ControllerChannel } from '../cluster/controller-channel.js';
+import { ProducerIdManager } from '../cluster/transaction/producer-id-manager.js';
 import { clusterViewOf, TopicInfoCache } from '../cluster/image-views.js';
 import { retireLegacyTopics } from '../cluster/legacy-topic-registry.js';
 import { MetadataImage } from '../cluster/metadata/metadata-image.js';
@@ -181,6 +182,8 @@ async function startBrokerRole(
       cleanerEnable: config.logCleanerEnable,
       cleanerBackoffMs: config.logCleanerBackoffMs,
       cleanerDedupeBufferBytes: config.logCleanerDedupeBufferSizeBytes,
+      producerIdExpirationMs: config.producerIdExpirationMs,
+      producerIdExpirationCheckIntervalMs: config.producerIdExpirationCheckIntervalMs,
       highWatermarkFor: (topic, partition) => replicas?.tryGetReplica(topic, partition)?.highWatermark,
     });
     await logs.open((topic) => logConfigFor(topic));
@@ -336,7 +339,14 @@ async function startBrokerRole(
       controllerId,
       partition: (topic, p) => currentView().partition(topic, p),
     };
-    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
+    const producerIds = new ProducerIdManager({
+      brokerId: config.nodeId,
+      brokerEpoch: () => brokerEpoch(),
+      channel,
+      requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
+      logger: logger.child({ component: 'producer-ids' }),
+    });
+    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, producerIds, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
     const server = new SocketServer(router, services, logger.child({ component: 'network' }), await socketServerOptions(config));
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));

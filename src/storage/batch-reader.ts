@@ -12,6 +12,9 @@ import {
   MAGIC,
   MAX_TIMESTAMP,
   PARTITION_LEADER_EPOCH,
+  PRODUCER_EPOCH,
+  PRODUCER_ID,
+  BASE_SEQUENCE,
   RECORDS_COUNT,
   RECORD_BATCH_OVERHEAD,
   readInt64,
@@ -32,6 +35,10 @@ export interface StoredBatch {
   baseTimestamp: number;
   maxTimestamp: number;
   recordsCount: number;
+  /** -1 for batches of producers without idempotence. */
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
 }
 
 /** Parses the v2 header at `at` (RECORD_BATCH_OVERHEAD bytes must be present). */
@@ -48,6 +55,9 @@ export function parseBatchHeader(buf: Buffer, at: number, filePosition: number):
     baseTimestamp: readInt64(buf, at + BASE_TIMESTAMP),
     maxTimestamp: readInt64(buf, at + MAX_TIMESTAMP),
     recordsCount: buf.readInt32BE(at + RECORDS_COUNT),
+    producerId: readInt64(buf, at + PRODUCER_ID),
+    producerEpoch: buf.readInt16BE(at + PRODUCER_EPOCH),
+    baseSequence: buf.readInt32BE(at + BASE_SEQUENCE),
   };
 }
 

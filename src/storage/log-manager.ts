@@ -14,7 +14,7 @@ import { CleanerScheduler, RetentionScheduler, type SchedulerHost } from './log-
 import type { FileHandleCache } from './file-handle-cache.js';
 import { SILENT_LOGGER, type StorageLogger } from './logger.js';
 import { readMetaProperties, writeMetaProperties } from './meta-properties.js';
-import { PartitionLog } from './partition-log.js';
+import { DEFAULT_PRODUCER_ID_EXPIRATION_MS, PartitionLog } from './partition-log.js';
 import { isValidTopicId, readPartitionMetadata, writePartitionMetadata } from './partition-metadata.js';
 
 export { parsePartitionDirName, validateTopicName, type HostedLog } from './log-dirs.js';
@@ -46,12 +46,17 @@ export interface LogManagerOptions {
   fileHandles?: FileHandleCache;
   /** Logs created or closed at once by `createLogs` and `close` (default 32). */
   bulkConcurrency?: number;
+  /** producer.id.expiration.ms (default one day): idempotent producers idle this long are forgotten. */
+  producerIdExpirationMs?: number;
+  /** producer.id.expiration.check.interval.ms (default 600000); 0 = never checked in the background. */
+  producerIdExpirationCheckIntervalMs?: number;
 }
 
 /** Resolves the config of a topic's logs found at open. */
 export type LogConfigResolver = (topic: string) => Partial<LogConfig>;
 
 const DEFAULT_CHECKPOINT_INTERVAL_MS = 60000;
+const DEFAULT_PRODUCER_EXPIRATION_CHECK_INTERVAL_MS = 600000;
 const DEFAULT_RETENTION_CHECK_INTERVAL_MS = 300000;
 const DEFAULT_CLEANER_BACKOFF_MS = 15000;
 const DEFAULT_DEDUPE_BUFFER_BYTES = 128 * 1024 * 1024;
@@ -75,6 +80,7 @@ export class LogManager {
   private readonly retention: RetentionScheduler;
   private readonly cleaner: CleanerScheduler;
   private state: 'new' | 'open' | 'closed' = 'new';
+  private producerExpiryTimer: NodeJS.Timeout | null = null;
 
   constructor(logDirs: readonly string[], private readonly logger: StorageLogger = SILENT_LOGGER, options: LogManagerOptions = {}) {
     if (logDirs.length === 0) throw new KafkaError(ErrorCode.INVALID_CONFIG, 'log.dirs is empty');
@@ -95,6 +101,8 @@ export class LogManager {
       highWatermarkFor: options.highWatermarkFor,
       fileHandles: options.fileHandles,
       bulkConcurrency: Math.max(1, options.bulkConcurrency ?? DEFAULT_BULK_CONCURRENCY),
+      producerIdExpirationMs: options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS,
+      producerIdExpirationCheckIntervalMs: options.producerIdExpirationCheckIntervalMs ?? DEFAULT_PRODUCER_EXPIRATION_CHECK_INTERVAL_MS,
     };
     for (const d of this.logDirs) this.perDir.set(d, 0);
     const host: SchedulerHost = {
@@ -146,6 +154,7 @@ export class LogManager {
             clock: this.opts.clock,
             onLogStartOffsetChange: () => this.checkpointLogStartOffsets(logDir),
             fileHandles: this.opts.fileHandles,
+            producerIdExpirationMs: this.opts.producerIdExpirationMs,
           });
           const cleaned = checkpoints.cleanerOffsets.get(k);
           if (cleaned !== undefined) this.cleaner.restore(k, cleaned);
@@ -171,6 +180,18 @@ export class LogManager {
     if (this.opts.recoveryCheckpointIntervalMs > 0) this.checkpoints.start(this.opts.recoveryCheckpointIntervalMs);
     if (this.opts.retentionCheckIntervalMs > 0) this.retention.start(this.opts.retentionCheckIntervalMs);
     if (this.opts.cleanerEnable) this.cleaner.schedule();
+    if (this.opts.producerIdExpirationCheckIntervalMs > 0) {
+      this.producerExpiryTimer = setInterval(() => this.removeExpiredProducers(), this.opts.producerIdExpirationCheckIntervalMs);
+      this.producerExpiryTimer.unref();
+    }
+  }
+
+  /** Forgets idle idempotent producers in every log (what the producer.id.expiration.check.interval.ms timer runs). */
+  removeExpiredProducers(nowMs: number = (this.opts.clock ?? Date.now)()): number {
+    let n = 0;
+    for (const h of this.logs.values()) n += h.log.removeExpiredProducers(nowMs);
+    if (n > 0) this.logger.info({ producers: n }, 'removed expired producer ids');
+    return n;
   }
 
   // ---------------------------------------------------------------- background tasks
@@ -305,6 +326,7 @@ export class LogManager {
         clock: this.opts.clock,
         onLogStartOffsetChange: () => this.checkpointLogStartOffsets(logDir),
         fileHandles: this.opts.fileHandles,
+        producerIdExpirationMs: this.opts.producerIdExpirationMs,
         // Writing partition.metadata (below) fsyncs the directory: one fsync for both.
         dirSyncedByCaller: topicId !== undefined,
       });
@@ -398,6 +420,8 @@ export class LogManager {
     const wasOpen = this.state === 'open';
     this.state = 'closed';
     this.checkpoints.stop();
+    if (this.producerExpiryTimer !== null) clearInterval(this.producerExpiryTimer);
+    this.producerExpiryTimer = null;
     this.retention.stop();
     this.cleaner.stop();
     await Promise.all([...this.creating.values()].map((p) => p.catch(() => undefined)));

@@ -34,6 +34,8 @@ export interface AppendResult {
   /** The broker time stamped on the batches for LogAppendTime topics, -1 for CreateTime (as Kafka answers). */
   logAppendTime: number;
   logStartOffset: number;
+  /** True when an idempotent producer's batch repeated one already in the log: the offsets are the original's. */
+  duplicate?: boolean;
 }
 
 export interface ReadOptions {

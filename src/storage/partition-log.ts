@@ -27,6 +27,8 @@ import {
 } from './log-config.js';
 import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 import { LogEpochs } from './log-epochs.js';
+import { LogProducers } from './producer-state/log-producers.js';
+import type { ProducerStateEntry } from './producer-state/producer-state-manager.js';
 import { loadLog } from './log-recovery.js';
 import { LocalLog } from './local-log.js';
 import { LogReader } from './log-reader.js';
@@ -74,7 +76,12 @@ export interface PartitionLogOptions {
   dirSyncedByCaller?: boolean;
   /** Bounds the memory decompressing client batches may hold at once; default: one budget for the process. */
   decompressionBudget?: ByteBudget;
+  /** producer.id.expiration.ms (default 86400000, one day): idle idempotent producers are forgotten. */
+  producerIdExpirationMs?: number;
 }
+
+/** Kafka's producer.id.expiration.ms default. */
+export const DEFAULT_PRODUCER_ID_EXPIRATION_MS = 86_400_000;
 
 export class PartitionLog {
   private readonly local: LocalLog;
@@ -87,6 +94,8 @@ export class PartitionLog {
   private readonly decompressionBudget: ByteBudget;
   /** The leader epoch cache and its leader-epoch-checkpoint (log-epochs.ts). */
   private readonly epochs: LogEpochs;
+  /** Idempotent producers' sequences and the `.snapshot` files (producer-state/). */
+  private readonly producers: LogProducers;
 
   private constructor(
     readonly dir: string,
@@ -104,6 +113,7 @@ export class PartitionLog {
     this.onLogStartOffsetChange = options.onLogStartOffsetChange;
     this.decompressionBudget = options.decompressionBudget ?? DEFAULT_DECOMPRESSION_BUDGET;
     this.epochs = new LogEpochs(this.local);
+    this.producers = new LogProducers(this.local, { expirationMs: options.producerIdExpirationMs ?? DEFAULT_PRODUCER_ID_EXPIRATION_MS });
   }
 
   /**
@@ -128,6 +138,7 @@ export class PartitionLog {
     const log = new PartitionLog(dir, cfg, logger, clock, loaded.segments, loaded.recoveryPoint, options);
     try {
       await log.epochs.load();
+      await log.producers.load(clock(), !loaded.recovered);
     } catch (err) {
       await log.local.closeSegments();
       throw err;
@@ -239,6 +250,14 @@ export class PartitionLog {
     }
     // A follower stores the leader's batches byte for byte: its offsets, epochs and LogAppendTime stamps.
     const follower = opts.origin === 'replication';
+    // Producer state first: a refused batch (old epoch, sequence gap) changes nothing, a duplicate of a
+    // retained batch is answered with its original offsets and not written again (Kafka's UnifiedLog).
+    const snapshot = this.producers.maybeSnapshot();
+    if (snapshot !== null) void this.queue.enqueueTask(() => this.persistSnapshot(snapshot)).catch(() => undefined);
+    const duplicate = this.producers.checkAndApply(batches, v, this.local.nextOffset, (opts.origin ?? 'client') === 'client', follower);
+    if (duplicate !== null) {
+      return Promise.resolve({ baseOffset: duplicate.firstOffset, lastOffset: duplicate.lastOffset, logAppendTime: -1, logStartOffset: this.logStartOffset, duplicate: true });
+    }
     const logAppendTime = !follower && cfg.messageTimestampType === 'LogAppendTime' ? (opts.logAppendTimeMs ?? this.clock()) : -1;
     // Queued ahead of the bytes: the checkpoint never misses an epoch that is in the log.
     const leaderEpoch = follower ? undefined : opts.leaderEpoch;
@@ -274,6 +293,28 @@ export class PartitionLog {
   /** The leader epoch cache's entries, oldest first. */
   epochEntries(): readonly EpochEntry[] {
     return this.epochs.cache.entries();
+  }
+
+  /** Writes a producer state snapshot (in the write queue); a failure takes the log offline, as a failed append would. */
+  private async persistSnapshot(write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } catch (err) {
+      this.local.fail(err);
+      throw this.local.storageError();
+    }
+  }
+
+  // ---------------------------------------------------------------- idempotent producers
+
+  /** The producers this log knows (DescribeProducers), as they are now. */
+  producerStates(): ProducerStateEntry[] {
+    return [...this.producers.state.entries()].map((e) => ({ ...e, batches: [...e.batches] }));
+  }
+
+  /** Forgets producers idle longer than producer.id.expiration.ms (Kafka checks every producer.id.expiration.check.interval.ms). */
+  removeExpiredProducers(nowMs: number = this.clock()): number {
+    return this.producers.removeExpired(nowMs);
   }
 
   /** Writes leader-epoch-checkpoint from the write queue. */
@@ -350,6 +391,7 @@ export class PartitionLog {
     const deleted = await this.queue.enqueueTask(async () => {
       const n = await deleteOldSegments(this.local, this.retired, nowMs, opts.highWatermark);
       await this.epochs.afterLogStartMoved();
+      await this.producers.afterLogStartMoved();
       return n;
     });
     if (deleted > 0) await this.onLogStartOffsetChange?.(this);
@@ -367,6 +409,7 @@ export class PartitionLog {
     const start = await this.queue.enqueueTask(async () => {
       const moved = await deleteRecordsBefore(this.local, this.retired, offset, opts.highWatermark);
       await this.epochs.afterLogStartMoved();
+      await this.producers.afterLogStartMoved();
       return moved;
     });
     if (start >= 0) await this.onLogStartOffsetChange?.(this);
@@ -418,6 +461,7 @@ export class PartitionLog {
         const start = this.local.logStart;
         await this.local.truncateTo(offset);
         await this.epochs.afterTruncation(start, offset);
+        await this.producers.reload(this.clock());
       });
     } finally {
       this.local.truncating = false;
@@ -437,6 +481,7 @@ export class PartitionLog {
       await this.queue.enqueueTask(async () => {
         await this.local.truncateFullyAndStartAt(offset);
         await this.epochs.afterFullTruncation();
+        await this.producers.clear(offset);
       });
     } finally {
       this.local.truncating = false;
@@ -460,6 +505,9 @@ export class PartitionLog {
     if (local.state === 'deleted') return;
     local.state = 'closing';
     this.queue.flushPolicy.cancelTimer();
+    // Kafka writes a snapshot at the log end on a clean shutdown: the next open replays nothing.
+    const snapshot = this.producers.snapshotNow();
+    if (snapshot !== null) await this.queue.enqueueTask(() => this.persistSnapshot(snapshot)).catch(() => undefined);
     await this.queue.enqueueTask(() => local.markCleanShutdown());
     local.state = 'closed';
     await this.releaseFiles();

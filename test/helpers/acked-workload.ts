@@ -104,6 +104,8 @@ export interface WorkloadOptions {
    * timeouts, so a leader that hangs (SIGSTOP) is only left once the metadata is this old.
    */
   metadataMaxAgeMs?: number;
+  /** The client's idempotent producer (kafkajs `idempotent`, librdkafka `enable.idempotence`); default off. */
+  idempotent?: boolean;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -147,7 +149,7 @@ export async function startKafkajsProducer(opts: WorkloadOptions & { batch?: num
       if (entry.level <= logLevel.WARN && typeof error === 'string') log.recordError(`logged: ${error.slice(0, 80)}`);
     },
   });
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: 1 });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: opts.idempotent ?? false, maxInFlightRequests: 1 });
   await producer.connect();
   const batch = opts.batch ?? 5;
   const valueBytes = opts.valueBytes ?? 100;
@@ -203,6 +205,7 @@ export function startPythonProducer(opts: WorkloadOptions & { ratePerSec?: numbe
       ...(opts.metadataMaxAgeMs !== undefined ? ['--metadata-refresh-ms', String(opts.metadataMaxAgeMs)] : []),
       ...(opts.retries !== undefined ? ['--retries', String(opts.retries)] : []),
       ...(opts.messageTimeoutMs !== undefined ? ['--message-timeout-ms', String(opts.messageTimeoutMs)] : []),
+      ...(opts.idempotent === true ? ['--idempotence'] : []),
     ],
     30 * 60_000,
     (line) => {

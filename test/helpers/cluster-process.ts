@@ -28,6 +28,11 @@ export interface ClusterProcessOptions {
   /** Per node, on top of `properties`. */
   nodeProperties?: (nodeId: number) => Record<string, string | number | boolean>;
   readyTimeoutMs?: number;
+  /**
+   * The port a node advertises (clients and followers connect there) given the one it listens on: a test
+   * puts a proxy in front of each broker by starting it here. Default: the listening port.
+   */
+  advertisedPort?: (nodeId: number, brokerPort: number) => Promise<number> | number;
 }
 
 export interface ClusterNode {
@@ -66,12 +71,13 @@ export class ProcessCluster {
     for (let id = 0; id < count; id++) {
       const dataDir = path.join(root, `node-${id}`);
       const voter = id < voterCount;
+      const advertised = opts.advertisedPort ? await opts.advertisedPort(id, ports[id]!.broker) : ports[id]!.broker;
       const props: Record<string, string | number | boolean> = {
         'process.roles': voter ? 'broker,controller' : 'broker',
         'node.id': id,
         'controller.quorum.voters': voters,
         listeners: voter ? `PLAINTEXT://127.0.0.1:${ports[id]!.broker},CONTROLLER://127.0.0.1:${ports[id]!.controller}` : `PLAINTEXT://127.0.0.1:${ports[id]!.broker}`,
-        'advertised.listeners': `PLAINTEXT://127.0.0.1:${ports[id]!.broker}`,
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${advertised}`,
         'controller.listener.names': 'CONTROLLER',
         'inter.broker.listener.name': 'PLAINTEXT',
         'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',

@@ -2,7 +2,7 @@ import type { TestContext } from 'node:test';
 import { makeKafka } from './kafkajs.js';
 import type { AckedProducer } from './acked-workload.js';
 import { ProcessCluster, type ClusterProcessOptions } from './cluster-process.js';
-import { Checks, compareReplicas, readPartition, statesFromAny, verifyAcknowledged, type PartitionState } from './replica-check.js';
+import { Checks, compareReplicas, readPartition, statesFromAny, verifyAcknowledged, type PartitionState, type VerifyReport } from './replica-check.js';
 
 /**
  * The shared frame of the replication scenarios: a cluster of real processes with tight failure
@@ -80,8 +80,19 @@ export function describeStates(states: readonly PartitionState[]): string {
   return states.map((s) => `p${s.partition} leader ${s.leader} epoch ${s.leaderEpoch} isr [${s.isr}] replicas [${s.replicas}]`).join('; ');
 }
 
-/** Stops producers (a hang or crash is a failed check), then reads every partition and checks every acknowledgement. */
-export async function stopAndVerify(t: TestContext, cluster: ProcessCluster, checks: Checks, topic: string, partitions: number, producers: readonly AckedProducer[]): Promise<number[]> {
+/**
+ * Stops producers (a hang or crash is a failed check), then reads every partition and checks every acknowledgement;
+ * the producers named in `exactlyOnce` (idempotent ones) must also have no record stored twice.
+ */
+export async function stopAndVerify(
+  t: TestContext,
+  cluster: ProcessCluster,
+  checks: Checks,
+  topic: string,
+  partitions: number,
+  producers: readonly AckedProducer[],
+  opts: { exactlyOnce?: readonly string[]; onReport?: (report: VerifyReport) => void } = {},
+): Promise<number[]> {
   for (const p of producers) {
     try {
       await p.stop();
@@ -104,6 +115,11 @@ export async function stopAndVerify(t: TestContext, cluster: ProcessCluster, che
   checks.check(report.lost.length === 0, 'no acknowledged record lost', `${report.lost.length} of ${report.acknowledged}: ${report.lost.slice(0, 3).join('; ')}`);
   checks.check(report.moved.length === 0, 'every acknowledged record at its acknowledged offset', `${report.moved.length}: ${report.moved.slice(0, 3).join('; ')}`);
   checks.check(report.reordered.length === 0, 'acknowledged records in send order per partition', report.reordered.slice(0, 3).join('; '));
+  opts.onReport?.(report);
+  for (const name of opts.exactlyOnce ?? []) {
+    const dup = report.duplicated.filter((d) => d.startsWith(`${name}:`));
+    checks.check(dup.length === 0, `${name} (idempotent): no record written twice`, `${dup.length}: ${dup.slice(0, 5).join('; ')}`);
+  }
   return contents.map((c) => c.highWatermark);
 }
 

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startBrokerProcess, type BrokerProcess } from '../helpers/broker-process.js';
-import { KAFKA_VERSION, runKafkaTool } from '../helpers/kafka-reference.js';
+import { KAFKA_VERSION, runKafkaTool, runKafkaToolChecked } from '../helpers/kafka-reference.js';
 import { formatRunFailure } from '../helpers/proc.js';
 import { repoRoot } from '../helpers/paths.js';
 
@@ -30,13 +30,16 @@ async function interop(...args: string[]): Promise<{ facts: Record<string, strin
   return { facts, stderr: r.stderr };
 }
 
-test(`Java client ${KAFKA_VERSION} with default settings (idempotent producer): fails fast and fatally on INIT_PRODUCER_ID, which Tributary does not serve yet`, { timeout: 120_000 }, async () => {
+test(`Java client ${KAFKA_VERSION} with default settings (idempotent producer, InitProducerId, 5 requests in flight): 500 records at offsets 0..499`, { timeout: 120_000 }, async () => {
   const { facts, stderr } = await interop('default-producer', broker.bootstrap, 'java-default');
-  // This documents today's gap (docs/compatibility.md): when InitProducerId lands, this test must change.
-  assert.equal(facts['result'], 'failed', JSON.stringify(facts));
-  assert.match(stderr, /Aborting producer batches due to fatal error[\s\S]*UnsupportedVersionException: The node does not support INIT_PRODUCER_ID/);
-  // The send's future fails with the fatal error itself or with the producer's "error state" after it.
-  assert.match(`${facts['cause']}: ${facts['message']}`, /UnsupportedVersionException: The node does not support INIT_PRODUCER_ID|KafkaException: Cannot execute transactional method because we are in an error state/, JSON.stringify(facts));
+  assert.deepEqual(facts, { result: 'ok', sent: '500', contiguous: 'true' }, stderr.slice(-3000));
+  // kafka-transactions.sh describe-producers (DescribeProducers): the one producer, its last sequence 499.
+  const described = await runKafkaToolChecked('org.apache.kafka.tools.TransactionsCommand', ['--bootstrap-server', broker.bootstrap, 'describe-producers', '--topic', 'java-default', '--partition', '0'], { timeoutMs: 90_000 });
+  const rows = described.stdout.split('\n').filter((l) => /^\d+\s/.test(l.trim()));
+  assert.equal(rows.length, 1, described.stdout);
+  // Columns: ProducerId ProducerEpoch LatestCoordinatorEpoch LastSequence LastTimestamp CurrentTransactionStartOffset
+  const [producerId, producerEpoch, coordinatorEpoch, lastSequence, , txnStart] = rows[0]!.trim().split(/\s+/);
+  assert.ok(Number(producerId) >= 0 && producerEpoch === '0' && coordinatorEpoch === '-1' && lastSequence === '499' && txnStart === 'None', described.stdout);
 });
 
 test(`Java client ${KAFKA_VERSION} with enable.idempotence=false: admin, produce (acks=all), consumer group, committed offsets`, { timeout: 120_000 }, async () => {

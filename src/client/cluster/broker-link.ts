@@ -47,6 +47,8 @@ export class BrokerLink {
   private nextAttemptAt = 0;
   private closed = false;
   private readonly log: Logger;
+  /** Requests waiting for a connection, in the order they were made. */
+  private readonly waiting: Array<{ run: (conn: BrokerConnection) => void; fail: (err: unknown) => void }> = [];
 
   constructor(
     /** Broker id from metadata; bootstrap links use -1, -2, ... until metadata names them. */
@@ -105,11 +107,38 @@ export class BrokerLink {
     }
   }
 
-  /** Sends a request at the negotiated version; resolves with the decoded response body. */
+  /**
+   * Sends a request at the negotiated version; resolves with the decoded response body. Requests
+   * are written in the order they are made, also across a reconnect: while some wait for the
+   * connection, later ones queue behind them (the idempotent producer relies on this).
+   */
   request<Res>(api: ApiSpec, body: RequestBody, opts: RequestOptions = {}): Promise<Res> {
     const conn = this.conn;
-    if (conn) return this.sendOn<Res>(conn, api, body, opts, true);
-    return this.ensure().then((c) => this.sendOn<Res>(c, api, body, opts, true));
+    if (conn && this.waiting.length === 0) return this.sendOn<Res>(conn, api, body, opts, true);
+    return this.afterConnect((c) => this.sendOn<Res>(c, api, body, opts, true));
+  }
+
+  /** Runs `send` once connected, after every request already waiting (FIFO). */
+  private afterConnect<T>(send: (conn: BrokerConnection) => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const run = (c: BrokerConnection): void => {
+        try {
+          send(c).then(resolve, reject);
+        } catch (err) {
+          reject(err instanceof Error ? err : new Error(String(err)));
+        }
+      };
+      this.waiting.push({ run, fail: reject });
+      if (this.waiting.length > 1) return;
+      this.ensure().then(
+        (c) => {
+          for (const w of this.waiting.splice(0)) w.run(c);
+        },
+        (err: unknown) => {
+          for (const w of this.waiting.splice(0)) w.fail(err);
+        },
+      );
+    });
   }
 
   /** Sends a request that gets no response (Produce with acks=0); connects first if needed. */
@@ -141,7 +170,7 @@ export class BrokerLink {
       sent.catch(() => undefined);
       this.drop(conn);
       if (!mayResend) return Promise.reject(networkError(`${this.description}: connection lost`));
-      return this.ensure().then((c) => this.sendOn<Res>(c, api, data, opts, false));
+      return this.afterConnect((c) => this.sendOn<Res>(c, api, data, opts, false));
     }
     const timeoutMs = opts.timeoutMs ?? this.options.requestTimeoutMs;
     return new Promise<Res>((resolve, reject) => {

@@ -6,10 +6,12 @@
  * does), so no per-record object outlives `send()`: keys, values and the caller's message objects
  * die young instead of being promoted while the batch waits for its acknowledgement. Sealing
  * writes the header and CRC (or compresses the records); the sealed bytes are re-sent as they are
- * on retries (so a later switch to idempotence keeps the same sequence numbers).
+ * on retries, so an idempotent batch keeps its producer id, epoch and base sequence (given at its
+ * first drain) on every attempt. Only a producer reset (KIP-360) gives it new ones: `resequence`
+ * rewrites those header fields and the CRC in a copy of the sealed bytes.
  */
 import { CompressionType } from '../../protocol/compression/types.js';
-import { RECORD_BATCH_OVERHEAD } from '../../protocol/records/batch-header.js';
+import { BASE_SEQUENCE, computeBatchCrc, CRC, PRODUCER_EPOCH, PRODUCER_ID, RECORD_BATCH_OVERHEAD, writeInt64 } from '../../protocol/records/batch-header.js';
 import { decodeRecordBatchesSync } from '../../protocol/records/decode-batches.js';
 import { recordBodySize, writeRecord } from '../../protocol/records/record-encoder.js';
 import { sealCompressedRecordBatch, sealRecordBatch, type SealOptions } from '../../protocol/records/record-batch.js';
@@ -22,12 +24,25 @@ export interface BatchMemory {
   release(buf: Buffer): void;
 }
 
+export const NO_PRODUCER: BatchIdentity = { producerId: -1, producerEpoch: -1 };
+
 export const PLAIN_MEMORY: BatchMemory = { alloc: (n) => Buffer.allocUnsafe(n), release: () => undefined };
 
-/** Producer id, epoch and first sequence of a batch (-1s until idempotence). */
+/** Producer id and epoch a batch is sealed with (-1s without idempotence). */
 export interface BatchIdentity {
   producerId: number;
   producerEpoch: number;
+}
+
+/** An idempotent batch's producer id, epoch and the sequence of its first record (KIP-98). */
+export interface BatchSequence extends BatchIdentity {
+  baseSequence: number;
+}
+
+/** Sequence numbers are int32 and wrap from 2^31-1 to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
+export function addSequence(sequence: number, increment: number): number {
+  const next = sequence + increment;
+  return next > 0x7fffffff ? next - 0x80000000 : next;
 }
 
 export interface RecordMetadata {
@@ -123,6 +138,8 @@ export class ProducerBatch {
   bytes: Buffer | null = null;
   /** How many times the records of this batch were halved after MESSAGE_TOO_LARGE. */
   splitDepth = 0;
+  /** Idempotence: set at the first drain and kept across retries; null without idempotence or before. */
+  sequence: BatchSequence | null = null;
 
   constructor(
     readonly topic: string,
@@ -184,9 +201,10 @@ export class ProducerBatch {
   }
 
   /** Header and CRC (compressing the records if asked); the result is kept in `bytes`. */
-  seal(compression: CompressionType, id: BatchIdentity): Buffer | Promise<Buffer> {
+  seal(compression: CompressionType, id: BatchIdentity | BatchSequence = this.sequence ?? NO_PRODUCER): Buffer | Promise<Buffer> {
     if (this.bytes) return this.bytes;
-    const o: SealOptions = { count: this.count, baseTimestamp: this.baseTimestamp, maxTimestamp: this.maxTimestamp, producerId: id.producerId, producerEpoch: id.producerEpoch };
+    const baseSequence = 'baseSequence' in id ? id.baseSequence : -1;
+    const o: SealOptions = { count: this.count, baseTimestamp: this.baseTimestamp, maxTimestamp: this.maxTimestamp, producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence };
     const buf = this.buf!;
     if (compression === CompressionType.None) return (this.bytes = sealRecordBatch(buf.subarray(0, this.end), o));
     return sealCompressedRecordBatch(buf.subarray(RECORD_BATCH_OVERHEAD, this.end), compression, o).then((bytes) => {
@@ -197,6 +215,22 @@ export class ProducerBatch {
       }
       return (this.bytes = bytes);
     });
+  }
+
+  /**
+   * New producer id, epoch and base sequence (after a producer reset). Only while the batch is not
+   * in a request: sealed bytes are copied, patched and their CRC recomputed, never changed under a
+   * socket write.
+   */
+  resequence(seq: BatchSequence): void {
+    this.sequence = seq;
+    if (this.bytes === null) return;
+    const b = Buffer.from(this.bytes);
+    writeInt64(b, PRODUCER_ID, seq.producerId);
+    b.writeInt16BE(seq.producerEpoch, PRODUCER_EPOCH);
+    b.writeInt32BE(seq.baseSequence, BASE_SEQUENCE);
+    b.writeUInt32BE(computeBatchCrc(b), CRC);
+    this.bytes = b;
   }
 
   /**

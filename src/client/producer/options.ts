@@ -1,6 +1,6 @@
 /** Producer options with Kafka's names (camelCase) and defaults; validated once. */
 import { compressionFromName, CompressionType, type CompressionName } from '../../protocol/compression/index.js';
-import { ClientConfigError, UnsupportedFeatureError } from '../errors.js';
+import { ClientConfigError } from '../errors.js';
 import { intOption, type ClientOptions } from '../options.js';
 import type { Serializer } from '../serializers.js';
 import type { Partitioner, PartitionerFn, PartitionerName } from './partitioners.js';
@@ -41,11 +41,24 @@ export interface ProducerOptions<K = Buffer | null, V = Buffer | null> extends C
   keySerializer?: Serializer<K>;
   valueSerializer?: Serializer<V>;
   /**
-   * Not supported yet: the broker does not serve InitProducerId. Passing true throws; the
-   * producer is built to switch it on later (batches carry producer id, epoch and sequence).
+   * Idempotent producing (`enable.idempotence`, KIP-98): each record is written exactly once and
+   * in order per partition, whatever the retries. Default on, as in Kafka 3.0+. It needs acks 'all',
+   * retries > 0 and maxInFlightRequestsPerConnection <= 5: `true` with a conflicting option throws
+   * ClientConfigError; left unset, a conflicting option switches it off (KIP-679). Left unset on a
+   * cluster without InitProducerId, the producer falls back to plain producing (one warning); set
+   * to `true` there, sends fail with UNSUPPORTED_VERSION.
    */
   idempotent?: boolean;
 }
+
+/**
+ * 'off': plain producing. 'default': idempotent because nobody said otherwise (falls back quietly
+ * if the cluster cannot). 'explicit': the user asked for it (no fallback).
+ */
+export type IdempotenceMode = 'off' | 'default' | 'explicit';
+
+/** Kafka's limit: the broker remembers the last 5 batches per producer and partition. */
+export const MAX_IN_FLIGHT_FOR_IDEMPOTENCE = 5;
 
 export interface ResolvedProducerOptions {
   acks: -1 | 0 | 1;
@@ -61,12 +74,10 @@ export interface ResolvedProducerOptions {
   maxRequestSize: number;
   allowAutoTopicCreation: boolean;
   requestTimeoutMs: number;
+  idempotence: IdempotenceMode;
 }
 
 export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): ResolvedProducerOptions {
-  if (o.idempotent) {
-    throw new UnsupportedFeatureError('idempotent producer', 'it needs InitProducerId, which the broker does not serve yet; leave idempotent unset');
-  }
   const acks = o.acks === undefined || o.acks === 'all' ? -1 : o.acks;
   if (acks !== -1 && acks !== 0 && acks !== 1) throw new ClientConfigError(`acks must be -1, 'all', 0 or 1, got ${String(o.acks)}`);
   let compression: CompressionType;
@@ -86,13 +97,15 @@ export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): Re
   const batchMaxSize = intOption('batchMaxSize', o.batchMaxSize, Math.min(maxRequestSize, Math.max(batchSize, 262_144)), 1);
   if (batchMaxSize < batchSize) throw new ClientConfigError(`batchMaxSize (${batchMaxSize}) must be at least batchSize (${batchSize})`);
   const retries = o.retries === undefined ? Number.POSITIVE_INFINITY : intOption('retries', o.retries, 0);
+  const maxInFlight = intOption('maxInFlightRequestsPerConnection', o.maxInFlightRequestsPerConnection, 5, 1);
+  const idempotence = resolveIdempotence(o.idempotent, acks, retries, maxInFlight);
   return {
     acks,
     compression,
     batchSize,
     batchMaxSize,
     lingerMs,
-    maxInFlight: intOption('maxInFlightRequestsPerConnection', o.maxInFlightRequestsPerConnection, 5, 1),
+    maxInFlight,
     retries,
     deliveryTimeoutMs,
     bufferMemory: intOption('bufferMemory', o.bufferMemory, 33_554_432, 1024),
@@ -100,5 +113,18 @@ export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): Re
     maxRequestSize,
     allowAutoTopicCreation: o.allowAutoTopicCreation ?? true,
     requestTimeoutMs,
+    idempotence,
   };
+}
+
+/** Kafka's rules (ProducerConfig, KIP-679): conflicts throw if idempotence was asked for, else turn it off. */
+function resolveIdempotence(idempotent: boolean | undefined, acks: -1 | 0 | 1, retries: number, maxInFlight: number): IdempotenceMode {
+  if (idempotent === false) return 'off';
+  const conflicts: string[] = [];
+  if (acks !== -1) conflicts.push(`acks 'all' (-1), got ${acks}`);
+  if (retries === 0) conflicts.push('retries > 0, got 0');
+  if (maxInFlight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE) conflicts.push(`maxInFlightRequestsPerConnection <= ${MAX_IN_FLIGHT_FOR_IDEMPOTENCE}, got ${maxInFlight}`);
+  if (idempotent === undefined) return conflicts.length > 0 ? 'off' : 'default';
+  if (conflicts.length > 0) throw new ClientConfigError(`idempotent: true needs ${conflicts.join(' and ')}; change those options or set idempotent: false`);
+  return 'explicit';
 }

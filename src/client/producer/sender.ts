@@ -7,9 +7,18 @@
  * everything else fails the batch's records.
  *
  * Ordering: batches of a partition are sent in order and a retried batch goes back before every
- * later batch still queued. As in Kafka without idempotence, with maxInFlight > 1 a later batch
- * already in flight can land before an earlier one that is retried; set
- * maxInFlightRequestsPerConnection to 1 for strict order (idempotence will lift this).
+ * later batch still queued.
+ * - Idempotent (the default; idempotence.ts): each batch carries the producer id, epoch and a base
+ *   sequence given at its first drain, kept on every retry, and the broker writes a partition's
+ *   batches only in sequence order and each once (a duplicate of one of its last 5 is answered NONE
+ *   with the original offset). The sender drains a retried batch only when it is the earliest
+ *   unresolved one of its partition and nothing new of that partition while a retry waits, so
+ *   later batches that the broker refused meanwhile (OUT_OF_ORDER_SEQUENCE_NUMBER) follow it in
+ *   sequence order: records land exactly once, in order, with up to 5 requests in flight.
+ * - Not idempotent (idempotent: false, acks 0/1, or a cluster without InitProducerId): as in
+ *   Kafka, with maxInFlight > 1 a later batch already in flight can land before an earlier one
+ *   that is retried, and a retried batch may be written twice; maxInFlightRequestsPerConnection 1
+ *   keeps the order.
  */
 import type { Logger } from 'pino';
 import { ProduceApi } from '../../protocol/messages/index.js';
@@ -21,6 +30,7 @@ import { responseError, timeoutError } from '../errors.js';
 import type { Accumulator, PartitionQueue } from './accumulator.js';
 import type { ProducerBatch } from './batch.js';
 import type { BufferPool } from './buffer-pool.js';
+import { IdempotenceState } from './idempotence.js';
 import type { ResolvedProducerOptions } from './options.js';
 import type { Partitioner } from './partitioners.js';
 
@@ -36,10 +46,11 @@ const STALE_METADATA = new Set<number>([
   ErrorCode.KAFKA_STORAGE_ERROR,
 ]);
 
-/** Producer identity for idempotence (KIP-98); -1s until InitProducerId is supported. */
-export interface ProducerIdentity {
-  producerId: number;
-  producerEpoch: number;
+interface ResponseSlot {
+  batches: ProducerBatch[];
+  settled: boolean;
+  res: ProduceResponse | null;
+  err: Error | null;
 }
 
 export class Sender {
@@ -49,9 +60,12 @@ export class Sender {
   private readonly inFlightByNode = new Map<number, number>();
   /** Per broker, the promise of the last request written: requests go out in the order formed. */
   private readonly writeChain = new Map<number, Promise<void>>();
+  /** Per broker, requests awaiting their response, in the order formed. */
+  private readonly responseOrder = new Map<number, ResponseSlot[]>();
   /** While > 0 every batch is ready regardless of lingerMs (flush / close). */
   flushing = 0;
-  private readonly identity: ProducerIdentity = { producerId: -1, producerEpoch: -1 };
+  /** Producer id, epoch and per-partition sequences (a no-op when idempotence is off). */
+  readonly idempotence: IdempotenceState;
 
   constructor(
     private readonly cluster: Cluster,
@@ -60,7 +74,9 @@ export class Sender {
     private readonly opts: ResolvedProducerOptions,
     private readonly partitioner: Partitioner,
     private readonly log: Logger,
-  ) {}
+  ) {
+    this.idempotence = new IdempotenceState(cluster, opts.idempotence, log, () => this.wake());
+  }
 
   /** Runs a drain pass soon (coalesced within the current tick). */
   wake(): void {
@@ -98,6 +114,10 @@ export class Sender {
   }
 
   private drain(): void {
+    if (this.idempotence.fatal) {
+      this.failQueued(this.idempotence.fatal);
+      return;
+    }
     const now = Date.now();
     let next = Number.POSITIVE_INFINITY;
     const byNode = new Map<number, PartitionQueue[]>();
@@ -133,8 +153,10 @@ export class Sender {
         if (q.batches.length === 0 || this.readyAt(q) > now) continue;
         const head = q.batches[0]!;
         if (batches.length > 0 && size + head.sizeBytes > this.opts.maxRequestSize) continue;
+        if (!this.idempotence.mayDrain(head)) continue;
         const wasOpen = !head.ready;
         batches.push(this.acc.takeHead(q));
+        this.idempotence.onDrained(head);
         size += head.sizeBytes;
         if (wasOpen) this.partitioner.onBatchClosed?.(q.topic, q.partition);
       }
@@ -147,12 +169,13 @@ export class Sender {
   private expire(q: PartitionQueue, now: number): void {
     while (q.batches.length > 0 && q.batches[0]!.deadlineMs <= now) {
       const b = this.acc.dropHead(q);
-      this.finish(b, timeoutError(`${b.count} record(s) for ${b.topic}-${b.partition} expired: not acknowledged within deliveryTimeoutMs ${this.opts.deliveryTimeoutMs}`));
+      this.finish(b, timeoutError(`${b.count} record(s) for ${b.topic}-${b.partition} expired: not acknowledged within deliveryTimeoutMs ${this.opts.deliveryTimeoutMs}`), false);
     }
   }
 
+  /** Seals with the batch's own producer id, epoch and sequence (-1s without idempotence). */
   private build(b: ProducerBatch): Buffer | Promise<Buffer> {
-    return b.seal(this.opts.compression, this.identity);
+    return b.seal(this.opts.compression);
   }
 
   private send(node: number, batches: ProducerBatch[]): void {
@@ -177,10 +200,31 @@ export class Sender {
         if (this.writeChain.get(node) === chained) this.writeChain.delete(node);
       });
     }
+    const slot: ResponseSlot = { batches, settled: false, res: null, err: null };
+    let order = this.responseOrder.get(node);
+    if (!order) this.responseOrder.set(node, (order = []));
+    order.push(slot);
     written.then(
-      (res) => this.onResponse(node, batches, res, null),
-      (err: unknown) => this.onResponse(node, batches, null, err instanceof Error ? err : new Error(String(err))),
+      (res) => this.settle(node, slot, res, null),
+      (err: unknown) => this.settle(node, slot, null, err instanceof Error ? err : new Error(String(err))),
     );
+  }
+
+  /**
+   * Responses are handled in the order their requests were formed, per broker: promise chains of
+   * different lengths (async sealing, a reconnect) could otherwise let a later request's answer
+   * be handled first, and idempotence must see an earlier batch's failure before a later batch's
+   * OUT_OF_ORDER_SEQUENCE_NUMBER. Every request settles (response, connection loss or timeout).
+   */
+  private settle(node: number, slot: ResponseSlot, res: ProduceResponse | null, err: Error | null): void {
+    slot.settled = true;
+    slot.res = res;
+    slot.err = err;
+    const order = this.responseOrder.get(node)!;
+    while (order.length > 0 && order[0]!.settled) {
+      const s = order.shift()!;
+      this.onResponse(node, s.batches, s.res, s.err);
+    }
   }
 
   private write(link: ReturnType<Cluster['link']>, batches: ProducerBatch[], bufs: Buffer[]): Promise<ProduceResponse | null> {
@@ -214,7 +258,9 @@ export class Sender {
         const p = byKey.get(`${b.topic}\0${b.partition}`);
         if (!p) this.retryOrFail(b, new KafkaError(ErrorCode.UNKNOWN_SERVER_ERROR, `Produce response has no entry for ${b.topic}-${b.partition}`));
         else if (p.errorCode === ErrorCode.NONE) this.complete(b, p.baseOffset, p.logAppendTimeMs);
-        else this.retryOrFail(b, responseError(p.errorCode, `produce to ${b.topic}-${b.partition}`, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage));
+        // Brokers before 2.x answer a duplicate of an idempotent batch this way: it is written.
+        else if (p.errorCode === ErrorCode.DUPLICATE_SEQUENCE_NUMBER && b.sequence !== null) this.complete(b, p.baseOffset, p.logAppendTimeMs);
+        else this.onBatchError(b, responseError(p.errorCode, `produce to ${b.topic}-${b.partition}`, p.errorMessage ?? p.recordErrors[0]?.batchIndexErrorMessage));
       }
     }
     this.drain();
@@ -222,41 +268,58 @@ export class Sender {
 
   private complete(b: ProducerBatch, baseOffset: number, logAppendTimeMs: number): void {
     this.acc.finishInFlight(b);
+    this.idempotence.onAcked(b);
     this.pool.release(b.memoryBytes);
     // With acks=0 nothing proves the socket has finished with the bytes: leave them to the GC.
     if (this.opts.acks !== 0) b.recycle();
     b.complete(baseOffset, logAppendTimeMs);
   }
 
-  private finish(b: ProducerBatch, err: Error): void {
+  /** Fails a batch for good (`wasInRequest`: it came back from a request, else it was queued). */
+  private finish(b: ProducerBatch, err: Error, wasInRequest: boolean): void {
+    this.idempotence.onFailed(b, wasInRequest);
     this.pool.release(b.memoryBytes);
     b.fail(err);
   }
 
-  private retryOrFail(b: ProducerBatch, err: Error): void {
+  /** A partition's error in a Produce response: idempotence decides its own codes first. */
+  private onBatchError(b: ProducerBatch, err: KafkaError): void {
+    const verdict = this.idempotence.verdict(b, err);
+    if (verdict === 'fail') {
+      this.acc.finishInFlight(b);
+      this.finish(b, err, true);
+    } else {
+      this.retryOrFail(b, err, verdict === 'retry');
+    }
+  }
+
+  private retryOrFail(b: ProducerBatch, err: Error, forceRetriable = false): void {
     if (err instanceof KafkaError && err.code === ErrorCode.MESSAGE_TOO_LARGE && b.count > 1 && !this.cluster.isClosed) {
       // The topic's max.message.bytes is below our batch: send the records in halves (not a retry).
-      const [a, c] = this.acc.requeueSplit(b);
+      const halves = this.acc.requeueSplit(b);
+      this.idempotence.onSplit(b, halves);
+      const [a, c] = halves;
       this.log.debug({ topic: b.topic, partition: b.partition, records: b.count, halves: [a.count, c.count] }, 'batch too large: split');
       return;
     }
     const now = Date.now();
-    const retriable = err instanceof KafkaError && err.retriable;
+    const retriable = forceRetriable || (err instanceof KafkaError && err.retriable);
     const wait = backoffMs(b.attempts - 1, this.cluster.options.retryBackoffMs, this.cluster.options.retryBackoffMaxMs);
     if (err instanceof KafkaError && STALE_METADATA.has(err.code)) this.cluster.requestMetadataRefresh(`${ErrorCode[err.code]} from ${b.topic}-${b.partition}`);
     if (retriable && b.attempts <= this.opts.retries && now + wait < b.deadlineMs && !this.cluster.isClosed) {
       this.log.debug({ topic: b.topic, partition: b.partition, attempt: b.attempts, wait, err: err.message }, 'retrying batch');
       b.retryAtMs = now + wait;
+      this.idempotence.onRequeued(b);
       this.acc.requeue(b);
       return;
     }
     this.acc.finishInFlight(b);
-    this.finish(b, err);
+    this.finish(b, err, true);
   }
 
-  /** Fails every queued batch (close without flush). */
+  /** Fails every queued batch (close without flush, or a fatal idempotence error). */
   failQueued(err: Error): void {
-    for (const b of [...this.acc.queued()]) this.finish(b, err);
+    for (const b of [...this.acc.queued()]) this.finish(b, err, false);
     this.acc.clearQueued();
   }
 }

@@ -225,6 +225,7 @@ export interface BrokerConfig {
   transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   producerIdExpirationMs: number;
+  producerIdExpirationCheckIntervalMs: number;
 
   /**
    * The properties as given (validated), by Kafka name; DescribeConfigs reports these as STATIC_BROKER_CONFIG.
@@ -501,7 +502,8 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('transaction.max.timeout.ms', 'int', '900000', 'Longest transaction timeout a producer may ask for.', { validator: atLeast(1) }),
   d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'How often timed-out transactions are aborted.', { validator: atLeast(1) }),
   d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'How often expired transactional ids are removed.', { validator: atLeast(1) }),
-  d('producer.id.expiration.ms', 'int', '86400000', 'Producer id state idle for this long is dropped.', { validator: atLeast(1) }),
+  d('producer.id.expiration.ms', 'int', '86400000', 'Producer id state idle for this long is dropped.', { validator: atLeast(1), honoured: true }),
+  d('producer.id.expiration.check.interval.ms', 'int', '600000', 'How often idle producer ids are looked for.', { validator: atLeast(1), honoured: true }),
 
   // Security (accepted so existing files load; Tributary listeners are PLAINTEXT only for now)
   d('ssl.keystore.location', 'string', null, 'Path of the key store file.'),
@@ -753,6 +755,7 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     transactionAbortTimedOutTransactionCleanupIntervalMs: num('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
     transactionRemoveExpiredTransactionCleanupIntervalMs: num('transaction.remove.expired.transaction.cleanup.interval.ms'),
     producerIdExpirationMs: num('producer.id.expiration.ms'),
+    producerIdExpirationCheckIntervalMs: num('producer.id.expiration.check.interval.ms'),
 
     explicitProperties: explicit,
   };

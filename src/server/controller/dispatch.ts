@@ -1,5 +1,6 @@
 /** Calls the QuorumController method that serves `api` (the controller listener and in-process callers share it). */
 import {
+  AllocateProducerIdsApi,
   AlterConfigsApi,
   AlterPartitionApi,
   AlterPartitionReassignmentsApi,
@@ -26,6 +27,7 @@ const METHODS: ReadonlyMap<number, keyof ControllerRequests> = new Map([
   [AlterConfigsApi.apiKey, 'alterConfigs'],
   [IncrementalAlterConfigsApi.apiKey, 'incrementalAlterConfigs'],
   [AlterPartitionApi.apiKey, 'alterPartition'],
+  [AllocateProducerIdsApi.apiKey, 'allocateProducerIds'],
   [ElectLeadersApi.apiKey, 'electLeaders'],
   [AlterPartitionReassignmentsApi.apiKey, 'alterPartitionReassignments'],
   [ListPartitionReassignmentsApi.apiKey, 'listPartitionReassignments'],

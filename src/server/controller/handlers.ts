@@ -6,6 +6,7 @@
  * the active one. Kafka's controllers serve the same set on their listener.
  */
 import {
+  AllocateProducerIdsApi,
   AlterConfigsApi,
   AlterPartitionApi,
   AlterPartitionReassignmentsApi,
@@ -61,6 +62,8 @@ const controllerApis: readonly HandlerRegistration<ControllerServices>[] = [
   forward(IncrementalAlterConfigsApi, 0, 1),
   // ISR changes from partition leaders (v2+ name topics by id).
   forward(AlterPartitionApi, 2, 3),
+  // Blocks of producer ids for the brokers' InitProducerId (KIP-730).
+  forward(AllocateProducerIdsApi, 0, 0),
   forward(ElectLeadersApi, 0, 2),
   forward(AlterPartitionReassignmentsApi, 0, 0),
   forward(ListPartitionReassignmentsApi, 0, 0),

@@ -2,6 +2,7 @@
  * What the controller listener's handlers call: the Raft client of `__cluster_metadata` and the
  * quorum controller (every node with the `controller` role has both).
  */
+import type { AllocateProducerIdsRequest, AllocateProducerIdsResponse } from '../../protocol/messages/allocate-producer-ids.js';
 import type { AlterConfigsRequest, AlterConfigsResponse } from '../../protocol/messages/alter-configs.js';
 import type { AlterPartitionRequest, AlterPartitionResponse } from '../../protocol/messages/alter-partition.js';
 import type { BrokerHeartbeatRequest, BrokerHeartbeatResponse } from '../../protocol/messages/broker-heartbeat.js';
@@ -30,6 +31,7 @@ export interface ControllerRequests {
   alterConfigs(req: AlterConfigsRequest, version: number): Promise<AlterConfigsResponse>;
   incrementalAlterConfigs(req: IncrementalAlterConfigsRequest, version: number): Promise<IncrementalAlterConfigsResponse>;
   alterPartition(req: AlterPartitionRequest, version: number): Promise<AlterPartitionResponse>;
+  allocateProducerIds(req: AllocateProducerIdsRequest, version: number): Promise<AllocateProducerIdsResponse>;
   electLeaders(req: ElectLeadersRequest, version: number): Promise<ElectLeadersResponse>;
   alterPartitionReassignments(req: AlterPartitionReassignmentsRequest, version: number): Promise<AlterPartitionReassignmentsResponse>;
   listPartitionReassignments(req: ListPartitionReassignmentsRequest, version: number): Promise<ListPartitionReassignmentsResponse>;

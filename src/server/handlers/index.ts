@@ -9,8 +9,10 @@ import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { describeClusterHandler } from './describe-cluster.js';
 import { describeConfigsHandler } from './describe-configs.js';
+import { describeProducersHandler } from './describe-producers.js';
 import { fetchHandler } from './fetch.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
+import { initProducerIdHandler } from './init-producer-id.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
@@ -35,5 +37,7 @@ export const ALL_HANDLERS: readonly HandlerRegistration[] = [
   electLeadersHandler,
   alterPartitionReassignmentsHandler,
   listPartitionReassignmentsHandler,
+  initProducerIdHandler,
+  describeProducersHandler,
   ...groupHandlers,
 ];

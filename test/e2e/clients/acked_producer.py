@@ -5,6 +5,7 @@ records were acknowledged and at which offset. Run with /usr/bin/python3.
 
   --bootstrap B --topic T --partitions N --name NAME [--rate MSGS_PER_S] [--value-bytes N]
   [--acks all] [--retries N] [--message-timeout-ms N] [--request-timeout-ms N] [--metadata-refresh-ms N]
+  [--idempotence]   enable.idempotence=true (librdkafka then keeps up to 5 requests in flight, in order)
 
 Records go round-robin to the partitions, skipping any with a record outstanding (sent, no delivery
 report yet); record i's value is "NAME:i|" padded to --value-bytes. stdout, JSON lines:
@@ -51,6 +52,7 @@ def main():
     ap.add_argument('--message-timeout-ms', type=int, default=60000)
     ap.add_argument('--request-timeout-ms', type=int, default=3000)
     ap.add_argument('--metadata-refresh-ms', type=int, default=1000)
+    ap.add_argument('--idempotence', action='store_true')
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, on_term)
     out = []
@@ -70,8 +72,8 @@ def main():
     p = Producer({
         'bootstrap.servers': a.bootstrap,
         'acks': a.acks,
-        'enable.idempotence': False,
-        'max.in.flight.requests.per.connection': 1,
+        'enable.idempotence': a.idempotence,
+        'max.in.flight.requests.per.connection': 5 if a.idempotence else 1,
         'linger.ms': 5,
         'retries': a.retries,
         'retry.backoff.ms': 100,

@@ -28,15 +28,19 @@ public class Interop {
     return p;
   }
 
-  // Default settings (enable.idempotence=true, acks=all) with short timeouts, so the failure mode shows in seconds.
+  // Default settings (enable.idempotence=true, acks=all, 5 in flight) with short timeouts, so a failure shows in seconds.
   static void defaultProducer(String bootstrap, String topic) throws Exception {
     Properties p = producerProps(bootstrap);
     p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000");
     p.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
     p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
     try (KafkaProducer<String, String> producer = new KafkaProducer<>(p)) {
-      RecordMetadata md = producer.send(new ProducerRecord<>(topic, "k", "v")).get();
-      System.out.println("result=ok offset=" + md.offset());
+      List<java.util.concurrent.Future<RecordMetadata>> sent = new java.util.ArrayList<>();
+      for (int i = 0; i < 500; i++) sent.add(producer.send(new ProducerRecord<>(topic, 0, "k" + i, "v" + i)));
+      long expected = 0;
+      boolean contiguous = true;
+      for (java.util.concurrent.Future<RecordMetadata> f : sent) contiguous &= f.get().offset() == expected++;
+      System.out.println("result=ok\nsent=" + sent.size() + "\ncontiguous=" + contiguous);
     } catch (ExecutionException e) {
       System.out.println("result=failed\ncause=" + e.getCause().getClass().getName() + "\nmessage=" + e.getCause().getMessage());
     } catch (RuntimeException e) {

@@ -37,7 +37,8 @@ test('producer options: Kafka defaults and validation', () => {
   assert.equal(resolveProducerOptions({ bootstrapServers: 'a:1', acks: 'all' }).acks, -1);
   assert.throws(() => resolveProducerOptions({ bootstrapServers: 'a:1', compression: 'brotli' as 'gzip' }), ClientConfigError);
   assert.throws(() => resolveProducerOptions({ bootstrapServers: 'a:1', deliveryTimeoutMs: 1000 }), /deliveryTimeoutMs/);
-  assert.throws(() => resolveProducerOptions({ bootstrapServers: 'a:1', idempotent: true }), UnsupportedFeatureError);
+  assert.equal(p.idempotence, 'default');
+  assert.equal(resolveProducerOptions({ bootstrapServers: 'a:1', idempotent: true }).idempotence, 'explicit');
 });
 
 test('backoff grows exponentially, is capped and jittered ±20%', () => {

@@ -1,0 +1,176 @@
+/**
+ * The idempotent producers of one partition (Kafka's ProducerStateManager): for each producer id its epoch
+ * and the metadata of its last NUM_BATCHES_TO_RETAIN batches. Client appends are checked against it
+ * (`checkClientBatch`): an older epoch is refused, a batch repeating one of the retained ones is a duplicate
+ * (answered with the original offsets, not written again), and sequences must follow on without gaps. Every
+ * append, a client's or a follower's, updates it (`applyBatch`), so a follower that becomes leader keeps
+ * deduplicating; snapshots (producer-snapshot.ts) and a replay of the log rebuild it (log-producers.ts).
+ *
+ * Sequence rules (Kafka's ProducerAppendInfo.checkSequence, KIP-360):
+ * - an unknown producer (never seen, or expired, or its batches gone with the log start) may start at any
+ *   sequence: the broker cannot tell a gap from a forgotten past;
+ * - a known producer with a new, higher epoch must start at sequence 0;
+ * - within an epoch the batch must start right after the last sequence (wrapping at 2^31 - 1 to 0).
+ * Not thread-safe and needs no locks: the log calls it synchronously where it assigns offsets.
+ */
+import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+
+/** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN: as many as a producer may have in flight. */
+export const NUM_BATCHES_TO_RETAIN = 5;
+const MAX_SEQUENCE = 0x7fffffff;
+
+/** The header fields of one batch that producer state is about. */
+export interface ProducerBatch {
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  /** Offsets in the batch minus one (equal to the sequence span for a producer's batch). */
+  lastOffsetDelta: number;
+  maxTimestamp: number;
+  isTransactional: boolean;
+  isControl: boolean;
+}
+
+/** One retained batch: its last sequence and offset, and how many it spans (the rest follows). */
+export interface BatchMetadata {
+  lastSeq: number;
+  lastOffset: number;
+  offsetDelta: number;
+  timestampMs: number;
+}
+
+export interface ProducerStateEntry {
+  producerId: number;
+  producerEpoch: number;
+  /** Oldest first, at most NUM_BATCHES_TO_RETAIN. */
+  batches: BatchMetadata[];
+  /** The largest timestamp of the last batch (what expiration measures from). */
+  lastTimestampMs: number;
+  /** The epoch of the coordinator that wrote the producer's last transaction marker (-1: none). */
+  coordinatorEpoch: number;
+  /** The first offset of the producer's open transaction, -1 when none is open. */
+  currentTxnFirstOffset: number;
+}
+
+/** The offsets a duplicate batch was first written at. */
+export interface DuplicateBatch {
+  firstOffset: number;
+  lastOffset: number;
+}
+
+/** `seq` advanced by `delta`, wrapping past 2^31 - 1 to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
+export function incrementSequence(seq: number, delta: number): number {
+  return seq > MAX_SEQUENCE - delta ? delta - (MAX_SEQUENCE - seq) - 1 : seq + delta;
+}
+
+function inSequence(lastSeq: number, nextSeq: number): boolean {
+  return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === MAX_SEQUENCE);
+}
+
+function firstSeqOf(b: BatchMetadata): number {
+  return b.offsetDelta > b.lastSeq ? MAX_SEQUENCE - (b.offsetDelta - b.lastSeq) + 1 : b.lastSeq - b.offsetDelta;
+}
+
+export class ProducerStateManager {
+  private readonly producers = new Map<number, ProducerStateEntry>();
+  /** Offsets below this are reflected in the state. */
+  mapEndOffset = 0;
+
+  get size(): number {
+    return this.producers.size;
+  }
+
+  entry(producerId: number): ProducerStateEntry | undefined {
+    return this.producers.get(producerId);
+  }
+
+  entries(): IterableIterator<ProducerStateEntry> {
+    return this.producers.values();
+  }
+
+  /**
+   * Checks a client's batch (producerId ≥ 0) before it gets offsets: the original offsets when it repeats
+   * one of the producer's retained batches, null when it may be appended. Throws INVALID_PRODUCER_EPOCH
+   * for an older epoch and OUT_OF_ORDER_SEQUENCE_NUMBER for a gap or a new epoch not starting at 0.
+   */
+  checkClientBatch(b: ProducerBatch, topicPartition: string): DuplicateBatch | null {
+    const e = this.producers.get(b.producerId);
+    if (e === undefined) return null;
+    if (b.producerEpoch < e.producerEpoch) {
+      throw new KafkaError(
+        ErrorCode.INVALID_PRODUCER_EPOCH,
+        `Epoch of producer ${b.producerId} in ${topicPartition} is ${b.producerEpoch}, which is smaller than the last seen epoch ${e.producerEpoch}`,
+      );
+    }
+    if (b.isControl) return null;
+    const lastSeq = incrementSequence(b.baseSequence, b.lastOffsetDelta);
+    if (b.producerEpoch === e.producerEpoch) {
+      for (const m of e.batches) {
+        if (m.lastSeq === lastSeq && firstSeqOf(m) === b.baseSequence) return { firstOffset: m.lastOffset - m.offsetDelta, lastOffset: m.lastOffset };
+      }
+      const last = e.batches.at(-1)?.lastSeq ?? -1;
+      if (!inSequence(last, b.baseSequence)) {
+        throw new KafkaError(
+          ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+          `Out of order sequence number for producer ${b.producerId} in ${topicPartition}: ${b.baseSequence} (incoming seq. number), ${last} (current end sequence number)`,
+        );
+      }
+    } else if (b.baseSequence !== 0) {
+      throw new KafkaError(
+        ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER,
+        `Invalid sequence number for new epoch of producer ${b.producerId} in ${topicPartition}: ${b.producerEpoch} (request epoch), ${b.baseSequence} (seq. number), ${e.producerEpoch} (current producer epoch)`,
+      );
+    }
+    return null;
+  }
+
+  /** Records an appended batch whose first offset is `baseOffset` (any origin; batches without a producer id are ignored). */
+  applyBatch(b: ProducerBatch, baseOffset: number): void {
+    const lastOffset = baseOffset + b.lastOffsetDelta;
+    if (lastOffset + 1 > this.mapEndOffset) this.mapEndOffset = lastOffset + 1;
+    if (b.producerId < 0) return;
+    let e = this.producers.get(b.producerId);
+    if (e === undefined) {
+      e = { producerId: b.producerId, producerEpoch: b.producerEpoch, batches: [], lastTimestampMs: -1, coordinatorEpoch: -1, currentTxnFirstOffset: -1 };
+      this.producers.set(b.producerId, e);
+    } else if (b.producerEpoch > e.producerEpoch) {
+      // A new epoch starts its sequences afresh (an epoch bump, or a fenced predecessor).
+      e.producerEpoch = b.producerEpoch;
+      e.batches = [];
+    }
+    e.lastTimestampMs = Math.max(e.lastTimestampMs, b.maxTimestamp);
+    if (b.isControl) {
+      // A transaction marker closes the producer's open transaction.
+      e.currentTxnFirstOffset = -1;
+      return;
+    }
+    if (b.isTransactional && e.currentTxnFirstOffset < 0) e.currentTxnFirstOffset = baseOffset;
+    e.batches.push({ lastSeq: incrementSequence(b.baseSequence, b.lastOffsetDelta), lastOffset, offsetDelta: b.lastOffsetDelta, timestampMs: b.maxTimestamp });
+    if (e.batches.length > NUM_BATCHES_TO_RETAIN) e.batches.shift();
+  }
+
+  /** Adds an entry read from a snapshot. */
+  load(entry: ProducerStateEntry): void {
+    this.producers.set(entry.producerId, entry);
+  }
+
+  clear(mapEndOffset: number): void {
+    this.producers.clear();
+    this.mapEndOffset = mapEndOffset;
+  }
+
+  /**
+   * Forgets producers idle for `expirationMs` (producer.id.expiration.ms, measured from their last batch's
+   * timestamp) that have no open transaction. Returns how many went.
+   */
+  removeExpired(nowMs: number, expirationMs: number): number {
+    let n = 0;
+    for (const [id, e] of this.producers) {
+      if (e.currentTxnFirstOffset < 0 && nowMs - e.lastTimestampMs >= expirationMs) {
+        this.producers.delete(id);
+        n += 1;
+      }
+    }
+    return n;
+  }
+}
