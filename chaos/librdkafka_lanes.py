@@ -5,14 +5,14 @@ other lanes: a lane's acknowledged offsets are then an order check. Record seq o
 "L:seq|" padded to --value-bytes. Runs until SIGTERM, then flushes (bounded) and exits.
 
   --bootstrap B --topic T --partitions N --prefix r [--value-bytes 100] [--idempotent 0|1]
-  [--request-timeout-ms 2000] [--message-timeout-ms 8000]
+  [--request-timeout-ms 2000] [--message-timeout-ms 60000]
 
 stdout, one JSON object a line, in the order things happened:
   {"s": seq, "p": P}                 sent (handed to librdkafka)
   {"a": seq, "p": P, "o": OFFSET}    acknowledged at OFFSET
   {"f": seq, "p": P, "k": ERROR}     delivery failed (after librdkafka's own retries)
-  {"e": ERROR, "fatal": BOOL}        a client-level error; on a fatal one (an idempotent producer that
-                                     cannot go on) the producer is replaced and the lanes go on
+  {"e": ERROR, "fatal": BOOL, "reason": TEXT}  a client-level error; on a fatal one (an idempotent
+                                     producer that cannot go on) the producer is replaced and the lanes go on
   {"done": true, "unflushed": N}     exit after SIGTERM
 """
 import argparse
@@ -20,7 +20,7 @@ import json
 import signal
 import sys
 
-from confluent_kafka import Producer
+from confluent_kafka import KafkaException, Producer
 
 stop = False
 
@@ -39,7 +39,10 @@ def main():
     ap.add_argument('--value-bytes', type=int, default=100)
     ap.add_argument('--idempotent', type=int, default=0)
     ap.add_argument('--request-timeout-ms', type=int, default=2000)
-    ap.add_argument('--message-timeout-ms', type=int, default=8000)
+    # Longer than the harness's outages (up to ~30 s): a record that times out in librdkafka's queue
+    # makes an idempotent producer resynchronise its sequence numbers, which is librdkafka's business,
+    # not the broker's; the lane waits instead, as the kafkajs lane (unlimited retries) does.
+    ap.add_argument('--message-timeout-ms', type=int, default=60000)
     a = ap.parse_args()
     signal.signal(signal.SIGTERM, on_term)
     out = []
@@ -58,7 +61,7 @@ def main():
     def on_error(err):
         if err.fatal():
             fatal[0] = True
-        emit({'e': err.name(), 'fatal': err.fatal()})
+        emit({'e': err.name(), 'fatal': err.fatal(), 'reason': err.str()})
 
     outstanding = [None] * a.partitions
 
@@ -97,8 +100,13 @@ def main():
         if fatal[0]:
             # The idempotent producer is fenced for good (librdkafka's fatal errors): its outstanding
             # records fail, a new producer (new producer id) takes the lanes on.
-            p.purge()
-            p.flush(1)
+            try:
+                p.purge()
+                p.flush(1)
+            except KafkaException:
+                pass
+            # Their delivery reports may never come from a fenced producer: the lanes go on.
+            outstanding[:] = [None] * a.partitions
             p = make()
             fatal[0] = False
         sent = False
@@ -112,13 +120,28 @@ def main():
                 p.produce(a.topic, value=value, partition=part, on_delivery=on_delivery)
             except BufferError:
                 break
+            except KafkaException as e:
+                # A producer in a fatal state refuses every record: replace it (top of the loop).
+                err = e.args[0]
+                emit({'e': err.name(), 'fatal': err.fatal(), 'reason': err.str()})
+                fatal[0] = fatal[0] or err.fatal()
+                break
             outstanding[part] = seq
             seqs[part] = seq + 1
             emit({'s': seq, 'p': part})
             sent = True
-        p.poll(0 if sent else 0.01)
+        try:
+            p.poll(0 if sent else 0.01)
+        except KafkaException as e:
+            # A fatal error surfaces here too (raised from the delivery path): replace the producer.
+            err = e.args[0]
+            emit({'e': err.name(), 'fatal': err.fatal(), 'reason': err.str()})
+            fatal[0] = fatal[0] or err.fatal()
         flush_out()
-    remaining = p.flush(5)
+    try:
+        remaining = p.flush(5)
+    except KafkaException:
+        remaining = -1
     emit({'done': True, 'unflushed': remaining})
     flush_out()
     return 0

@@ -1,6 +1,6 @@
 /**
  * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
- *   [--clients tributary,kafkajs] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--overlap 0.75]
+ *   [--clients tributary,kafkajs,librdkafka] [--idempotent tributary,kafkajs,librdkafka|none] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--overlap 0.75]
  *   [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
  *
  * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
@@ -22,7 +22,7 @@ import { FAULT_KINDS, runStep, schedule, type FaultKind } from './faults.js';
 import { History, idOf } from './history.js';
 import { buildMutant } from './mutations.js';
 import { passed, summaryText, timelineSvg, unavailability, type RunSummary } from './report.js';
-import { CLIENT_KINDS, Workload, type ClientKind } from './workload.js';
+import { CLIENT_KINDS, DEFAULT_IDEMPOTENT, Workload, type ClientKind } from './workload.js';
 
 export interface ChaosOptions {
   nodes: number;
@@ -30,6 +30,8 @@ export interface ChaosOptions {
   seed: number;
   faults: readonly FaultKind[];
   clients: readonly ClientKind[];
+  /** Which of them produce with idempotence (default DEFAULT_IDEMPOTENT): a duplicate from one fails the run. */
+  idempotent?: readonly ClientKind[];
   partitions: number;
   outDir: string;
   /** Bound on full availability after healing. */
@@ -62,9 +64,13 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+function idempotentOf(o: ChaosOptions): ClientKind[] {
+  return o.clients.filter((c) => (o.idempotent ?? DEFAULT_IDEMPOTENT).includes(c));
+}
+
 export function replayCommand(o: ChaosOptions): string {
   const timing = `${o.holdMs ? ` --hold-ms ${o.holdMs.join('-')}` : ''}${o.restMs ? ` --rest-ms ${o.restMs.join('-')}` : ''} --overlap ${o.overlap ?? DEFAULT_OVERLAP}`;
-  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
+  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --idempotent ${idempotentOf(o).join(',') || 'none'} --partitions ${o.partitions}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
 }
 
 async function createTopic(cluster: ChaosCluster, partitions: number): Promise<void> {
@@ -159,10 +165,13 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
   const faults: Record<string, number> = {};
   /** Steps in which faults overlapped (a base with faults under it). */
   let overlapping = 0;
+  let scheduleStarted = Date.now();
+  /** How long the fault schedule ran (the denominator of faults per minute). */
+  let scheduleMs = 0;
   let workload: Workload | null = null;
   try {
     await createTopic(cluster, o.partitions);
-    workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0 });
+    workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0, idempotent: idempotentOf(o) });
     await workload.start();
     await sleep(1000);
     const steps = schedule(o.seed, 100_000, o.faults, { holdMs: o.holdMs ?? [500, 6000], restMs: o.restMs ?? [500, 2500], overlap: o.overlap ?? DEFAULT_OVERLAP });
@@ -177,6 +186,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
         }, 5000)
       : null;
     try {
+      scheduleStarted = Date.now();
       for (const [i, step] of steps.entries()) {
         if (Date.now() >= until && i >= (o.minSteps ?? 0)) break;
         current = `${step.faults[0]!.kind}${step.faults.length > 1 ? ` with up to ${step.faults.length - 1} of ${step.faults.slice(1).map((f) => f.kind).join(', ')} under it` : ''}`;
@@ -188,6 +198,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
       }
     } finally {
       if (progress) clearInterval(progress);
+      scheduleMs = Date.now() - scheduleStarted;
     }
     // Heal everything that could still be broken, then wait for the cluster to serve every lane again.
     await cluster.net.heal();
@@ -227,6 +238,8 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
       seed: o.seed,
       nodes: o.nodes,
       durationMs: Date.now() - started,
+      scheduleMs,
+      notes: history.events.flatMap((e) => (e.type === 'note' && !/ ready \d+ ms after its restart$/.test(e.detail) ? [e.detail] : [])),
       faults,
       overlapping,
       check,
@@ -265,7 +278,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
   };
   const faults = (get('--faults') ?? FAULT_KINDS.join(',')).split(',') as FaultKind[];
   for (const f of faults) if (!FAULT_KINDS.includes(f)) throw new Error(`unknown fault ${f}; known: ${FAULT_KINDS.join(', ')}`);
-  const clients = (get('--clients') ?? 'tributary,kafkajs').split(',') as ClientKind[];
+  const clients = (get('--clients') ?? CLIENT_KINDS.join(',')).split(',') as ClientKind[];
   for (const c of clients) if (!CLIENT_KINDS.includes(c)) throw new Error(`unknown client ${c}; known: ${CLIENT_KINDS.join(', ')}`);
   const range = (name: string): [number, number] | undefined => {
     const v = get(name);
@@ -274,6 +287,9 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     if (!m || Number(m[1]) > Number(m[2])) throw new Error(`${name} must be LOW-HIGH in ms, got ${v}`);
     return [Number(m[1]), Number(m[2])];
   };
+  const idempotentArg = get('--idempotent');
+  const idempotent = idempotentArg === undefined ? undefined : idempotentArg === 'none' ? [] : (idempotentArg.split(',') as ClientKind[]);
+  for (const c of idempotent ?? []) if (!CLIENT_KINDS.includes(c)) throw new Error(`unknown client ${c} in --idempotent; known: ${CLIENT_KINDS.join(', ')} (or none)`);
   const holdMs = range('--hold-ms');
   const overlap = num('--overlap', DEFAULT_OVERLAP);
   if (overlap > 1) throw new Error(`--overlap is a chance between 0 and 1, got ${overlap}`);
@@ -291,6 +307,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     recoveryBoundMs: num('--recovery-bound-ms', 60_000),
     progress: true,
     overlap,
+    ...(idempotent ? { idempotent } : {}),
     ...(get('--mutation') !== undefined ? { mutation: get('--mutation')! } : {}),
     ...(holdMs ? { holdMs } : {}),
     ...(restMs ? { restMs } : {}),

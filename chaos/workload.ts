@@ -4,7 +4,7 @@
  *   and recording the send, then its acknowledgement (offset) or its failure. One record at a time
  *   makes a lane's acknowledged offsets an order check. Clients: ours (src/client), kafkajs, and
  *   librdkafka (confluent-kafka-python in the venv .ci/run makes: chaos/librdkafka_lanes.py). Each
- *   lane's first event says whether it is idempotent (IDEMPOTENT): the checker fails a duplicate
+ *   lane's first event says whether it is idempotent (`idempotent`): the checker fails a duplicate
  *   from an idempotent lane and counts the others' apart, as retries.
  * - observers: a fetch loop per partition at the codec level (Fetch v12 from the leader the last
  *   Metadata named, read-uncommitted), recording every answer's records and high watermark; on an
@@ -35,12 +35,12 @@ export const CLIENT_KINDS: readonly ClientKind[] = ['tributary', 'kafkajs', 'lib
 const LANE_PREFIX: Readonly<Record<ClientKind, string>> = { tributary: 't', kafkajs: 'k', librdkafka: 'r' };
 
 /**
- * Which clients' lanes produce with idempotence. The switch for ours: src/client's Producer has no
- * idempotence yet; when it does, set `tributary: true` and pass the option in `ourClient` (the one
- * place that reads this for it). kafkajs needs maxInFlightRequests 1 for it (its docs), which the
- * lanes use anyway.
+ * The clients whose lanes produce with idempotence unless a run says otherwise (`--idempotent`): all,
+ * now that the broker has it (InitProducerId, sequence checks, duplicates of the last 5 batches
+ * answered with their offsets). Each client is told explicitly, so a lane's 'lane' event never claims
+ * more or less than it does. kafkajs needs maxInFlightRequests 1 for it (its docs), as the lanes use.
  */
-export const IDEMPOTENT: Readonly<Record<ClientKind, boolean>> = { tributary: false, kafkajs: false, librdkafka: false };
+export const DEFAULT_IDEMPOTENT: readonly ClientKind[] = ['tributary', 'kafkajs', 'librdkafka'];
 
 /** The venv .ci/run makes with confluent-kafka 2.x (test/interop/python/requirements.txt). */
 export const VENV_PYTHON = path.join(process.env['TRIBUTARY_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'tributary'), 'venv', 'bin', 'python');
@@ -52,6 +52,8 @@ export interface WorkloadOptions {
   valueBytes: number;
   /** A lane waits this long between sends (0: as fast as acknowledgements come). */
   pauseMs: number;
+  /** The clients whose lanes produce with idempotence. */
+  idempotent: readonly ClientKind[];
 }
 
 interface SendClient {
@@ -76,7 +78,7 @@ export class Workload {
 
   async start(): Promise<void> {
     for (const kind of this.o.clients) {
-      for (let p = 0; p < this.o.partitions; p++) this.history.add({ t: Date.now(), type: 'lane', lane: `${LANE_PREFIX[kind]}${p}`, client: kind, idempotent: IDEMPOTENT[kind] });
+      for (let p = 0; p < this.o.partitions; p++) this.history.add({ t: Date.now(), type: 'lane', lane: `${LANE_PREFIX[kind]}${p}`, client: kind, idempotent: this.o.idempotent.includes(kind) });
       if (kind === 'librdkafka') {
         this.librdkafkaLanes();
         continue;
@@ -96,9 +98,6 @@ export class Workload {
   }
 
   private async ourClient(): Promise<SendClient> {
-    // The switch (IDEMPOTENT): src/client's Producer has no idempotence option yet. When it has, pass it
-    // below and drop this check; until then a lane must not claim an idempotence it does not have.
-    if (IDEMPOTENT.tributary) throw new Error('IDEMPOTENT.tributary is set, but ourClient() passes no idempotence option to the Producer yet');
     const producer = new Producer({
       bootstrapServers: this.cluster.bootstrap,
       clientId: 'chaos-tributary',
@@ -108,6 +107,8 @@ export class Workload {
       deliveryTimeoutMs: 8000,
       retryBackoffMs: 100,
       metadataMaxAgeMs: 2000,
+      // Explicit, not the client's default: 'explicit' never falls back to plain producing quietly.
+      idempotent: this.o.idempotent.includes('tributary'),
     });
     await producer.connect();
     const topic = this.o.topic;
@@ -126,7 +127,7 @@ export class Workload {
       connectionTimeout: 1000,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
     });
-    const idempotent = IDEMPOTENT.kafkajs;
+    const idempotent = this.o.idempotent.includes('kafkajs');
     const producer: KafkaJsProducer = kafka.producer({
       allowAutoTopicCreation: false,
       idempotent,
@@ -163,7 +164,7 @@ export class Workload {
     const proc = startProcess(
       VENV_PYTHON,
       [script, '--bootstrap', this.cluster.bootstrap, '--topic', this.o.topic, '--partitions', String(this.o.partitions), '--prefix', prefix,
-        '--value-bytes', String(this.o.valueBytes), '--idempotent', IDEMPOTENT.librdkafka ? '1' : '0'],
+        '--value-bytes', String(this.o.valueBytes), '--idempotent', this.o.idempotent.includes('librdkafka') ? '1' : '0'],
       {
         // The process ends on stop() (SIGTERM); this bounds a run that forgot to.
         timeoutMs: 24 * 3600_000,
@@ -176,7 +177,7 @@ export class Workload {
     this.loops.push(
       proc.done.then(
         (r) => {
-          if (!this.stopped) this.history.add({ t: Date.now(), type: 'note', detail: `librdkafka lanes exited early (code ${r.code}): ${r.stderr.slice(-500)}` });
+          if (!this.stopped) this.history.add({ t: Date.now(), type: 'note', detail: `librdkafka lanes exited early (code ${r.code}): ${r.stderr.slice(-2000)}` });
         },
         (err: Error) => this.history.add({ t: Date.now(), type: 'note', detail: `librdkafka lanes did not start: ${err.message}` }),
       ),
@@ -184,7 +185,7 @@ export class Workload {
   }
 
   private onLibrdkafkaLine(prefix: string, line: string): void {
-    let m: { s?: number; a?: number; f?: number; p?: number; o?: number; k?: string; e?: string; fatal?: boolean };
+    let m: { s?: number; a?: number; f?: number; p?: number; o?: number; k?: string; e?: string; fatal?: boolean; reason?: string };
     try {
       m = JSON.parse(line) as typeof m;
     } catch {
@@ -201,7 +202,7 @@ export class Workload {
       this.failed++;
     } else if (m.e !== undefined && m.fatal === true) {
       // Kept in the history: a fatal idempotence error is worth a look next to the faults.
-      this.history.add({ t, type: 'note', detail: `librdkafka fatal error ${m.e}: producer replaced` });
+      this.history.add({ t, type: 'note', detail: `librdkafka fatal error ${m.e} (${(m.reason ?? '').slice(0, 400)}): producer replaced` });
     }
   }
 
