@@ -70,8 +70,9 @@ export interface ScheduleTiming {
   holdMs: [number, number];
   restMs: [number, number];
   /**
-   * The chance (0–1) that a process or network fault is the base of a composed step. 0 is the
-   * one-at-a-time schedule of earlier runs, draw for draw (their replay commands have no --overlap).
+   * The chance (0–1) that a process or network fault is the base of a composed step. 0 draws the
+   * one-at-a-time schedule of earlier runs, draw for draw (their replay commands have no --overlap);
+   * only a cut may then start while a node killed before it is still starting (see runFault).
    */
   overlap?: number;
 }

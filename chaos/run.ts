@@ -55,8 +55,8 @@ const TOPIC = 'chaos';
 
 /**
  * Most process and network faults are the base of a composed step: the composed faults are the
- * interesting ones, and they bring a 30-minute run past 1,000 faults. 0 replays the runs made before
- * faults overlapped (their replay commands have no --overlap).
+ * interesting ones, and they bring a 30-minute run past 1,000 faults. 0 draws the schedule of the runs
+ * made before faults overlapped (their replay commands have no --overlap).
  */
 export const DEFAULT_OVERLAP = 0.75;
 
