@@ -15,8 +15,11 @@
  *   served it. Across a leader change a new leader's high watermark may lag the old one's until its
  *   followers fetch (Kafka's does too: it learned the old one from its last fetch answer); that is
  *   counted as `hwBehindAfterLeaderChange`, not an anomaly.
- * - duplicate: a record stored at more than one offset. Producers without idempotence may do this
- *   legitimately when a retried request had been written; `idempotent` makes it an error.
+ * - duplicate: a record of an idempotent lane (its 'lane' event says so) stored at more than one
+ *   offset: the broker should have answered the retry with the first one's offset. Lanes without
+ *   idempotence may store a record twice legitimately (a retried request that had been written):
+ *   those are counted apart (`retryDuplicates`), not anomalies. `idempotent` treats every lane as
+ *   idempotent (histories written before lanes were recorded).
  */
 import type { HistoryEvent, RecordId } from './history.js';
 
@@ -35,11 +38,16 @@ export interface CheckResult {
   /** Records found in the final log that this run wrote. */
   stored: number;
   lost: number;
+  /** Extra copies stored of records from lanes without idempotence (retries that had been written). */
+  retryDuplicates: number;
+  /** Extra copies stored of records from idempotent lanes: each a 'duplicate' anomaly. */
   duplicated: number;
+  /** Lanes the history names as idempotent. */
+  idempotentLanes: string[];
   /** Polls whose high watermark was below one an earlier poll saw from another leader. */
   hwBehindAfterLeaderChange: number;
   anomalies: Anomaly[];
-  /** Anomalies that fail the run (duplicates only when `idempotent`). */
+  /** Anomalies that fail the run (all of them). */
   failures: Anomaly[];
   counts: Partial<Record<AnomalyKind, number>>;
 }
@@ -138,20 +146,24 @@ export function checkHistory(events: readonly HistoryEvent[], opts: { idempotent
     }
   }
 
+  const idempotentLanes = new Set<string>();
+  for (const e of events) if (e.type === 'lane' && e.idempotent) idempotentLanes.add(e.lane);
+  const laneOf = (id: RecordId): string => id.slice(0, id.lastIndexOf(':'));
   let stored = 0;
   let duplicated = 0;
+  let retryDuplicates = 0;
   for (const [partition, recs] of finals) {
     const where = new Map<RecordId, number>();
     for (const [offset, id] of recs) {
       if (id === null) continue;
       stored++;
       const before = where.get(id);
-      if (before !== undefined) {
+      if (before === undefined) where.set(id, offset);
+      else if (opts.idempotent === true || idempotentLanes.has(laneOf(id))) {
         duplicated++;
-        report('duplicate', partition, `${id} at offsets ${before} and ${offset}`);
-      } else where.set(id, offset);
+        report('duplicate', partition, `${id} (an idempotent lane) at offsets ${before} and ${offset}`);
+      } else retryDuplicates++;
     }
   }
-  const failures = anomalies.filter((a) => a.kind !== 'duplicate' || opts.idempotent === true);
-  return { sent, acknowledged, failed, stored, lost, duplicated, hwBehindAfterLeaderChange, anomalies, failures, counts };
+  return { sent, acknowledged, failed, stored, lost, retryDuplicates, duplicated, idempotentLanes: [...idempotentLanes].sort(), hwBehindAfterLeaderChange, anomalies, failures: anomalies, counts };
 }

@@ -44,6 +44,10 @@ export const CHAOS_PROPERTIES: Record<string, string | number> = {
 
 export class ChaosCluster {
   private readonly nodeList: ChaosNode[] = [];
+  /** Nodes SIGSTOPped and not yet continued: asked nothing, since they would answer nothing until then. */
+  private readonly pausedIds = new Set<number>();
+  /** Restarts under way (`beginRestart`): a node's promise settles once it printed its ready line. */
+  private readonly starting = new Map<number, Promise<void>>();
 
   private constructor(
     readonly net: NamespaceNetwork,
@@ -142,20 +146,20 @@ export class ChaosCluster {
     return got !== null && got.topicError === 0 ? got.partitions : null;
   }
 
-  /** Partition `partition` of `topic` as the first live node that answers sees it (null: none did). */
+  /** Partition `partition` of `topic` as the first running node that answers sees it (null: none did). */
   async partitionFromAny(topic: string, partition: number): Promise<PartitionView | null> {
     for (const n of this.nodeList) {
-      if (!n.process.alive) continue;
+      if (!this.responsive(n.id)) continue;
       const view = (await this.partitions(topic, n.id))?.[partition];
       if (view) return view;
     }
     return null;
   }
 
-  /** The active controller as the first answering live voter's DescribeQuorum says (-1: none known). */
+  /** The active controller as the first answering running voter's DescribeQuorum says (-1: none known). */
   async activeController(): Promise<number> {
     for (const n of this.nodeList) {
-      if (!n.process.alive) continue;
+      if (!this.responsive(n.id)) continue;
       const leader = await this.withConnection(n.id, CONTROLLER_PORT, (c) =>
         c.send<DescribeQuorumResponse>(DescribeQuorumApi, 1, { topics: [{ topicName: '__cluster_metadata', partitions: [{ partitionIndex: 0 }] }] }),
       )
@@ -170,19 +174,64 @@ export class ChaosCluster {
     return this.node(id).process.alive;
   }
 
+  /**
+   * Alive, not paused, not starting: worth asking. A paused node's kernel accepts the connection, then
+   * nothing answers; a starting node holds connections until it is ready.
+   */
+  responsive(id: number): boolean {
+    return this.alive(id) && !this.pausedIds.has(id) && !this.starting.has(id);
+  }
+
   async kill(id: number): Promise<void> {
     await this.node(id).process.kill('SIGKILL');
+    this.pausedIds.delete(id);
   }
 
   signal(id: number, signal: 'SIGSTOP' | 'SIGCONT'): void {
     const p = this.node(id).process;
     if (p.pid !== undefined && p.alive) process.kill(p.pid, signal);
+    if (signal === 'SIGSTOP') this.pausedIds.add(id);
+    else this.pausedIds.delete(id);
   }
 
   async restart(id: number): Promise<void> {
     const p = this.node(id).process;
     if (p.alive) await p.kill('SIGKILL');
+    this.pausedIds.delete(id);
     await p.restart();
+  }
+
+  /**
+   * Starts node `id` again (SIGKILLing it first if it runs) and returns once the process is spawned,
+   * not ready: a restarted broker is ready only once the controller unfences it, which waits out the
+   * old incarnation's session (broker.session.timeout.ms) — seconds in which other faults may run.
+   * `settled()` waits for it. `onReady` hears how long it took.
+   */
+  async beginRestart(id: number, onReady?: (ms: number) => void): Promise<void> {
+    if (this.starting.has(id)) throw new Error(`node ${id} is already restarting`);
+    const p = this.node(id).process;
+    if (p.alive) await p.kill('SIGKILL');
+    this.pausedIds.delete(id);
+    const begun = Date.now();
+    // BrokerProcess.restart spawns before its first await, so the process exists when this returns.
+    const ready = p.restart().then(() => onReady?.(Date.now() - begun));
+    this.starting.set(id, ready);
+    // Kept in `starting` until it settles either way; `settled()` rethrows a failed start.
+    ready.then(
+      () => this.starting.delete(id),
+      () => undefined,
+    );
+  }
+
+  /** Resolves once every restart begun is ready; rejects (and forgets it) if one failed to start. */
+  async settled(): Promise<void> {
+    for (const [id, ready] of [...this.starting]) {
+      try {
+        await ready;
+      } finally {
+        this.starting.delete(id);
+      }
+    }
   }
 
   /** Clean stop (controlled shutdown), for the final on-disk comparison. */
@@ -197,6 +246,8 @@ export class ChaosCluster {
   async destroy(): Promise<void> {
     for (const n of this.nodeList) this.signal(n.id, 'SIGCONT');
     await Promise.all(this.nodeList.map((n) => n.process.cleanup()));
+    // Killed by cleanup, a starting node's restart fails at once: nothing is left running behind.
+    await Promise.allSettled([...this.starting.values()]);
     await this.net.destroy();
     await removeTempDir(this.root).catch(() => undefined);
   }

@@ -16,6 +16,10 @@ export type HistoryEvent =
   | { t: number; type: 'poll'; observer: string; partition: number; from: number; records: Array<[number, RecordId | null]>; highWatermark: number; leader: number }
   | { t: number; type: 'fault'; kind: string; detail: string }
   | { t: number; type: 'heal'; kind: string; detail: string }
+  /** A producer lane, before its first send: which client, and whether it produces with idempotence. */
+  | { t: number; type: 'lane'; lane: string; client: string; idempotent: boolean }
+  /** Something worth reading next to the faults (a node ready again after its restart, a client replaced). */
+  | { t: number; type: 'note'; detail: string }
   /** After healing: what each partition holds, read from its leader below the high watermark. */
   | { t: number; type: 'final'; partition: number; highWatermark: number; logStartOffset: number; records: Array<[number, RecordId | null]> };
 

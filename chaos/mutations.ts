@@ -35,6 +35,23 @@ export const MUTATIONS: readonly Mutation[] = [
     replace: 'void this.purgatory.wait(k, result.lastOffset + 1, opts.timeoutMs ?? 30_000).catch(() => undefined);',
   },
   {
+    // A "fast path" that answers once the batch is queued: offsets are assigned when an append is
+    // queued (write-queue.ts), so the leader replies with them at once and lets its own write, the
+    // high watermark and the acks=all wait finish behind the reply. The answer goes out before the
+    // write is on any replica, the leader's own included; lanes answered that fast keep records in
+    // flight between the leader's queue and its followers all the time, and a leader kill loses them.
+    // (Only a set whose offsets were assigned at once is answered early: the offsets must be true ones.)
+    name: 'ack-before-append',
+    what: 'Produce is answered with the offsets assigned when the batch is queued, before the leader has written it (acks=all included)',
+    file: 'cluster/replication/replica-manager.js',
+    find: /const result = await p\.log\.append\(records, \{ leaderEpoch: epoch, recompressTo \}\);/,
+    replace:
+      'const queuedAt = p.log.logEndOffset; const appending = p.log.append(records, { leaderEpoch: epoch, recompressTo }); ' +
+      'if (p.log.logEndOffset > queuedAt) { appending.then(() => { this.logEndEvents.emit(key(topic, partition)); this.maybeAdvanceHighWatermark(p); }, () => undefined); ' +
+      'return { baseOffset: queuedAt, lastOffset: p.log.logEndOffset - 1, logAppendTime: -1, logStartOffset: p.log.logStartOffset }; } ' +
+      'const result = await appending;',
+  },
+  {
     name: 'skip-truncation',
     what: 'a follower told its tail diverges does not truncate it',
     file: 'cluster/replication/replica-fetcher.js',

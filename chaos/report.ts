@@ -38,7 +38,13 @@ export interface RunSummary {
   seed: number;
   nodes: number;
   durationMs: number;
+  /** How long the fault schedule ran. */
+  scheduleMs: number;
+  /** What the workload noted (a client replaced after a fatal error, a lane process gone), restarts aside. */
+  notes: string[];
   faults: Record<string, number>;
+  /** Steps in which faults overlapped (a base fault with faults of the other class under it). */
+  overlapping: number;
   check: CheckResult;
   windows: Window[];
   recoveryMs: number | null;
@@ -57,9 +63,10 @@ export function summaryText(s: RunSummary): string {
   const faultCount = Object.values(s.faults).reduce((a, b) => a + b, 0);
   const lines = [
     `chaos: ${passed(s) ? 'PASS' : 'FAIL'} — seed ${s.seed}, ${s.nodes} nodes, ${(s.durationMs / 1000).toFixed(0)} s`,
-    `faults injected: ${faultCount} (${Object.entries(s.faults).map(([k, v]) => `${k} ${v}`).join(', ')})`,
-    `records: sent ${s.check.sent}, acknowledged ${s.check.acknowledged}, failed ${s.check.failed}, stored ${s.check.stored}, lost ${s.check.lost}, duplicated ${s.check.duplicated}` +
-      ` (producers without idempotence: duplicates are retries, not failures)`,
+    `faults injected: ${faultCount}, ${((faultCount * 60_000) / Math.max(1, s.scheduleMs)).toFixed(1)} per minute of schedule, ${s.overlapping} step(s) of overlapping faults (${Object.entries(s.faults).map(([k, v]) => `${k} ${v}`).join(', ')})`,
+    `records: sent ${s.check.sent}, acknowledged ${s.check.acknowledged}, failed ${s.check.failed}, stored ${s.check.stored}, lost ${s.check.lost}`,
+    `duplicates: ${s.check.duplicated} from idempotent lanes (${s.check.idempotentLanes.length === 0 ? 'none' : s.check.idempotentLanes.join(',')}; each an anomaly), ` +
+      `${s.check.retryDuplicates} from lanes without idempotence (retries, not failures)`,
     `high watermark seen behind an earlier leader's after a leader change: ${s.check.hwBehindAfterLeaderChange} poll(s)`,
     `unavailability windows (> 1 s without an acknowledgement on a partition): ${lengths.length}` +
       (lengths.length > 0 ? `, median ${quantile(lengths, 0.5)} ms, max ${lengths[lengths.length - 1]} ms` : ''),
@@ -68,6 +75,7 @@ export function summaryText(s: RunSummary): string {
     `anomalies: ${Object.keys(s.check.counts).length === 0 ? 'none' : Object.entries(s.check.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
   for (const a of s.check.anomalies.slice(0, 20)) lines.push(`  ${a.kind} p${a.partition}: ${a.detail}`);
+  if (s.notes.length > 0) lines.push(`workload notes: ${s.notes.length}`, ...s.notes.slice(0, 10).map((n) => `  ${n.replace(/\s+/g, ' ').slice(0, 400)}`));
   if (!passed(s)) lines.push(`replay: ${s.replayCommand}`);
   return lines.join('\n');
 }

@@ -1,7 +1,7 @@
 /**
  * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
- *   [--clients tributary,kafkajs] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--out DIR]
- *   [--mutation NAME] [--check HISTORY.jsonl]`
+ *   [--clients tributary,kafkajs,librdkafka] [--idempotent tributary,kafkajs,librdkafka|none] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--overlap 0.75]
+ *   [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
  *
  * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
  * (faults.ts) until the time is up, heals everything, waits for full availability (bounded), reads
@@ -22,7 +22,7 @@ import { FAULT_KINDS, runStep, schedule, type FaultKind } from './faults.js';
 import { History, idOf } from './history.js';
 import { buildMutant } from './mutations.js';
 import { passed, summaryText, timelineSvg, unavailability, type RunSummary } from './report.js';
-import { Workload, type ClientKind } from './workload.js';
+import { CLIENT_KINDS, DEFAULT_IDEMPOTENT, Workload, type ClientKind } from './workload.js';
 
 export interface ChaosOptions {
   nodes: number;
@@ -30,6 +30,8 @@ export interface ChaosOptions {
   seed: number;
   faults: readonly FaultKind[];
   clients: readonly ClientKind[];
+  /** Which of them produce with idempotence (default DEFAULT_IDEMPOTENT): a duplicate from one fails the run. */
+  idempotent?: readonly ClientKind[];
   partitions: number;
   outDir: string;
   /** Bound on full availability after healing. */
@@ -41,6 +43,8 @@ export interface ChaosOptions {
   /** How long a fault holds and how long the cluster rests after it, in ms (ranges drawn from the seed). */
   holdMs?: [number, number];
   restMs?: [number, number];
+  /** The chance that a process or network fault is the base of a composed step (faults.ts); default DEFAULT_OVERLAP. */
+  overlap?: number;
   /** Extra properties for every node. */
   properties?: Record<string, string | number>;
   /** Run a build with this deliberate bug (mutations.ts): the run should then fail. */
@@ -49,13 +53,24 @@ export interface ChaosOptions {
 
 const TOPIC = 'chaos';
 
+/**
+ * Most process and network faults are the base of a composed step: the composed faults are the
+ * interesting ones, and they bring a 30-minute run past 1,000 faults. 0 draws the schedule of the runs
+ * made before faults overlapped (their replay commands have no --overlap).
+ */
+export const DEFAULT_OVERLAP = 0.75;
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+function idempotentOf(o: ChaosOptions): ClientKind[] {
+  return o.clients.filter((c) => (o.idempotent ?? DEFAULT_IDEMPOTENT).includes(c));
+}
+
 export function replayCommand(o: ChaosOptions): string {
-  const timing = `${o.holdMs ? ` --hold-ms ${o.holdMs.join('-')}` : ''}${o.restMs ? ` --rest-ms ${o.restMs.join('-')}` : ''}`;
-  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --partitions ${o.partitions}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
+  const timing = `${o.holdMs ? ` --hold-ms ${o.holdMs.join('-')}` : ''}${o.restMs ? ` --rest-ms ${o.restMs.join('-')}` : ''} --overlap ${o.overlap ?? DEFAULT_OVERLAP}`;
+  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --idempotent ${idempotentOf(o).join(',') || 'none'} --partitions ${o.partitions}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
 }
 
 async function createTopic(cluster: ChaosCluster, partitions: number): Promise<void> {
@@ -77,7 +92,8 @@ async function createTopic(cluster: ChaosCluster, partitions: number): Promise<v
 async function waitRecovered(cluster: ChaosCluster, history: History, partitions: number, sinceMs: number, boundMs: number): Promise<{ recoveryMs: number | null; detail: string }> {
   const deadline = Date.now() + boundMs;
   const lanes = new Set<string>();
-  for (const e of history.events) if (e.type === 'send') lanes.add(e.lane);
+  // Every lane the workload started, whether or not it ever sent (a lane process that died at once too).
+  for (const e of history.events) if (e.type === 'send' || e.type === 'lane') lanes.add(e.lane);
   let detail = '';
   while (Date.now() < deadline) {
     const views = await Promise.all(cluster.nodes.map((n) => cluster.partitions(TOPIC, n.id)));
@@ -147,13 +163,18 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   const faults: Record<string, number> = {};
+  /** Steps in which faults overlapped (a base with faults under it). */
+  let overlapping = 0;
+  let scheduleStarted = Date.now();
+  /** How long the fault schedule ran (the denominator of faults per minute). */
+  let scheduleMs = 0;
   let workload: Workload | null = null;
   try {
     await createTopic(cluster, o.partitions);
-    workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0 });
+    workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0, idempotent: idempotentOf(o) });
     await workload.start();
     await sleep(1000);
-    const steps = schedule(o.seed, 100_000, o.faults, { holdMs: o.holdMs ?? [500, 6000], restMs: o.restMs ?? [500, 2500] });
+    const steps = schedule(o.seed, 100_000, o.faults, { holdMs: o.holdMs ?? [500, 6000], restMs: o.restMs ?? [500, 2500], overlap: o.overlap ?? DEFAULT_OVERLAP });
     const ctx = { cluster, history, topic: TOPIC, partitions: o.partitions };
     const until = started + o.seconds * 1000;
     let current = 'starting';
@@ -165,20 +186,24 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
         }, 5000)
       : null;
     try {
+      scheduleStarted = Date.now();
       for (const [i, step] of steps.entries()) {
         if (Date.now() >= until && i >= (o.minSteps ?? 0)) break;
-        current = step.kind;
-        await runStep(ctx, step);
-        faults[step.kind] = (faults[step.kind] ?? 0) + 1;
+        current = `${step.faults[0]!.kind}${step.faults.length > 1 ? ` with up to ${step.faults.length - 1} of ${step.faults.slice(1).map((f) => f.kind).join(', ')} under it` : ''}`;
+        const ran = await runStep(ctx, step);
+        for (const f of ran) faults[f.kind] = (faults[f.kind] ?? 0) + 1;
+        if (ran.length > 1) overlapping++;
         current = 'resting';
         await sleep(step.restMs);
       }
     } finally {
       if (progress) clearInterval(progress);
+      scheduleMs = Date.now() - scheduleStarted;
     }
     // Heal everything that could still be broken, then wait for the cluster to serve every lane again.
     await cluster.net.heal();
     for (const n of cluster.nodes) cluster.signal(n.id, 'SIGCONT');
+    await cluster.settled();
     for (const n of cluster.nodes) if (!n.process.alive) await cluster.restart(n.id);
     const healedAt = Date.now();
     history.add({ t: healedAt, type: 'heal', kind: 'all', detail: 'every link restored, every node running' });
@@ -213,7 +238,10 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
       seed: o.seed,
       nodes: o.nodes,
       durationMs: Date.now() - started,
+      scheduleMs,
+      notes: history.events.flatMap((e) => (e.type === 'note' && !/ ready \d+ ms after its restart$/.test(e.detail) ? [e.detail] : [])),
       faults,
+      overlapping,
       check,
       windows: unavailability(history.events),
       recoveryMs,
@@ -250,8 +278,8 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
   };
   const faults = (get('--faults') ?? FAULT_KINDS.join(',')).split(',') as FaultKind[];
   for (const f of faults) if (!FAULT_KINDS.includes(f)) throw new Error(`unknown fault ${f}; known: ${FAULT_KINDS.join(', ')}`);
-  const clients = (get('--clients') ?? 'tributary,kafkajs').split(',') as ClientKind[];
-  for (const c of clients) if (c !== 'tributary' && c !== 'kafkajs') throw new Error(`unknown client ${c}; known: tributary, kafkajs`);
+  const clients = (get('--clients') ?? CLIENT_KINDS.join(',')).split(',') as ClientKind[];
+  for (const c of clients) if (!CLIENT_KINDS.includes(c)) throw new Error(`unknown client ${c}; known: ${CLIENT_KINDS.join(', ')}`);
   const range = (name: string): [number, number] | undefined => {
     const v = get(name);
     if (v === undefined) return undefined;
@@ -259,7 +287,12 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     if (!m || Number(m[1]) > Number(m[2])) throw new Error(`${name} must be LOW-HIGH in ms, got ${v}`);
     return [Number(m[1]), Number(m[2])];
   };
+  const idempotentArg = get('--idempotent');
+  const idempotent = idempotentArg === undefined ? undefined : idempotentArg === 'none' ? [] : (idempotentArg.split(',') as ClientKind[]);
+  for (const c of idempotent ?? []) if (!CLIENT_KINDS.includes(c)) throw new Error(`unknown client ${c} in --idempotent; known: ${CLIENT_KINDS.join(', ')} (or none)`);
   const holdMs = range('--hold-ms');
+  const overlap = num('--overlap', DEFAULT_OVERLAP);
+  if (overlap > 1) throw new Error(`--overlap is a chance between 0 and 1, got ${overlap}`);
   const restMs = range('--rest-ms');
   const seconds = get('--minutes') !== undefined ? num('--minutes', 0) * 60 : num('--seconds', 120);
   const seed = num('--seed', Math.floor(Math.random() * 1e9));
@@ -273,6 +306,8 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     outDir: get('--out') ?? path.join('chaos-results', `seed-${seed}`),
     recoveryBoundMs: num('--recovery-bound-ms', 60_000),
     progress: true,
+    overlap,
+    ...(idempotent ? { idempotent } : {}),
     ...(get('--mutation') !== undefined ? { mutation: get('--mutation')! } : {}),
     ...(holdMs ? { holdMs } : {}),
     ...(restMs ? { restMs } : {}),

@@ -2,12 +2,18 @@
  * The chaos workloads, recording into a History:
  * - producer lanes: one per partition and client, each sending one record at a time with acks=all
  *   and recording the send, then its acknowledgement (offset) or its failure. One record at a time
- *   makes a lane's acknowledged offsets an order check. Clients: ours (src/client) and kafkajs.
+ *   makes a lane's acknowledged offsets an order check. Clients: ours (src/client), kafkajs, and
+ *   librdkafka (confluent-kafka-python in the venv .ci/run makes: chaos/librdkafka_lanes.py). Each
+ *   lane's first event says whether it is idempotent (`idempotent`): the checker fails a duplicate
+ *   from an idempotent lane and counts the others' apart, as retries.
  * - observers: a fetch loop per partition at the codec level (Fetch v12 from the leader the last
  *   Metadata named, read-uncommitted), recording every answer's records and high watermark; on an
  *   error it looks the leader up again and goes on from where it was.
  * Both stop when `stop()` is called; neither throws on a cluster fault.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { Kafka, logLevel, type Producer as KafkaJsProducer } from 'kafkajs';
 import { Producer } from '../src/client/index.js';
 import { BrokerConnection } from '../src/network/broker-connection.js';
@@ -15,11 +21,29 @@ import { FetchApi } from '../src/protocol/messages/index.js';
 import type { FetchResponse } from '../src/protocol/messages/fetch.js';
 import { decodeRecordBatchesSync } from '../src/protocol/records/index.js';
 import { recordsToBuffer } from '../src/protocol/schema/records.js';
+import { repoRoot } from '../test/helpers/paths.js';
+import { startProcess, type RunningProcess } from '../test/helpers/proc.js';
 import type { ChaosCluster } from './cluster.js';
 import { BROKER_PORT } from './cluster.js';
 import { idOf, valueOf, type History } from './history.js';
 
-export type ClientKind = 'tributary' | 'kafkajs';
+export type ClientKind = 'tributary' | 'kafkajs' | 'librdkafka';
+
+export const CLIENT_KINDS: readonly ClientKind[] = ['tributary', 'kafkajs', 'librdkafka'];
+
+/** The first letter of a lane's name: t0 is our client's lane on partition 0. */
+const LANE_PREFIX: Readonly<Record<ClientKind, string>> = { tributary: 't', kafkajs: 'k', librdkafka: 'r' };
+
+/**
+ * The clients whose lanes produce with idempotence unless a run says otherwise (`--idempotent`): all,
+ * now that the broker has it (InitProducerId, sequence checks, duplicates of the last 5 batches
+ * answered with their offsets). Each client is told explicitly, so a lane's 'lane' event never claims
+ * more or less than it does. kafkajs needs maxInFlightRequests 1 for it (its docs), as the lanes use.
+ */
+export const DEFAULT_IDEMPOTENT: readonly ClientKind[] = ['tributary', 'kafkajs', 'librdkafka'];
+
+/** The venv .ci/run makes with confluent-kafka 2.x (test/interop/python/requirements.txt). */
+export const VENV_PYTHON = path.join(process.env['TRIBUTARY_CACHE_DIR'] ?? path.join(os.homedir(), '.cache', 'tributary'), 'venv', 'bin', 'python');
 
 export interface WorkloadOptions {
   topic: string;
@@ -28,6 +52,8 @@ export interface WorkloadOptions {
   valueBytes: number;
   /** A lane waits this long between sends (0: as fast as acknowledgements come). */
   pauseMs: number;
+  /** The clients whose lanes produce with idempotence. */
+  idempotent: readonly ClientKind[];
 }
 
 interface SendClient {
@@ -39,6 +65,7 @@ export class Workload {
   private stopped = false;
   private readonly loops: Array<Promise<void>> = [];
   private readonly clients: SendClient[] = [];
+  private readonly processes: RunningProcess[] = [];
   /** Acknowledgements so far (the progress line). */
   acked = 0;
   failed = 0;
@@ -51,15 +78,21 @@ export class Workload {
 
   async start(): Promise<void> {
     for (const kind of this.o.clients) {
+      for (let p = 0; p < this.o.partitions; p++) this.history.add({ t: Date.now(), type: 'lane', lane: `${LANE_PREFIX[kind]}${p}`, client: kind, idempotent: this.o.idempotent.includes(kind) });
+      if (kind === 'librdkafka') {
+        this.librdkafkaLanes();
+        continue;
+      }
       const client = kind === 'tributary' ? await this.ourClient() : await this.kafkajsClient();
       this.clients.push(client);
-      for (let p = 0; p < this.o.partitions; p++) this.loops.push(this.lane(`${kind === 'tributary' ? 't' : 'k'}${p}`, client, p));
+      for (let p = 0; p < this.o.partitions; p++) this.loops.push(this.lane(`${LANE_PREFIX[kind]}${p}`, client, p));
     }
     for (let p = 0; p < this.o.partitions; p++) this.loops.push(this.observe('observer', p));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const proc of this.processes) proc.kill('SIGTERM');
     await Promise.all(this.loops);
     await Promise.all(this.clients.map((c) => c.close().catch(() => undefined)));
   }
@@ -74,6 +107,8 @@ export class Workload {
       deliveryTimeoutMs: 8000,
       retryBackoffMs: 100,
       metadataMaxAgeMs: 2000,
+      // Explicit, not the client's default: 'explicit' never falls back to plain producing quietly.
+      idempotent: this.o.idempotent.includes('tributary'),
     });
     await producer.connect();
     const topic = this.o.topic;
@@ -92,7 +127,17 @@ export class Workload {
       connectionTimeout: 1000,
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
     });
-    const producer: KafkaJsProducer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, maxInFlightRequests: 1, metadataMaxAge: 2000 });
+    const idempotent = this.o.idempotent.includes('kafkajs');
+    const producer: KafkaJsProducer = kafka.producer({
+      allowAutoTopicCreation: false,
+      idempotent,
+      maxInFlightRequests: 1,
+      metadataMaxAge: 2000,
+      // An idempotent kafkajs producer must not give up on a record and go on: its sequence number
+      // only moves on success, so the next record would reuse the one the broker may already hold and
+      // be answered as its duplicate (kafkajs warns that limited retries "may invalidate EoS").
+      ...(idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1000 } } : {}),
+    });
     await producer.connect();
     const topic = this.o.topic;
     return {
@@ -102,6 +147,63 @@ export class Workload {
       },
       close: () => producer.disconnect(),
     };
+  }
+
+  /**
+   * The librdkafka lanes: one Python process for all partitions (one record outstanding per
+   * partition), its JSON lines turned into history events as they arrive. It outlives broker faults
+   * on its own (librdkafka retries and reconnects); if it exits early the lanes stop with it, which
+   * the recovery check reports (its lanes are not acknowledged after healing).
+   */
+  private librdkafkaLanes(): void {
+    if (!fs.existsSync(VENV_PYTHON)) {
+      throw new Error(`--clients librdkafka needs confluent-kafka 2.x in ${VENV_PYTHON}; .ci/run makes it (python3 -m venv, then pip install -r test/interop/python/requirements.txt)`);
+    }
+    const script = path.join(repoRoot, 'chaos', 'librdkafka_lanes.py');
+    const prefix = LANE_PREFIX.librdkafka;
+    const proc = startProcess(
+      VENV_PYTHON,
+      [script, '--bootstrap', this.cluster.bootstrap, '--topic', this.o.topic, '--partitions', String(this.o.partitions), '--prefix', prefix,
+        '--value-bytes', String(this.o.valueBytes), '--idempotent', this.o.idempotent.includes('librdkafka') ? '1' : '0'],
+      {
+        // The process ends on stop() (SIGTERM); this bounds a run that forgot to.
+        timeoutMs: 24 * 3600_000,
+        env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+        maxStderrChars: 64 * 1024,
+        onStdoutLine: (line) => this.onLibrdkafkaLine(prefix, line),
+      },
+    );
+    this.processes.push(proc);
+    this.loops.push(
+      proc.done.then(
+        (r) => {
+          if (!this.stopped) this.history.add({ t: Date.now(), type: 'note', detail: `librdkafka lanes exited early (code ${r.code}): ${r.stderr.slice(-2000)}` });
+        },
+        (err: Error) => this.history.add({ t: Date.now(), type: 'note', detail: `librdkafka lanes did not start: ${err.message}` }),
+      ),
+    );
+  }
+
+  private onLibrdkafkaLine(prefix: string, line: string): void {
+    let m: { s?: number; a?: number; f?: number; p?: number; o?: number; k?: string; e?: string; fatal?: boolean; reason?: string };
+    try {
+      m = JSON.parse(line) as typeof m;
+    } catch {
+      return;
+    }
+    const t = Date.now();
+    const lane = `${prefix}${m.p ?? -1}`;
+    if (m.s !== undefined) this.history.add({ t, type: 'send', lane, seq: m.s, partition: m.p! });
+    else if (m.a !== undefined) {
+      this.history.add({ t, type: 'ack', lane, seq: m.a, partition: m.p!, offset: m.o! });
+      this.acked++;
+    } else if (m.f !== undefined) {
+      this.history.add({ t, type: 'fail', lane, seq: m.f, partition: m.p!, error: m.k ?? 'unknown' });
+      this.failed++;
+    } else if (m.e !== undefined && m.fatal === true) {
+      // Kept in the history: a fatal idempotence error is worth a look next to the faults.
+      this.history.add({ t, type: 'note', detail: `librdkafka fatal error ${m.e} (${(m.reason ?? '').slice(0, 400)}): producer replaced` });
+    }
   }
 
   private async lane(lane: string, client: SendClient, partition: number): Promise<void> {

@@ -1,9 +1,11 @@
 /**
  * The bounded chaos schedule CI runs on every submission (chaos/README.md): a 3-node cluster in
- * network namespaces, our client and kafkajs producing with acks=all on 4 partitions, every fault
- * kind at least once from a fixed seed, then healing, a bounded recovery, the final read, the replica
- * comparison and the history check. Needs root, iproute2 and nftables (.ci/run installs nftables); it
- * fails, not skips, without them.
+ * network namespaces, our client (idempotent), kafkajs and librdkafka (confluent-kafka-python from the
+ * venv .ci/run makes) producing with acks=all on 4 partitions, every fault kind at least once from a
+ * fixed seed, some composed (faults of one class under a base fault of the other, chaos/faults.ts),
+ * then healing, a bounded recovery, the final read, the replica comparison and the history check (a
+ * duplicate from an idempotent lane fails it). Needs root, iproute2, nftables (.ci/run installs them)
+ * and the venv; it fails, not skips, without them.
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -25,7 +27,11 @@ test('bounded chaos run (seed 20261203): every fault kind, nothing acknowledged 
       seconds: 60,
       seed: 20261203,
       faults: FAULT_KINDS,
-      clients: ['tributary', 'kafkajs'],
+      clients: ['tributary', 'kafkajs', 'librdkafka'],
+      // Not kafkajs and librdkafka idempotent yet: on this seed both hit OUT_OF_ORDER_SEQUENCE_NUMBER after
+      // a leader change (librdkafka: fatal "sequence desynchronization"; kafkajs: its lanes stall), which
+      // is being looked into (docs/reliability.md). `npm run chaos` runs them idempotent.
+      idempotent: ['tributary'],
       partitions: 4,
       outDir,
       recoveryBoundMs: 60_000,
@@ -34,9 +40,12 @@ test('bounded chaos run (seed 20261203): every fault kind, nothing acknowledged 
     });
     const text = summaryText(summary);
     for (const kind of FAULT_KINDS) assert.ok((summary.faults[kind] ?? 0) >= 1, `fault ${kind} was not injected\n${text}`);
+    assert.ok(summary.overlapping >= 1, `no step composed faults\n${text}`);
     assert.ok(summary.check.acknowledged > 100, `too few acknowledgements to mean anything\n${text}`);
     assert.ok(passed(summary), text);
     assert.equal(summary.check.lost, 0, text);
+    assert.deepEqual(summary.check.idempotentLanes, ['t0', 't1', 't2', 't3'], text);
+    assert.equal(summary.check.duplicated, 0, text);
   } finally {
     fs.rmSync(outDir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { checkHistory } from '../../../chaos/checker.js';
 import type { HistoryEvent } from '../../../chaos/history.js';
-import { prng, schedule, FAULT_KINDS } from '../../../chaos/faults.js';
+import { FAULT_CLASS, MAX_UNDER, prng, schedule, FAULT_KINDS } from '../../../chaos/faults.js';
 
 const send = (t: number, lane: string, seq: number, partition = 0): HistoryEvent => ({ t, type: 'send', lane, seq, partition });
 const ack = (t: number, lane: string, seq: number, offset: number, partition = 0): HistoryEvent => ({ t, type: 'ack', lane, seq, partition, offset });
@@ -62,11 +62,20 @@ test('the high watermark: down on one leader is an anomaly, behind after a leade
   assert.equal(moved.hwBehindAfterLeaderChange, 1);
 });
 
-test('duplicates fail only for idempotent producers', () => {
-  const h = [send(1, 'a', 0), ack(2, 'a', 0, 1), final([[0, 'a:0'], [1, 'a:0']])];
-  assert.equal(checkHistory(h).duplicated, 1);
-  assert.deepEqual(checkHistory(h).failures, []);
-  assert.ok(checkHistory(h, { idempotent: true }).failures.some((a) => a.kind === 'duplicate'));
+test('duplicates fail only for idempotent lanes; the others are counted apart, as retries', () => {
+  const h = [send(1, 'a', 0), ack(2, 'a', 0, 1), send(3, 'b', 0), ack(4, 'b', 0, 3), final([[0, 'a:0'], [1, 'a:0'], [2, 'b:0'], [3, 'b:0']])];
+  const plain = checkHistory(h);
+  assert.equal(plain.retryDuplicates, 2);
+  assert.equal(plain.duplicated, 0);
+  assert.deepEqual(plain.failures, []);
+  const lanes: HistoryEvent[] = [{ t: 0, type: 'lane', lane: 'a', client: 'kafkajs', idempotent: false }, { t: 0, type: 'lane', lane: 'b', client: 'librdkafka', idempotent: true }];
+  const mixed = checkHistory([...lanes, ...h]);
+  assert.equal(mixed.retryDuplicates, 1);
+  assert.equal(mixed.duplicated, 1);
+  assert.deepEqual(mixed.idempotentLanes, ['b']);
+  assert.deepEqual(mixed.failures.map((a) => a.kind), ['duplicate']);
+  assert.match(mixed.failures[0]!.detail, /^b:0/);
+  assert.equal(checkHistory(h, { idempotent: true }).failures.filter((a) => a.kind === 'duplicate').length, 2);
 });
 
 test('the schedule is a function of the seed and starts with every kind once', () => {
@@ -74,10 +83,36 @@ test('the schedule is a function of the seed and starts with every kind once', (
   const a = schedule(42, 30, FAULT_KINDS, timing);
   assert.deepEqual(a, schedule(42, 30, FAULT_KINDS, timing));
   assert.notDeepEqual(a, schedule(43, 30, FAULT_KINDS, timing));
-  assert.deepEqual(new Set(a.slice(0, FAULT_KINDS.length).map((s) => s.kind)), new Set(FAULT_KINDS));
+  assert.ok(a.every((s) => s.faults.length === 1), 'overlap 0 is one fault at a time');
+  assert.deepEqual(new Set(a.slice(0, FAULT_KINDS.length).map((s) => s.faults[0]!.kind)), new Set(FAULT_KINDS));
   const r = prng(1);
   for (let i = 0; i < 1000; i++) {
     const x = r();
     assert.ok(x >= 0 && x < 1);
   }
+});
+
+test('composed schedules: a base fault with faults of the other class under it; cluster-wide faults alone', () => {
+  const timing = { holdMs: [200, 1500] as [number, number], restMs: [100, 400] as [number, number], overlap: 0.75 };
+  const steps = schedule(7, 500, FAULT_KINDS, timing);
+  assert.deepEqual(steps, schedule(7, 500, FAULT_KINDS, timing));
+  let composed = 0;
+  for (const s of steps) {
+    const [base, ...under] = s.faults as [(typeof s.faults)[0], ...typeof s.faults];
+    assert.equal(base.startMs, 0);
+    assert.ok(under.length === 0 || under.length === MAX_UNDER, `${under.length} under the base`);
+    if (under.length === 0) continue;
+    composed++;
+    const other = FAULT_CLASS[base.kind] === 'process' ? 'network' : 'process';
+    assert.notEqual(FAULT_CLASS[base.kind], 'cluster');
+    for (const f of under) assert.equal(FAULT_CLASS[f.kind], other, `${f.kind} under ${base.kind}`);
+    assert.ok(under[0]!.startMs >= 0 && under[0]!.startMs < base.holdMs, 'the first under the base starts within its hold');
+  }
+  // About 0.75 of the 9 of 11 kinds that can be a base.
+  assert.ok(composed > 250 && composed < 360, `${composed} composed steps`);
+  // The first round (bases and the first fault under each) still has every kind, in at most as many steps (a run's minSteps).
+  const firstRound = steps.slice(0, FAULT_KINDS.length).flatMap((s) => s.faults.slice(0, 2).map((f) => f.kind));
+  assert.deepEqual(new Set(firstRound), new Set(FAULT_KINDS));
+  // Overlap 0 draws exactly what the one-at-a-time schedule drew.
+  assert.deepEqual(schedule(7, 50, FAULT_KINDS, { ...timing, overlap: 0 }), schedule(7, 50, FAULT_KINDS, { holdMs: timing.holdMs, restMs: timing.restMs }));
 });
