@@ -128,22 +128,47 @@ export class Workload {
       retry: { retries: 8, initialRetryTime: 100, maxRetryTime: 1000 },
     });
     const idempotent = this.o.idempotent.includes('kafkajs');
-    const producer: KafkaJsProducer = kafka.producer({
-      allowAutoTopicCreation: false,
-      idempotent,
-      maxInFlightRequests: 1,
-      metadataMaxAge: 2000,
-      // An idempotent kafkajs producer must not give up on a record and go on: its sequence number
-      // only moves on success, so the next record would reuse the one the broker may already hold and
-      // be answered as its duplicate (kafkajs warns that limited retries "may invalidate EoS").
-      ...(idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1000 } } : {}),
-    });
-    await producer.connect();
+    const make = async (): Promise<KafkaJsProducer> => {
+      const producer = kafka.producer({
+        allowAutoTopicCreation: false,
+        idempotent,
+        maxInFlightRequests: 1,
+        metadataMaxAge: 2000,
+        // An idempotent kafkajs producer must not give up on a record and go on: its sequence number
+        // only moves on success, so the next record would reuse the one the broker may already hold and
+        // be answered as its duplicate (kafkajs warns that limited retries "may invalidate EoS").
+        ...(idempotent ? { retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 1000 } } : {}),
+      });
+      await producer.connect();
+      return producer;
+    };
+    let producer = await make();
+    let replacing: Promise<void> | null = null;
     const topic = this.o.topic;
     return {
       send: async (partition, value) => {
-        const res = await producer.send({ topic, acks: -1, timeout: 2000, messages: [{ value, partition }] });
-        return Number(res[0]!.baseOffset);
+        const used = producer;
+        try {
+          const res = await used.send({ topic, acks: -1, timeout: 2000, messages: [{ value, partition }] });
+          return Number(res[0]!.baseOffset);
+        } catch (err) {
+          // kafkajs 2.2.4's idempotent producer can wedge for good after a request that hung
+          // ("Timeout while acquiring lock" on every later send); and a failed record leaves its
+          // sequence where the broker may hold it. Either way a new producer (a new producer id, its
+          // sequences from 0) takes the lanes on, as the librdkafka lanes do after a fatal error; the
+          // lane does not send the failed record again.
+          // Lanes share the producer: only the first failure on the current one replaces it.
+          if (idempotent && used === producer) {
+            replacing ??= make().then((fresh) => {
+              producer = fresh;
+              replacing = null;
+              void used.disconnect().catch(() => undefined);
+              this.history.add({ t: Date.now(), type: 'note', detail: `kafkajs idempotent producer replaced after: ${(err as Error).message.slice(0, 200)}` });
+            });
+          }
+          await replacing?.catch(() => undefined);
+          throw err;
+        }
       },
       close: () => producer.disconnect(),
     };
