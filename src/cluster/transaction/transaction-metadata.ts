@@ -118,7 +118,6 @@ export class TransactionMetadata {
 
   /** InitProducerId on an idle id: next epoch (Kafka's prepareIncrementProducerEpoch, KIP-360 retries included). */
   prepareIncrementProducerEpoch(newTxnTimeoutMs: number, expectedProducerEpoch: number | undefined, nowMs: number): TxnTransition {
-    if (this.isProducerEpochExhausted) throw new Error(`producer id ${this.producerId} of ${this.transactionalId} has no epoch left; rotate it instead`);
     const bumped = this.producerEpoch + 1;
     let epoch: number;
     let lastEpoch: number;
@@ -138,6 +137,8 @@ export class TransactionMetadata {
         `expected epoch ${expectedProducerEpoch} of ${this.transactionalId} is neither the current ${this.producerEpoch} nor the previous ${this.lastProducerEpoch}`,
       );
     }
+    // Checked after the fencing rules: a stale producer of an exhausted id is fenced, not a bug (Kafka throws here).
+    if (epoch !== this.producerEpoch && this.isProducerEpochExhausted) throw new Error(`producer id ${this.producerId} of ${this.transactionalId} has no epoch left; rotate it instead`);
     return this.prepare(TransactionState.Empty, { producerEpoch: epoch, lastProducerEpoch: lastEpoch, txnTimeoutMs: newTxnTimeoutMs, topicPartitions: [], txnStartTimestampMs: -1, nowMs });
   }
 

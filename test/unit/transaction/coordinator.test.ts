@@ -95,6 +95,11 @@ test('epoch exhaustion rotates to a new producer id', async () => {
   assert.deepEqual(rotated, { producerId: 1001, producerEpoch: 0 });
   assert.equal(meta(b).previousProducerId, producerId);
   assert.equal(meta(b).lastProducerEpoch, 32766);
+  // A stale producer of an exhausted id is fenced, not an internal error (found by the simulation).
+  const m2 = meta(b);
+  m2.producerEpoch = 32766;
+  assert.equal(await errorOf(b.coordinator.initProducerId('tx', 10_000, { producerId: 1001, producerEpoch: 3 })), E.PRODUCER_FENCED);
+  m2.producerEpoch = 0;
   // A retry of that rotation with the old id and its exhausted epoch is not fenced (KIP-360); it gets the same answer.
   assert.deepEqual(await b.coordinator.initProducerId('tx', 10_000, { producerId, producerEpoch: 32766 }), { producerId: 1001, producerEpoch: 0 });
 });

@@ -77,6 +77,12 @@ export class MemoryTransactionLog implements TransactionLogWriter {
   readonly appended: AppendedRecord[] = [];
   /** The next writes fail this way (shifted per write), then 'none'. */
   failures: { mode: WriteFailure; error: ErrorCode }[] = [];
+  /** Decides the failure of each write not covered by `failures` (the simulation's dice). */
+  failurePolicy: (() => { mode: WriteFailure; error: ErrorCode }) | null = null;
+  /** Records that reached the log although their write was answered with an error (a timed-out acks=all append). */
+  readonly ambiguous = new Set<TransactionRecord>();
+  /** Appended but not yet acknowledged writes per `coordinatorEpoch/transactionalId`. */
+  readonly inFlight = new Map<string, number>();
   /** When set, acknowledgements wait until `releaseAcks` (the append itself happens at once). */
   holdAcks = false;
   private held: (() => void)[] = [];
@@ -86,18 +92,29 @@ export class MemoryTransactionLog implements TransactionLogWriter {
   append(partition: number, coordinatorEpoch: number, records: readonly TransactionRecord[]): Promise<void> {
     const epoch = this.leaderEpoch.get(partition) ?? 0;
     if (coordinatorEpoch !== epoch) return Promise.reject(new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `epoch ${coordinatorEpoch} is not the leader epoch ${epoch}`));
-    const failure = this.failures.shift() ?? { mode: 'none', error: ErrorCode.NONE };
+    const failure = this.failures.shift() ?? this.failurePolicy?.() ?? { mode: 'none', error: ErrorCode.NONE };
     if (failure.mode === 'before-append') return Promise.reject(new KafkaError(failure.error));
     const log = this.stored.get(partition) ?? [];
     this.stored.set(partition, log);
+    const keys: string[] = [];
     for (const record of records) {
       log.push(encodeTransactionRecord(record));
       const appended = { partition, coordinatorEpoch, record };
       this.appended.push(appended);
       this.onAppend?.(appended);
+      const key = `${coordinatorEpoch}/${record.transactionalId}`;
+      keys.push(key);
+      this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
     }
     return new Promise((resolve, reject) => {
-      const ack = (): void => (failure.mode === 'after-append' ? reject(new KafkaError(failure.error)) : resolve());
+      const ack = (): void => {
+        for (const key of keys) this.inFlight.set(key, this.inFlight.get(key)! - 1);
+        if (failure.mode === 'after-append') {
+          for (const record of records) this.ambiguous.add(record);
+          reject(new KafkaError(failure.error));
+        }
+        else resolve();
+      };
       if (this.holdAcks) this.held.push(ack);
       else queueMicrotask(ack);
     });
@@ -130,13 +147,15 @@ export class FakeMarkerSender implements TxnMarkerSender {
   /** Errors for the next sends, per partition key `topic:partition`; 'reject' fails the whole send. */
   script: (Map<string, ErrorCode> | 'reject')[] = [];
   onSend: ((request: TxnMarkerRequest) => void) | null = null;
+  /** Answers for sends the script does not cover (the simulation's dice). */
+  policy: ((request: TxnMarkerRequest) => Map<string, ErrorCode> | 'reject' | undefined) | null = null;
 
   constructor(private readonly clock: Clock) {}
 
   send(request: TxnMarkerRequest): Promise<readonly TxnMarkerPartitionResult[]> {
     this.onSend?.(request);
     this.sent.push({ request, atMs: this.clock.now() });
-    const step = this.script.shift();
+    const step = this.script.shift() ?? this.policy?.(request);
     if (step === 'reject') return Promise.reject(new Error('connection lost'));
     return Promise.resolve(request.partitions.map((tp) => ({ ...tp, error: step?.get(`${tp.topic}:${tp.partition}`) ?? ErrorCode.NONE })));
   }
