@@ -14,10 +14,12 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { TopicPartition, TransactionRecord } from './records.js';
+export type { DescribedTransaction, ListedTransactions, ListTransactionsFilters } from './transaction-views.js';
 import { TransactionCompleter } from './transaction-completer.js';
 import { coordinatorErrorForAppendFailure } from './transaction-errors.js';
-import { TransactionMetadata, type TxnTransition } from './transaction-metadata.js';
-import { TransactionState, TRANSACTION_STATE_NAMES, isEpochExhausted, transactionStateFromName } from './transaction-state.js';
+import { TransactionMetadata, topicPartitionKey, type TxnTransition } from './transaction-metadata.js';
+import { describeTransactions, listTransactions, type DescribedTransaction, type ListedTransactions, type ListTransactionsFilters } from './transaction-views.js';
+import { TransactionState, TRANSACTION_STATE_NAMES, isEpochExhausted } from './transaction-state.js';
 import { TransactionStateManager, type CoordinatedTransaction } from './transaction-state-manager.js';
 import type { Clock, ProducerIdSource, Timers, TransactionCoordinatorConfig, TransactionLogger, TransactionLogWriter, TxnMarkerSender } from './types.js';
 
@@ -38,29 +40,6 @@ export interface TransactionCoordinatorOptions {
 export interface ProducerIdAndEpoch {
   readonly producerId: number;
   readonly producerEpoch: number;
-}
-
-export interface DescribedTransaction {
-  readonly transactionalId: string;
-  readonly error: ErrorCode;
-  readonly state: string;
-  readonly producerId: number;
-  readonly producerEpoch: number;
-  readonly txnTimeoutMs: number;
-  readonly txnStartTimestampMs: number;
-  readonly topics: readonly { readonly topic: string; readonly partitions: readonly number[] }[];
-}
-
-export interface ListTransactionsFilters {
-  readonly producerIds?: readonly number[];
-  readonly states?: readonly string[];
-  /** Only transactions running longer than this (KIP-994); -1 = no filter. */
-  readonly durationMs?: number;
-}
-
-export interface ListedTransactions {
-  readonly unknownStateFilters: string[];
-  readonly transactionStates: { readonly transactionalId: string; readonly producerId: number; readonly transactionState: string }[];
 }
 
 type InitDecision = { readonly kind: 'write'; readonly transition: TxnTransition } | { readonly kind: 'fence'; readonly transition: TxnTransition } | { readonly kind: 'needs-producer-id' };
@@ -292,62 +271,34 @@ export class TransactionCoordinator {
 
   /** DescribeTransactions: one answer per id. */
   describeTransactions(transactionalIds: readonly string[]): DescribedTransaction[] {
-    return transactionalIds.map((transactionalId) => {
-      const failed = (error: ErrorCode): DescribedTransaction => ({ transactionalId, error, state: '', producerId: -1, producerEpoch: -1, txnTimeoutMs: 0, txnStartTimestampMs: -1, topics: [] });
-      if (!this.active) return failed(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      if (transactionalId === '') return failed(ErrorCode.INVALID_REQUEST);
-      let t: CoordinatedTransaction | undefined;
-      try {
-        t = this.state.get(transactionalId);
-      } catch (err) {
-        if (err instanceof KafkaError) return failed(err.code);
-        throw err;
-      }
-      if (!t) return failed(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
-      const m = t.metadata;
-      const topics = new Map<string, number[]>();
-      for (const tp of m.partitionList()) {
-        let list = topics.get(tp.topic);
-        if (!list) topics.set(tp.topic, (list = []));
-        list.push(tp.partition);
-      }
-      return {
-        transactionalId,
-        error: ErrorCode.NONE,
-        state: m.stateName,
-        producerId: m.producerId,
-        producerEpoch: m.producerEpoch,
-        txnTimeoutMs: m.txnTimeoutMs,
-        txnStartTimestampMs: m.txnStartTimestampMs,
-        topics: [...topics].map(([topic, partitions]) => ({ topic, partitions })),
-      };
-    });
+    return describeTransactions(this.state, this.active, transactionalIds);
   }
 
   /** ListTransactions over every partition coordinated here. */
   listTransactions(filters: ListTransactionsFilters = {}): ListedTransactions {
-    if (!this.active) throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'the transaction coordinator is not running');
-    if (this.state.isAnyLoading) throw new KafkaError(ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, 'a __transaction_state partition is loading');
-    const unknownStateFilters: string[] = [];
-    const states = new Set<TransactionState>();
-    for (const name of filters.states ?? []) {
-      const s = transactionStateFromName(name);
-      if (s === undefined) unknownStateFilters.push(name);
-      else states.add(s);
+    return listTransactions(this.state, this.active, this.options.clock.now(), filters);
+  }
+
+  /**
+   * AddPartitionsToTxn v4+ with verifyOnly (KIP-890 part 1: a partition leader asks before it
+   * accepts a transactional produce). Nothing is written; per partition NONE if it is in the
+   * transaction, TRANSACTION_ABORTABLE if not; the id-level errors apply to every partition.
+   */
+  verifyPartitions(transactionalId: string, producerId: number, producerEpoch: number, partitions: readonly TopicPartition[]): Map<string, ErrorCode> {
+    const all = (code: ErrorCode): Map<string, ErrorCode> => new Map(partitions.map((tp) => [topicPartitionKey(tp), code]));
+    if (transactionalId === '') return all(ErrorCode.INVALID_REQUEST);
+    let t: CoordinatedTransaction | undefined;
+    try {
+      t = this.state.get(transactionalId);
+    } catch (err) {
+      if (err instanceof KafkaError) return all(err.code);
+      throw err;
     }
-    const producerIds = new Set(filters.producerIds ?? []);
-    const durationMs = filters.durationMs ?? -1;
-    const now = this.options.clock.now();
-    const transactionStates: ListedTransactions['transactionStates'] = [];
-    for (const { metadata: m } of this.state.loaded()) {
-      if (m.pendingState === TransactionState.Dead) continue;
-      if (producerIds.size > 0 && !producerIds.has(m.producerId)) continue;
-      if ((filters.states?.length ?? 0) > 0 && !states.has(m.state)) continue;
-      if (durationMs >= 0 && now - m.txnStartTimestampMs <= durationMs) continue;
-      transactionStates.push({ transactionalId: m.transactionalId, producerId: m.producerId, transactionState: m.stateName });
-    }
-    transactionStates.sort((a, b) => (a.transactionalId < b.transactionalId ? -1 : a.transactionalId > b.transactionalId ? 1 : 0));
-    return { unknownStateFilters, transactionStates };
+    const m = t?.metadata;
+    if (!m || m.producerId !== producerId) return all(ErrorCode.INVALID_PRODUCER_ID_MAPPING);
+    if (m.producerEpoch !== producerEpoch) return all(ErrorCode.PRODUCER_FENCED);
+    if (m.state === TransactionState.PrepareCommit || m.state === TransactionState.PrepareAbort) return all(ErrorCode.CONCURRENT_TRANSACTIONS);
+    return new Map(partitions.map((tp) => [topicPartitionKey(tp), m.containsAll([tp]) ? ErrorCode.NONE : ErrorCode.TRANSACTION_ABORTABLE]));
   }
 
   // ---- writing ----

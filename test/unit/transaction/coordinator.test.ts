@@ -300,3 +300,18 @@ test('PRODUCER_FENCED is INVALID_PRODUCER_EPOCH for clients before KIP-588', () 
   assert.equal(errorCodeForVersion('AddOffsetsToTxn', 2, E.PRODUCER_FENCED), E.PRODUCER_FENCED);
   assert.equal(errorCodeForVersion('EndTxn', 0, E.CONCURRENT_TRANSACTIONS), E.CONCURRENT_TRANSACTIONS);
 });
+
+test('verifyPartitions (AddPartitionsToTxn v4 verifyOnly): per-partition answers, nothing written', async () => {
+  const b = bench();
+  const { producerId, producerEpoch } = await initialised(b);
+  await b.coordinator.addPartitions('tx', producerId, producerEpoch, [tp('a', 0)]);
+  const writes = b.log.appended.length;
+  assert.deepEqual(b.coordinator.verifyPartitions('tx', producerId, producerEpoch, [tp('a', 0), tp('a', 1)]), new Map([['a:0', E.NONE], ['a:1', E.TRANSACTION_ABORTABLE]]));
+  assert.deepEqual(b.coordinator.verifyPartitions('tx', producerId, producerEpoch + 1, [tp('a', 0)]), new Map([['a:0', E.PRODUCER_FENCED]]));
+  assert.deepEqual(b.coordinator.verifyPartitions('nope', producerId, producerEpoch, [tp('a', 0)]), new Map([['a:0', E.INVALID_PRODUCER_ID_MAPPING]]));
+  assert.deepEqual(b.coordinator.verifyPartitions('', producerId, producerEpoch, [tp('a', 0)]), new Map([['a:0', E.INVALID_REQUEST]]));
+  b.markers.script.push('reject');
+  await b.coordinator.endTransaction('tx', producerId, producerEpoch, true);
+  assert.deepEqual(b.coordinator.verifyPartitions('tx', producerId, producerEpoch, [tp('a', 0)]), new Map([['a:0', E.CONCURRENT_TRANSACTIONS]]));
+  assert.equal(b.log.appended.length, writes + 1);
+});
