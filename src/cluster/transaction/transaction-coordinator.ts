@@ -317,9 +317,11 @@ export class TransactionCoordinator {
       if (!keepPendingOnError && this.state.isCurrent(m, t.coordinatorEpoch)) m.abandonTransition(transition);
       throw coordinatorErrorForAppendFailure(err);
     }
-    if (!this.state.isCurrent(m, t.coordinatorEpoch) || m.pendingTransition !== transition) {
+    if (!this.state.isCurrent(m, t.coordinatorEpoch)) {
       throw new KafkaError(ErrorCode.NOT_COORDINATOR, `__transaction_state-${t.partition} moved while ${m.transactionalId} was being written`);
     }
+    // Nothing else may replace a pending transition; if something did, the lock is broken.
+    if (m.pendingTransition !== transition) throw new Error(`${m.transactionalId}: the transition just written is no longer the pending one`);
     m.completeTransition(transition);
     afterApply?.();
   }

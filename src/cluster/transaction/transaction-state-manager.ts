@@ -14,7 +14,7 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { offsetsPartitionFor } from '../group/partitioner.js';
 import type { TransactionRecord } from './records.js';
 import { TransactionMetadata } from './transaction-metadata.js';
-import { TransactionState, isExpirationAllowed } from './transaction-state.js';
+import { TRANSACTION_STATE_NAMES, TransactionState, isExpirationAllowed } from './transaction-state.js';
 
 /** Same hash as groups: abs(Java String.hashCode) % transaction.state.log.num.partitions. */
 export function transactionStatePartitionFor(transactionalId: string, partitionCount: number): number {
@@ -59,6 +59,10 @@ export class TransactionStateManager {
     const p = this.partitions.get(partition);
     if (!p || !p.loading) throw new Error(`partition ${partition} is not loading`);
     if (this.partitionFor(record.transactionalId) !== partition) throw new Error(`${record.transactionalId} does not belong to partition ${partition}`);
+    if (record.value !== null && (record.value.state === TransactionState.Dead || record.value.state === TransactionState.PrepareEpochFence)) {
+      // Kafka never writes these (expiry writes a tombstone, a fence writes PrepareAbort): the log is not one we wrote.
+      throw new Error(`${record.transactionalId}: a ${TRANSACTION_STATE_NAMES[record.value.state]} record in __transaction_state-${partition}`);
+    }
     if (record.value === null) p.transactions.delete(record.transactionalId);
     else p.transactions.set(record.transactionalId, TransactionMetadata.fromLog(record.transactionalId, record.value));
   }

@@ -71,3 +71,17 @@ test('a timed-out transaction is aborted by the coordinator that loads it', asyn
   assert.equal(m.state, S.CompleteAbort);
   assert.equal(m.producerEpoch, producerEpoch + 1);
 });
+
+test('loading refuses states Kafka never writes, and records of another partition', () => {
+  const b = bench();
+  const c = b.coordinator;
+  const p = c.partitionFor('tx');
+  c.beginLoad(p, 3);
+  const value = { producerId: 1, previousProducerId: -1, nextProducerId: -1, producerEpoch: 0, txnTimeoutMs: 1000, state: S.Dead, topicPartitions: [], txnLastUpdateTimestampMs: 0, txnStartTimestampMs: -1, clientTransactionVersion: 0 };
+  assert.throws(() => c.replay(p, { transactionalId: 'tx', value }), /Dead record/);
+  assert.throws(() => c.replay(p, { transactionalId: 'tx', value: { ...value, state: S.PrepareEpochFence } }), /PrepareEpochFence record/);
+  let other = 'a';
+  while (c.partitionFor(other) === p) other += 'a';
+  assert.throws(() => c.replay(p, { transactionalId: other, value: { ...value, state: S.Empty } }), /does not belong/);
+  assert.throws(() => c.beginLoad(p, 2), /older/);
+});

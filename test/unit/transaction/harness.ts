@@ -79,6 +79,8 @@ export class MemoryTransactionLog implements TransactionLogWriter {
   failures: { mode: WriteFailure; error: ErrorCode }[] = [];
   /** Decides the failure of each write not covered by `failures` (the simulation's dice). */
   failurePolicy: (() => { mode: WriteFailure; error: ErrorCode }) | null = null;
+  /** Records whose write was acknowledged as successful. */
+  readonly acked = new Set<TransactionRecord>();
   /** Records that reached the log although their write was answered with an error (a timed-out acks=all append). */
   readonly ambiguous = new Set<TransactionRecord>();
   /** Appended but not yet acknowledged writes per `coordinatorEpoch/transactionalId`. */
@@ -109,6 +111,7 @@ export class MemoryTransactionLog implements TransactionLogWriter {
     return new Promise((resolve, reject) => {
       const ack = (): void => {
         for (const key of keys) this.inFlight.set(key, this.inFlight.get(key)! - 1);
+        if (failure.mode === 'none') for (const record of records) this.acked.add(record);
         if (failure.mode === 'after-append') {
           for (const record of records) this.ambiguous.add(record);
           reject(new KafkaError(failure.error));
@@ -193,6 +196,8 @@ export interface Bench {
   coordinator: TransactionCoordinator;
   /** A new coordinator takes every partition over at the next epoch, loading it from the log. */
   failover(): TransactionCoordinator;
+  /** Called by `failover` after the old coordinator is gone and before the new one loads. */
+  beforeLoad: (() => void) | null;
 }
 
 export function newCoordinator(b: Pick<Bench, 'time' | 'log' | 'markers' | 'producerIds'>, config = TEST_CONFIG): TransactionCoordinator {
@@ -227,12 +232,14 @@ export function bench(config = TEST_CONFIG): Bench {
     markers,
     producerIds,
     coordinator: newCoordinator({ time, log, markers, producerIds }, config),
+    beforeLoad: null,
     failover() {
       b.coordinator.close();
       for (let p = 0; p < config.transactionStatePartitionCount; p += 1) {
         b.coordinator.unload(p);
         log.leaderEpoch.set(p, (log.leaderEpoch.get(p) ?? 0) + 1);
       }
+      b.beforeLoad?.();
       b.coordinator = newCoordinator(b, config);
       return b.coordinator;
     },

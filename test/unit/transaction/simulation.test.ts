@@ -8,7 +8,8 @@
  *  - (producer id, epoch) of an id never goes backwards, across fail-overs too;
  *  - a transaction's markers all carry one result: committed or aborted, never both;
  *  - markers are sent only once the Prepare* record of that result is the id's latest record in the
- *    log, with its producer id and epoch, and only to partitions that record lists;
+ *    log and its write was acknowledged (or a new coordinator read it back), with its producer id
+ *    and epoch, and only to partitions that record lists;
  *  - no request fails with anything but a KafkaError.
  * At the end, with faults off, every transaction completes. A failure names its seed.
  */
@@ -36,6 +37,8 @@ class Checker {
   readonly decision = new Map<string, 'commit' | 'abort'>();
   readonly highest = new Map<string, [number, number]>();
   readonly failures: string[] = [];
+  /** Records a coordinator loaded from the log (so it may act on them without having written them). */
+  readonly readBack = new Set<TransactionRecord>();
 
   constructor(private readonly b: Bench) {
     b.log.onAppend = ({ coordinatorEpoch, record }) => {
@@ -45,12 +48,18 @@ class Checker {
       if (state === S.CompleteCommit || state === S.CompleteAbort) this.decision.delete(record.transactionalId);
     };
     b.markers.onSend = (request) => this.onMarkers(request);
+    // A new coordinator may act on anything in the log: it read it back.
+    b.beforeLoad = () => {
+      for (const record of this.latest.values()) this.readBack.add(record);
+    };
   }
 
   private onMarkers(r: TxnMarkerRequest): void {
     const latest = this.latest.get(r.transactionalId)?.value;
     const expected = r.result === 'commit' ? S.PrepareCommit : S.PrepareAbort;
+    const latestRecord = this.latest.get(r.transactionalId);
     if (!latest || latest.state !== expected) this.fail(`${r.result} markers for ${r.transactionalId} while its latest record is ${latest ? S[latest.state] : 'none'}`);
+    else if (!this.b.log.acked.has(latestRecord!) && !this.readBack.has(latestRecord!)) this.fail(`${r.result} markers for ${r.transactionalId} before its ${S[latest.state]} write was acknowledged`);
     else {
       if (latest.producerId !== r.producerId || latest.producerEpoch !== r.producerEpoch) this.fail(`markers for ${r.transactionalId} with ${r.producerId}/${r.producerEpoch}, record has ${latest.producerId}/${latest.producerEpoch}`);
       for (const tp of r.partitions) {
