@@ -89,6 +89,7 @@ export class TransactionCompleter {
     const request = { transactionalId: m.transactionalId, producerId: m.producerId, producerEpoch: m.producerEpoch, result, coordinatorEpoch: t.coordinatorEpoch } as const;
     let remaining: TopicPartition[] = m.partitionList();
     while (remaining.length > 0) {
+      if (!this.stillOurs(t, transition)) return;
       let results: readonly TxnMarkerPartitionResult[] | null;
       try {
         results = await this.options.markers.send({ ...request, partitions: remaining });
@@ -111,9 +112,9 @@ export class TransactionCompleter {
         remaining = next;
       }
       if (remaining.length > 0 && !(await this.sleep())) return;
-      if (!this.stillOurs(t, transition)) return;
     }
     for (;;) {
+      if (!this.stillOurs(t, transition)) return;
       try {
         await this.options.append(t, transition);
         return;
@@ -121,7 +122,7 @@ export class TransactionCompleter {
         if (!this.stillOurs(t, transition)) return;
         this.options.logger.debug({ transactionalId: m.transactionalId, err }, `writing Complete ${result} failed; retrying`);
       }
-      if (!(await this.sleep()) || !this.stillOurs(t, transition)) return;
+      if (!(await this.sleep())) return;
     }
   }
 

@@ -48,6 +48,7 @@ export class TransactionCoordinator {
   readonly state: TransactionStateManager;
   private readonly completer: TransactionCompleter;
   private active = false;
+  private closed = false;
   private readonly cleanupTimers: unknown[] = [];
 
   constructor(private readonly options: TransactionCoordinatorOptions) {
@@ -65,6 +66,7 @@ export class TransactionCoordinator {
 
   /** Start answering and the two cleanup timers (aborting timed-out transactions, expiring idle ids). */
   start(): void {
+    if (this.closed) throw new Error('a closed transaction coordinator cannot start again; build a new one');
     if (this.active) return;
     this.active = true;
     const { config } = this.options;
@@ -72,9 +74,10 @@ export class TransactionCoordinator {
     this.every(config.removeExpiredTransactionalIdsIntervalMs, () => void this.expireTransactionalIds());
   }
 
-  /** Stop timers and marker retries; pending writes settle but change nothing that matters (the broker unloads). */
+  /** Final: stop timers and marker retries; writes in flight settle but change nothing that matters (the broker unloads). */
   close(): void {
     this.active = false;
+    this.closed = true;
     for (const h of this.cleanupTimers) this.options.timers.clearTimeout(h);
     this.cleanupTimers.length = 0;
     this.completer.close();

@@ -6,7 +6,8 @@
  * the log. Checked at every step:
  *  - at most one write in flight per transactional id (the pending transition is the lock);
  *  - (producer id, epoch) of an id never goes backwards, across fail-overs too;
- *  - a transaction's markers all carry one result: committed or aborted, never both;
+ *  - a transaction's markers all carry one result: committed or aborted, never both; and once its
+ *    Prepare* write is acknowledged, the id's next record is the matching Complete*;
  *  - markers are sent only once the Prepare* record of that result is the id's latest record in the
  *    log and its write was acknowledged (or a new coordinator read it back), with its producer id
  *    and epoch, and only to partitions that record lists;
@@ -43,6 +44,12 @@ class Checker {
   constructor(private readonly b: Bench) {
     b.log.onAppend = ({ coordinatorEpoch, record }) => {
       if ((b.log.inFlight.get(`${coordinatorEpoch}/${record.transactionalId}`) ?? 0) > 0) this.fail(`two writes in flight for ${record.transactionalId}`);
+      // A Prepare* that was acknowledged (or read back by a coordinator) is decided: the id's next record completes it.
+      const previous = this.latest.get(record.transactionalId);
+      const decided = previous?.value?.state === S.PrepareCommit ? S.CompleteCommit : previous?.value?.state === S.PrepareAbort ? S.CompleteAbort : undefined;
+      if (decided !== undefined && (b.log.acked.has(previous!) || this.readBack.has(previous!)) && record.value?.state !== decided) {
+        this.fail(`${record.transactionalId}: ${record.value ? S[record.value.state] : 'tombstone'} written after a decided ${S[previous!.value!.state]}`);
+      }
       this.latest.set(record.transactionalId, record);
       const state = record.value?.state;
       if (state === S.CompleteCommit || state === S.CompleteAbort) this.decision.delete(record.transactionalId);
