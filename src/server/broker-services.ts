@@ -11,6 +11,8 @@ import type { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import type { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import type { GroupLog } from '../cluster/group/group-log.js';
 import type { ProducerIdManager } from '../cluster/transaction/producer-id-manager.js';
+import type { TransactionCoordinator } from '../cluster/transaction/transaction-coordinator.js';
+import type { TransactionLog } from '../cluster/transaction/transaction-log.js';
 
 export interface BrokerIdentity {
   readonly nodeId: number;
@@ -33,6 +35,10 @@ export interface BrokerServices {
   readonly groupLog: GroupLog;
   /** Producer ids for InitProducerId, in blocks from the controller. */
   readonly producerIds: ProducerIdManager;
+  /** The transaction coordinator of the transactional ids whose `__transaction_state` partition is led here. */
+  readonly transactions: TransactionCoordinator;
+  /** `__transaction_state` (FindCoordinator creates it). */
+  readonly transactionLog: TransactionLog;
   /** Effective topic configs (cached) and AlterConfigs / IncrementalAlterConfigs. */
   readonly topicConfigs: TopicConfigManager;
   /** The effective storage settings of a topic (its overrides over the broker defaults). */

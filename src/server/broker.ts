@@ -14,7 +14,11 @@ import { topicCodec } from '../cluster/recompress.js';
 import { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import { GroupLog } from '../cluster/group/group-log.js';
-import { OFFSETS_TOPIC, OffsetsTopic } from '../cluster/internal-topics.js';
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, InternalTopic } from '../cluster/internal-topics.js';
+import { TransactionCoordinator } from '../cluster/transaction/transaction-coordinator.js';
+import { TransactionLog } from '../cluster/transaction/transaction-log.js';
+import { TxnMarkerChannel } from '../cluster/transaction/txn-marker-channel.js';
+import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../cluster/transaction/types.js';
 import { ReplicaManager, type ReplicaPeers, type ReplicationSettings } from '../cluster/replication/replica-manager.js';
 import { AlterPartitionSender } from '../cluster/replication/alter-partition-sender.js';
 import { TopicAdmin } from '../cluster/topic-admin.js';
@@ -117,6 +121,8 @@ function controllerOnlyHandle(config: BrokerConfig, clusterId: string, quorum: M
   };
 }
 
+/** How long a __transaction_state write or a WriteTxnMarkers waits (Kafka's request.timeout.ms default). */
+const TRANSACTION_LOG_WRITE_TIMEOUT_MS = 30_000;
 /** How long start-up waits for the controller to register and unfence this broker. */
 const STARTUP_TIMEOUT_MS = 60_000;
 /** How long a clean shutdown waits for the controller to move this broker's leaders. */
@@ -256,7 +262,7 @@ async function startBrokerRole(
       ],
       ...(policies.createTopic && { createTopicPolicy: policies.createTopic }),
     });
-    const offsetsTopic = new OffsetsTopic(topics, topicAdmin, {
+    const offsetsTopic = new InternalTopic(topics, topicAdmin, {
       numPartitions: config.offsetsTopicNumPartitions,
       replicationFactor: config.offsetsTopicReplicationFactor,
       segmentBytes: config.offsetsTopicSegmentBytes,
@@ -277,6 +283,54 @@ async function startBrokerRole(
       journal: groupLog,
     });
     closers.add(() => groups.close());
+
+    // The transaction coordinator: the ids whose __transaction_state partition is led here.
+    const producerIds = new ProducerIdManager({
+      brokerId: config.nodeId,
+      brokerEpoch: () => brokerEpoch(),
+      channel,
+      requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
+      logger: logger.child({ component: 'producer-ids' }),
+    });
+    const transactionTopic = new InternalTopic(topics, topicAdmin, {
+      name: TRANSACTION_STATE_TOPIC,
+      numPartitions: config.transactionStateLogNumPartitions,
+      replicationFactor: config.transactionStateLogReplicationFactor,
+      segmentBytes: config.transactionStateLogSegmentBytes,
+      liveBrokers: liveBrokerCount,
+      configs: { 'min.insync.replicas': String(config.transactionStateLogMinIsr), 'unclean.leader.election.enable': 'false' },
+    });
+    const transactionLog = new TransactionLog(replicaManager, transactionTopic, runtime.clock, logger.child({ component: 'transaction-log' }), TRANSACTION_LOG_WRITE_TIMEOUT_MS);
+    const peersNow = imagePeers(() => published, config.interBrokerListenerName);
+    const markers = new TxnMarkerChannel({
+      leaderOf: (topic, partition) => {
+        const p = published.topics.byName.get(topic)?.partitions.get(partition);
+        return p === undefined ? undefined : p.leader;
+      },
+      endpointOf: (id) => peersNow.endpoint(id),
+      requestTimeoutMs: TRANSACTION_LOG_WRITE_TIMEOUT_MS,
+      logger: logger.child({ component: 'txn-markers' }),
+    });
+    closers.add(() => markers.close());
+    const transactions = new TransactionCoordinator({
+      config: {
+        ...DEFAULT_TRANSACTION_COORDINATOR_CONFIG,
+        transactionMaxTimeoutMs: config.transactionMaxTimeoutMs,
+        transactionalIdExpirationMs: config.transactionalIdExpirationMs,
+        abortTimedOutTransactionCleanupIntervalMs: config.transactionAbortTimedOutTransactionCleanupIntervalMs,
+        removeExpiredTransactionalIdsIntervalMs: config.transactionRemoveExpiredTransactionCleanupIntervalMs,
+        // A topic created before keeps its partition count; the id → partition map must follow it.
+        transactionStatePartitionCount: transactionTopic.partitionCount(),
+      },
+      writer: transactionLog,
+      markers,
+      producerIds,
+      offsetsPartitionFor: (groupId) => groupLog.partitionFor(groupId),
+      clock: runtime.clock,
+      timers: { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as NodeJS.Timeout) },
+      logger: logger.child({ component: 'transaction-coordinator' }),
+    });
+    closers.add(() => transactions.close());
 
     // The image → local state: partitions led here are hosted, the request paths see the image.
     const logConfigIn = (topic: string, image: MetadataImage): LogConfig => {
@@ -307,6 +361,26 @@ async function startBrokerRole(
         }
       }
     };
+    // Transactional ids likewise: a __transaction_state partition led here (at a new leader epoch) is loaded
+    // at that epoch, the coordinator epoch; one no longer led here is unloaded.
+    const loadedTxnPartitions = new Map<number, number>();
+    const loadNewTransactionPartitions = async (): Promise<void> => {
+      for (const [p, epoch] of [...loadedTxnPartitions]) {
+        if (replicaManager.tryGet(TRANSACTION_STATE_TOPIC, p)?.leaderEpoch === epoch) continue;
+        loadedTxnPartitions.delete(p);
+        transactions.unload(p, epoch);
+      }
+      for (const hosted of [...replicaManager.hosted()]) {
+        if (hosted.topic !== TRANSACTION_STATE_TOPIC || loadedTxnPartitions.has(hosted.partition)) continue;
+        loadedTxnPartitions.set(hosted.partition, hosted.leaderEpoch);
+        try {
+          await transactionLog.load(hosted.partition, transactions);
+        } catch (err) {
+          loadedTxnPartitions.delete(hosted.partition);
+          logger.error({ err, partition: hosted.partition }, 'loading the transactions of a __transaction_state partition failed');
+        }
+      }
+    };
     quorum.loader.addPublisher({
       name: 'broker',
       onMetadataUpdate: async (_update, image) => {
@@ -314,6 +388,7 @@ async function startBrokerRole(
         await publisher.publish(image);
         published = image;
         if (groupsServed) await loadNewOffsetsPartitions();
+        if (groupsServed) await loadNewTransactionPartitions();
         for (const check of [...imageWaiters]) check();
       },
     });
@@ -339,14 +414,7 @@ async function startBrokerRole(
       controllerId,
       partition: (topic, p) => currentView().partition(topic, p),
     };
-    const producerIds = new ProducerIdManager({
-      brokerId: config.nodeId,
-      brokerEpoch: () => brokerEpoch(),
-      channel,
-      requestTimeoutMs: config.controllerQuorumRequestTimeoutMs,
-      logger: logger.child({ component: 'producer-ids' }),
-    });
-    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, producerIds, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
+    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, producerIds, transactions, transactionLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
     const server = new SocketServer(router, services, logger.child({ component: 'network' }), await socketServerOptions(config));
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -387,6 +455,8 @@ async function startBrokerRole(
     // Groups and committed offsets are back before the first request is served.
     await loadNewOffsetsPartitions();
     groups.completeLoad();
+    await loadNewTransactionPartitions();
+    transactions.start();
     groupsServed = true;
     markReady();
 

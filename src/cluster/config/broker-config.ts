@@ -494,14 +494,14 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('offset.metadata.max.bytes', 'int', '4096', 'Largest metadata string of a committed offset.', HONOURED),
 
   // Transaction coordinator
-  d('transaction.state.log.num.partitions', 'int', '50', 'Partitions of __transaction_state (fixed once created).', { validator: atLeast(1) }),
-  d('transaction.state.log.replication.factor', 'short', '3', 'Replication factor of __transaction_state; a single-node cluster needs 1.', { validator: atLeast(1) }),
-  d('transaction.state.log.min.isr', 'int', '2', 'min.insync.replicas of __transaction_state.', { validator: atLeast(1) }),
-  d('transaction.state.log.segment.bytes', 'int', '104857600', 'Segment size of __transaction_state.', { validator: atLeast(1) }),
-  d('transactional.id.expiration.ms', 'int', '604800000', 'A transactional id unused for this long is forgotten.', { validator: atLeast(1) }),
-  d('transaction.max.timeout.ms', 'int', '900000', 'Longest transaction timeout a producer may ask for.', { validator: atLeast(1) }),
-  d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'How often timed-out transactions are aborted.', { validator: atLeast(1) }),
-  d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'How often expired transactional ids are removed.', { validator: atLeast(1) }),
+  d('transaction.state.log.num.partitions', 'int', '50', 'Partitions of __transaction_state (fixed once created).', { validator: atLeast(1), honoured: true }),
+  d('transaction.state.log.replication.factor', 'short', '3', 'Replication factor of __transaction_state; a single-node cluster needs 1.', { validator: atLeast(1), honoured: true }),
+  d('transaction.state.log.min.isr', 'int', '2', 'min.insync.replicas of __transaction_state.', { validator: atLeast(1), honoured: true }),
+  d('transaction.state.log.segment.bytes', 'int', '104857600', 'Segment size of __transaction_state.', { validator: atLeast(1), honoured: true }),
+  d('transactional.id.expiration.ms', 'int', '604800000', 'A transactional id unused for this long is forgotten.', { validator: atLeast(1), honoured: true }),
+  d('transaction.max.timeout.ms', 'int', '900000', 'Longest transaction timeout a producer may ask for.', { validator: atLeast(1), honoured: true }),
+  d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'How often timed-out transactions are aborted.', { validator: atLeast(1), honoured: true }),
+  d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'How often expired transactional ids are removed.', { validator: atLeast(1), honoured: true }),
   d('producer.id.expiration.ms', 'int', '86400000', 'Producer id state idle for this long is dropped.', { validator: atLeast(1), honoured: true }),
   d('producer.id.expiration.check.interval.ms', 'int', '600000', 'How often idle producer ids are looked for.', { validator: atLeast(1), honoured: true }),
 

@@ -20,7 +20,7 @@
  * being led here its groups are unloaded (`unloadPartition`) and the next lead loads them afresh.
  */
 import { buildRecordBatchSync, decodeRecordBatchesSync } from '../../protocol/records/index.js';
-import { OFFSETS_TOPIC, type OffsetsTopic } from '../internal-topics.js';
+import { OFFSETS_TOPIC, type InternalTopic } from '../internal-topics.js';
 import type { GroupCoordinator } from './group-coordinator.js';
 import type { GroupJournal, GroupRecord } from './group-records.js';
 import { offsetsPartitionFor } from './partitioner.js';
@@ -59,7 +59,7 @@ export class GroupLog implements GroupJournal {
 
   constructor(
     private readonly replicas: GroupLogReplicas,
-    private readonly topic: OffsetsTopic,
+    private readonly topic: InternalTopic,
     private readonly clock: Clock,
     private readonly logger: GroupLogger,
     /** offsets.commit.timeout.ms: how long a write waits for the ISR. */

@@ -14,6 +14,7 @@ import { fetchHandler } from './fetch.js';
 import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { initProducerIdHandler } from './init-producer-id.js';
 import { writeTxnMarkersHandler } from './write-txn-markers.js';
+import { transactionHandlers } from './transactions.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
@@ -41,5 +42,6 @@ export const ALL_HANDLERS: readonly HandlerRegistration[] = [
   initProducerIdHandler,
   describeProducersHandler,
   writeTxnMarkersHandler,
+  ...transactionHandlers,
   ...groupHandlers,
 ];

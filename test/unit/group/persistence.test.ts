@@ -13,7 +13,7 @@ import { GroupLog } from '../../../src/cluster/group/group-log.js';
 import type { GroupRecord } from '../../../src/cluster/group/group-records.js';
 import { javaStringHashCode, offsetsPartitionFor } from '../../../src/cluster/group/partitioner.js';
 import { decodeGroupRecord, encodeGroupRecord } from '../../../src/cluster/group/records/codec.js';
-import { OFFSETS_TOPIC, OffsetsTopic, isInternalTopic } from '../../../src/cluster/internal-topics.js';
+import { OFFSETS_TOPIC, InternalTopic, isInternalTopic } from '../../../src/cluster/internal-topics.js';
 import { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
 import { TopicAdmin } from '../../../src/cluster/topic-admin.js';
 import { MemoryTopicStore } from '../../helpers/memory-topic-store.js';
@@ -138,7 +138,7 @@ async function openNode(dir: string, opts: { partitions?: number } = {}): Promis
   for (const t of topics.list()) await replicas.hostPartitions(t.name, t.partitions, t.topicId);
   topics.onCreate = (t) => replicas.hostPartitions(t.name, t.partitions, t.topicId);
   const admin = new TopicAdmin(topics, { liveBrokerCount: () => 1, numPartitions: 1, defaultReplicationFactor: 1, autoCreateTopicsEnable: false, deleteTopicEnable: true });
-  const offsetsTopic = new OffsetsTopic(topics, admin, { numPartitions: opts.partitions ?? 5, replicationFactor: 3, segmentBytes: 1 << 20, liveBrokers: () => 1 });
+  const offsetsTopic = new InternalTopic(topics, admin, { numPartitions: opts.partitions ?? 5, replicationFactor: 3, segmentBytes: 1 << 20, liveBrokers: () => 1 });
   let log: GroupLog | undefined;
   const b = bench({ journal: { append: (records) => log!.append(records) } });
   log = new GroupLog(replicas, offsetsTopic, b.time, SILENT);

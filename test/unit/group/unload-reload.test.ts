@@ -13,7 +13,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import { GroupLog, type GroupLogReplicas } from '../../../src/cluster/group/group-log.js';
 import { offsetsPartitionFor } from '../../../src/cluster/group/partitioner.js';
-import { OFFSETS_TOPIC, OffsetsTopic } from '../../../src/cluster/internal-topics.js';
+import { OFFSETS_TOPIC, InternalTopic } from '../../../src/cluster/internal-topics.js';
 import { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
 import { TopicAdmin } from '../../../src/cluster/topic-admin.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
@@ -54,7 +54,7 @@ async function openNode(dir: string): Promise<Node> {
   const replicas = new ReplicaManager(logs, () => DEFAULT_LOG_CONFIG, pino({ level: 'silent' }));
   topics.onCreate = (t) => replicas.hostPartitions(t.name, t.partitions, t.topicId);
   const admin = new TopicAdmin(topics, { liveBrokerCount: () => 1, numPartitions: 1, defaultReplicationFactor: 1, autoCreateTopicsEnable: false, deleteTopicEnable: true });
-  const offsetsTopic = new OffsetsTopic(topics, admin, { numPartitions: PARTITIONS, replicationFactor: 1, segmentBytes: 1 << 20, liveBrokers: () => 1 });
+  const offsetsTopic = new InternalTopic(topics, admin, { numPartitions: PARTITIONS, replicationFactor: 1, segmentBytes: 1 << 20, liveBrokers: () => 1 });
   const resigned = new Set<number>();
   const fault: { partition: number | null } = { partition: null };
   const view: GroupLogReplicas = {

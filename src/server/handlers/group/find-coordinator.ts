@@ -8,7 +8,7 @@
 import { FindCoordinatorApi } from '../../../protocol/messages/index.js';
 import type { Coordinator, FindCoordinatorRequest, FindCoordinatorResponse } from '../../../protocol/messages/find-coordinator.js';
 import { ErrorCode } from '../../../protocol/errors.js';
-import { OFFSETS_TOPIC } from '../../../cluster/internal-topics.js';
+import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC } from '../../../cluster/internal-topics.js';
 import { register, type Reply, type RequestContext } from '../../request-context.js';
 
 const KEY_TYPE_GROUP = 0;
@@ -31,8 +31,20 @@ async function lookup(key: string, keyType: number, ctx: RequestContext): Promis
       if (!broker) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
       return { key, nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
     }
-    case KEY_TYPE_TRANSACTION:
-      return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'Transactions are not supported by this broker yet');
+    case KEY_TYPE_TRANSACTION: {
+      const { transactionLog, transactions } = ctx.services;
+      try {
+        await transactionLog.ensureTopic();
+      } catch (err) {
+        ctx.logger.warn({ err: String(err) }, 'cannot create __transaction_state');
+        return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      }
+      // The coordinator is the leader of the id's __transaction_state partition, wherever it is.
+      const leaderId = ctx.services.cluster.partition(TRANSACTION_STATE_TOPIC, transactions.partitionFor(key))?.leaderId ?? -1;
+      const broker = leaderId === -1 ? undefined : ctx.services.cluster.broker(leaderId);
+      if (!broker) return none(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'The coordinator is not available.');
+      return { key, nodeId: broker.nodeId, host: broker.host, port: broker.port, errorCode: ErrorCode.NONE, errorMessage: null };
+    }
     default:
       return none(ErrorCode.INVALID_REQUEST, `Unknown coordinator key type ${keyType}`);
   }

@@ -1,0 +1,80 @@
+/**
+ * The transaction coordinator's APIs (KIP-98, protocol v1): AddPartitionsToTxn v0-3, EndTxn v0-3,
+ * DescribeTransactions, ListTransactions; InitProducerId with a transactional id is routed here by
+ * init-producer-id.ts and FindCoordinator for one by find-coordinator.ts. Each handler asks
+ * `ctx.services.transactions` (cluster/transaction/), which answers NOT_COORDINATOR /
+ * COORDINATOR_LOAD_IN_PROGRESS for ids whose `__transaction_state` partition is not loaded here, and
+ * PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH to versions that predate it (KIP-588).
+ * AddOffsetsToTxn and TxnOffsetCommit (offsets in a transaction) are not served yet.
+ */
+import { AddPartitionsToTxnApi, DescribeTransactionsApi, EndTxnApi, ListTransactionsApi } from '../../protocol/messages/index.js';
+import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
+import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from '../../protocol/messages/describe-transactions.js';
+import type { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/end-txn.js';
+import type { ListTransactionsRequest, ListTransactionsResponse } from '../../protocol/messages/list-transactions.js';
+import { ErrorCode } from '../../protocol/errors.js';
+import { errorCodeForVersion } from '../../cluster/transaction/transaction-errors.js';
+import { errorOf, register, type Reply } from '../request-context.js';
+
+export const addPartitionsToTxnHandler = register<AddPartitionsToTxnRequest, Reply<AddPartitionsToTxnResponse>>(AddPartitionsToTxnApi, 0, 3, async (req, ctx) => {
+  const topics = req.v3AndBelowTopics;
+  const partitions = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+  let code: ErrorCode = ErrorCode.NONE;
+  // Kafka answers an unknown topic per partition and adds none of them (OPERATION_NOT_ATTEMPTED for the rest).
+  const unknown = new Set(partitions.filter((p) => ctx.services.cluster.partition(p.topic, p.partition) === undefined).map((p) => `${p.topic}\0${p.partition}`));
+  if (unknown.size === 0) {
+    try {
+      await ctx.services.transactions.addPartitions(req.v3AndBelowTransactionalId, Number(req.v3AndBelowProducerId), req.v3AndBelowProducerEpoch, partitions);
+    } catch (err) {
+      code = errorCodeForVersion('AddPartitionsToTxn', ctx.apiVersion, errorOf(err).errorCode as ErrorCode);
+    }
+  }
+  return {
+    throttleTimeMs: 0,
+    resultsByTopicV3AndBelow: topics.map((t) => ({
+      name: t.name,
+      resultsByPartition: t.partitions.map((partitionIndex) => ({
+        partitionIndex,
+        partitionErrorCode: unknown.size === 0 ? code : unknown.has(`${t.name}\0${partitionIndex}`) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.OPERATION_NOT_ATTEMPTED,
+      })),
+    })),
+  };
+});
+
+export const endTxnHandler = register<EndTxnRequest, Reply<EndTxnResponse>>(EndTxnApi, 0, 3, async (req, ctx) => {
+  try {
+    const r = await ctx.services.transactions.endTransaction(req.transactionalId, Number(req.producerId), req.producerEpoch, req.committed);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: r.producerId, producerEpoch: r.producerEpoch };
+  } catch (err) {
+    return { throttleTimeMs: 0, errorCode: errorCodeForVersion('EndTxn', ctx.apiVersion, errorOf(err).errorCode as ErrorCode), producerId: -1, producerEpoch: -1 };
+  }
+});
+
+export const describeTransactionsHandler = register<DescribeTransactionsRequest, Reply<DescribeTransactionsResponse>>(DescribeTransactionsApi, 0, 0, (req, ctx) => ({
+  throttleTimeMs: 0,
+  transactionStates: ctx.services.transactions.describeTransactions(req.transactionalIds).map((d) => ({
+    errorCode: d.error,
+    transactionalId: d.transactionalId,
+    transactionState: d.state,
+    transactionTimeoutMs: d.txnTimeoutMs,
+    transactionStartTimeMs: d.txnStartTimestampMs,
+    producerId: d.producerId,
+    producerEpoch: d.producerEpoch,
+    topics: d.topics.map((t) => ({ topic: t.topic, partitions: [...t.partitions] })),
+  })),
+}));
+
+export const listTransactionsHandler = register<ListTransactionsRequest, Reply<ListTransactionsResponse>>(ListTransactionsApi, 0, 1, (req, ctx) => {
+  try {
+    const listed = ctx.services.transactions.listTransactions({
+      states: req.stateFilters,
+      producerIds: req.producerIdFilters.map(Number),
+      durationMs: ctx.apiVersion >= 1 ? Number(req.durationFilter) : -1,
+    });
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, unknownStateFilters: listed.unknownStateFilters, transactionStates: listed.transactionStates.map((t) => ({ ...t })) };
+  } catch (err) {
+    return { throttleTimeMs: 0, errorCode: errorOf(err).errorCode, unknownStateFilters: [], transactionStates: [] };
+  }
+});
+
+export const transactionHandlers = [addPartitionsToTxnHandler, endTxnHandler, describeTransactionsHandler, listTransactionsHandler];

@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { Kafka, logLevel } from 'kafkajs';
+import { startBrokerProcess } from '../helpers/broker-process.js';
+import { runProcess } from '../helpers/proc.js';
+import { runPythonChecked } from '../helpers/python.js';
+import { requireTool } from '../helpers/tools.js';
+
+/**
+ * Transactions end to end on one broker process (issue "Idempotent producers and transactions"): a
+ * kafkajs transactional producer commits one transaction and aborts the next, across two partitions;
+ * read_committed consumers (kcat / librdkafka, kafkajs) see the committed records only, read_uncommitted
+ * sees both; a second producer with the same transactional.id fences the first (its epoch is bumped,
+ * the old one's next EndTxn is refused). confluent-kafka-python (librdkafka) does the same.
+ */
+const TOPIC = 'txn-e2e';
+
+async function kcatValues(bootstrap: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {
+  const values: string[] = [];
+  for (const partition of [0, 1]) {
+    const r = await runProcess('kcat', ['-C', '-b', bootstrap, '-t', TOPIC, '-p', String(partition), '-o', 'beginning', '-e', '-q', '-f', '%s\\n', '-X', `isolation.level=${isolation}`], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    values.push(...r.stdout.split('\n').filter((l) => l.length > 0));
+  }
+  return values.sort();
+}
+
+test('kafkajs transactions: commit and abort across partitions, read_committed sees only the committed, a new producer with the same id fences the old', { timeout: 120_000 }, async (t) => {
+  requireTool('kcat');
+  const broker = await startBrokerProcess(t, { name: 'transactions' });
+  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'txn-e2e', logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
+  await admin.disconnect();
+
+  const producer = kafka.producer({ transactionalId: 'txn-e2e-producer', idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    const committed = await producer.transaction();
+    await committed.send({ topic: TOPIC, messages: [{ value: 'c-0', partition: 0 }, { value: 'c-1', partition: 1 }] });
+    await committed.send({ topic: TOPIC, messages: [{ value: 'c-2', partition: 0 }] });
+    await committed.commit();
+    const aborted = await producer.transaction();
+    await aborted.send({ topic: TOPIC, messages: [{ value: 'a-0', partition: 0 }, { value: 'a-1', partition: 1 }] });
+    await aborted.abort();
+    const committedAgain = await producer.transaction();
+    await committedAgain.send({ topic: TOPIC, messages: [{ value: 'c-3', partition: 1 }] });
+    await committedAgain.commit();
+
+    assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3']);
+    assert.deepEqual(await kcatValues(broker.bootstrap, 'read_uncommitted'), ['a-0', 'a-1', 'c-0', 'c-1', 'c-2', 'c-3']);
+
+    const consumer = kafka.consumer({ groupId: 'txn-e2e-reader', readUncommitted: false, maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    const seen: string[] = [];
+    try {
+      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, 20_000);
+        void consumer.run({
+          eachMessage: async ({ message }) => {
+            seen.push(message.value?.toString() ?? '');
+            if (seen.length >= 4) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    assert.deepEqual(seen.sort(), ['c-0', 'c-1', 'c-2', 'c-3']);
+
+    // A second producer with the same transactional.id bumps the epoch: the first is fenced.
+    const open = await producer.transaction();
+    await open.send({ topic: TOPIC, messages: [{ value: 'zombie', partition: 0 }] });
+    const successor = kafka.producer({ transactionalId: 'txn-e2e-producer', idempotent: true, maxInFlightRequests: 1 });
+    await successor.connect();
+    try {
+      // kafkajs asks InitProducerId when the first transaction begins.
+      const next = await successor.transaction();
+      await assert.rejects(open.commit(), (err: Error & { type?: string }) => /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/.test(`${err.type ?? ''} ${err.message}`), 'the fenced producer cannot commit');
+      await next.send({ topic: TOPIC, messages: [{ value: 'c-4', partition: 0 }] });
+      await next.commit();
+    } finally {
+      await successor.disconnect();
+    }
+    // The successor's InitProducerId aborted the zombie's open transaction.
+    assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
+  } finally {
+    await producer.disconnect().catch(() => undefined);
+  }
+});
+
+test('confluent-kafka-python transactions: commit, abort, commit; read_committed sees the committed ones only', { timeout: 120_000 }, async (t) => {
+  requireTool('confluent-kafka-python');
+  requireTool('kcat');
+  const broker = await startBrokerProcess(t, { name: 'transactions-librdkafka' });
+  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'txn-e2e', logLevel: logLevel.NOTHING });
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
+  await admin.disconnect();
+  await runPythonChecked('txn_producer.py', ['--bootstrap', broker.bootstrap, '--topic', TOPIC, '--transactional-id', 'txn-rdkafka', '--plan', 'cac', '--partitions', '2', '--per-txn', '3'], 90_000, 'confluent-kafka-python transactions');
+  assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['0c-0', '0c-1', '0c-2', '2c-0', '2c-1', '2c-2']);
+  assert.equal((await kcatValues(broker.bootstrap, 'read_uncommitted')).length, 9);
+});
