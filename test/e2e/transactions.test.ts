@@ -107,3 +107,46 @@ test('confluent-kafka-python transactions: commit, abort, commit; read_committed
   assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['0c-0', '0c-1', '0c-2', '2c-0', '2c-1', '2c-2']);
   assert.equal((await kcatValues(broker.bootstrap, 'read_uncommitted')).length, 9);
 });
+
+test('kafkajs sendOffsets: offsets committed in a transaction become visible with its commit, not with an abort', { timeout: 120_000 }, async (t) => {
+  const broker = await startBrokerProcess(t, { name: 'transactions-offsets' });
+  const kafka = new Kafka({ brokers: [broker.bootstrap], clientId: 'txn-offsets', logLevel: logLevel.NOTHING, retry: { retries: 10, initialRetryTime: 100 } });
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ topics: [{ topic: 'ctp-in', numPartitions: 1 }, { topic: 'ctp-out', numPartitions: 1 }], waitForLeaders: true });
+    const producer = kafka.producer({ transactionalId: 'ctp', idempotent: true, maxInFlightRequests: 1 });
+    await producer.connect();
+    try {
+      const committed = await producer.transaction();
+      await committed.send({ topic: 'ctp-out', messages: [{ value: 'out-0' }] });
+      await committed.sendOffsets({ consumerGroupId: 'ctp-group', topics: [{ topic: 'ctp-in', partitions: [{ partition: 0, offset: '10' }] }] });
+      await committed.commit();
+      const offsets = async (): Promise<string | undefined> => (await admin.fetchOffsets({ groupId: 'ctp-group', topics: ['ctp-in'] }))[0]?.partitions[0]?.offset;
+      assert.equal(await offsets(), '10', 'the committed transaction committed its offsets');
+      const aborted = await producer.transaction();
+      await aborted.send({ topic: 'ctp-out', messages: [{ value: 'out-1' }] });
+      await aborted.sendOffsets({ consumerGroupId: 'ctp-group', topics: [{ topic: 'ctp-in', partitions: [{ partition: 0, offset: '20' }] }] });
+      assert.equal(await offsets(), '10', 'offsets of an open transaction are not visible');
+      await aborted.abort();
+      assert.equal(await offsets(), '10', 'the aborted transaction left the offsets as they were');
+      const again = await producer.transaction();
+      await again.sendOffsets({ consumerGroupId: 'ctp-group', topics: [{ topic: 'ctp-in', partitions: [{ partition: 0, offset: '30' }] }] });
+      await again.commit();
+      assert.equal(await offsets(), '30');
+    } finally {
+      await producer.disconnect();
+    }
+  } finally {
+    await admin.disconnect();
+  }
+  // The committed offsets survive a restart: __consumer_offsets is read back, markers included.
+  await broker.restart();
+  const admin2 = new Kafka({ brokers: [broker.bootstrap], clientId: 'txn-offsets-2', logLevel: logLevel.NOTHING, retry: { retries: 10 } }).admin();
+  await admin2.connect();
+  try {
+    assert.equal((await admin2.fetchOffsets({ groupId: 'ctp-group', topics: ['ctp-in'] }))[0]?.partitions[0]?.offset, '30');
+  } finally {
+    await admin2.disconnect();
+  }
+});

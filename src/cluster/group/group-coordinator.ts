@@ -19,12 +19,13 @@ import { randomUUID } from 'node:crypto';
 import { createContext, isTimerOfGroup, joinError, syncError, type GroupContext } from './group-context.js';
 import { ClassicGroup } from './classic-group.js';
 import { GroupMember } from './group-member.js';
-import { NO_JOURNAL, type GroupJournal, type GroupRecord, type StoredGroupMetadata } from './group-records.js';
+import { NO_JOURNAL, type GroupJournal, type GroupRecord, type StoredGroupMetadata, type TransactionalWriter } from './group-records.js';
 import { HeartbeatHandler } from './heartbeat.js';
 import { JoinGroupHandler } from './join-group.js';
 import { KeyedTimers } from './keyed-timers.js';
 import { LeaveGroupHandler } from './leave-group.js';
-import { OffsetManager, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteResult, type PartitionError } from './offset-manager.js';
+import { OffsetManager, commitErrorFor, type FetchedOffsets, type OffsetCommitParams, type OffsetDeleteResult, type PartitionError } from './offset-manager.js';
+import { TransactionalOffsets } from './txn-offsets.js';
 import { OffsetStore } from './offset-store.js';
 import { Rebalancer } from './rebalancer.js';
 import { SyncGroupHandler } from './sync-group.js';
@@ -81,6 +82,9 @@ export class GroupCoordinator {
   /** Group metadata read while loading (null: deleted), turned into groups by completeLoad. */
   private loading: Map<string, StoredGroupMetadata | null> | null = new Map();
   private closed = false;
+  /** Offsets committed inside transactions whose markers have not arrived yet. */
+  private readonly txnOffsets = new TransactionalOffsets();
+  private readonly journal: GroupJournal;
 
   constructor(options: GroupCoordinatorOptions) {
     const config: CoordinatorConfig = {
@@ -94,6 +98,7 @@ export class GroupCoordinator {
       newMemberJoinTimeoutMs: options.newMemberJoinTimeoutMs ?? DEFAULT_NEW_MEMBER_JOIN_TIMEOUT_MS,
     };
     const randomId = options.randomId ?? randomUUID;
+    this.journal = options.journal ?? NO_JOURNAL;
     this.ctx = createContext({
       config,
       clock: options.clock,
@@ -149,10 +154,75 @@ export class GroupCoordinator {
     return this.offsetManager.commit(params);
   }
 
-  /** `topics` null = every committed offset of the group. */
-  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: readonly number[] }> | null): FetchedOffsets {
+  /**
+   * `topics` null = every committed offset of the group. `requireStable` (OffsetFetch v7+, read_committed
+   * consumers): a partition with a commit pending in an open transaction answers UNSTABLE_OFFSET_COMMIT.
+   */
+  fetchOffsets(groupId: string, topics: ReadonlyArray<{ name: string; partitions: readonly number[] }> | null, requireStable = false): FetchedOffsets {
     if (this.closed) return { errorCode: ErrorCode.NOT_COORDINATOR, topics: [] };
-    return this.offsetManager.fetch(groupId, topics);
+    const fetched = this.offsetManager.fetch(groupId, topics);
+    if (!requireStable) return fetched;
+    return {
+      ...fetched,
+      topics: fetched.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => (this.txnOffsets.hasPending(groupId, t.name, p.partition) ? { ...p, offset: -1, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT } : p)),
+      })),
+    };
+  }
+
+  /**
+   * TxnOffsetCommit: validated as an OffsetCommit (a missing group is created as a simple group when the
+   * request names no generation), written as a transactional batch of the producer, and kept pending —
+   * invisible to OffsetFetch — until `completeTransaction` sees the transaction's marker.
+   */
+  async commitTransactionalOffsets(params: OffsetCommitParams & TransactionalWriter): Promise<PartitionError[]> {
+    const fail = (errorCode: number): PartitionError[] => params.offsets.map((o) => ({ topic: o.topic, partition: o.partition, errorCode }));
+    if (this.closed) return fail(ErrorCode.NOT_COORDINATOR);
+    let group = this.ctx.groups.get(params.groupId);
+    if (!group) {
+      if (params.generationId >= 0) return fail(ErrorCode.ILLEGAL_GENERATION);
+      group = new ClassicGroup(params.groupId, this.ctx.clock.now());
+      this.ctx.groups.set(params.groupId, group);
+    }
+    const invalid = this.offsetManager.validateCommit(group, params);
+    if (invalid !== ErrorCode.NONE) return fail(invalid);
+    const now = this.ctx.clock.now();
+    const records: Array<Extract<GroupRecord, { type: 'offset-commit' }>> = [];
+    const results: PartitionError[] = [];
+    for (const o of params.offsets) {
+      const metadata = o.metadata ?? '';
+      if (Buffer.byteLength(metadata, 'utf8') > this.ctx.config.offsetMetadataMaxBytes) {
+        results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+        continue;
+      }
+      records.push({ type: 'offset-commit', groupId: params.groupId, topic: o.topic, partition: o.partition, value: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestampMs: now, expireTimestampMs: null } });
+      results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE });
+    }
+    if (records.length === 0) return results;
+    try {
+      await this.journal.append(records, { producerId: params.producerId, producerEpoch: params.producerEpoch });
+    } catch (err) {
+      const errorCode = commitErrorFor(err);
+      return results.map((r) => (r.errorCode === ErrorCode.NONE ? { ...r, errorCode } : r));
+    }
+    this.txnOffsets.stage(params.producerId, records);
+    return results;
+  }
+
+  /**
+   * A transaction marker of `producerId` was written to a `__consumer_offsets` partition: its pending
+   * offsets of the groups living there become committed (COMMIT) or are dropped (ABORT).
+   */
+  completeTransaction(producerId: number, inPartition: (groupId: string) => boolean, commit: boolean): number {
+    const records = this.txnOffsets.complete(producerId, inPartition);
+    if (commit) for (const r of records) this.ctx.offsets.apply(r);
+    return records.length;
+  }
+
+  /** Loading: offsets of a transaction whose marker is not in the log yet stay pending. */
+  stageTransactionalOffsets(producerId: number, records: ReadonlyArray<Extract<GroupRecord, { type: 'offset-commit' }>>): void {
+    this.txnOffsets.stage(producerId, records);
   }
 
   deleteOffsets(groupId: string, partitions: ReadonlyArray<{ topic: string; partition: number }>): OffsetDeleteResult {
@@ -307,6 +377,7 @@ export class GroupCoordinator {
       count += 1;
     }
     for (const groupId of this.ctx.offsets.groupIds()) if (belongs(groupId)) this.ctx.offsets.unload(groupId);
+    this.txnOffsets.unload(belongs);
     if (this.loading) for (const groupId of [...this.loading.keys()]) if (belongs(groupId)) this.loading.delete(groupId);
     return count;
   }

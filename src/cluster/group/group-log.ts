@@ -20,16 +20,17 @@
  * being led here its groups are unloaded (`unloadPartition`) and the next lead loads them afresh.
  */
 import { buildRecordBatchSync, decodeRecordBatchesSync } from '../../protocol/records/index.js';
+import { ControlRecordType } from '../../protocol/records/control.js';
 import { OFFSETS_TOPIC, type InternalTopic } from '../internal-topics.js';
 import type { GroupCoordinator } from './group-coordinator.js';
-import type { GroupJournal, GroupRecord } from './group-records.js';
+import type { GroupJournal, GroupRecord, TransactionalWriter } from './group-records.js';
 import { offsetsPartitionFor } from './partitioner.js';
 import { decodeGroupRecord, encodeGroupRecord } from './records/codec.js';
 import type { Clock, GroupLogger } from './types.js';
 
 /** What the log needs from the replica manager (a narrow seam, so tests can pass a fake). */
 export interface GroupLogReplicas {
-  append(topic: string, partition: number, records: Buffer, opts: { acks: -1; timeoutMs: number }): Promise<unknown>;
+  append(topic: string, partition: number, records: Buffer, opts: { acks: -1; timeoutMs: number; origin?: 'client' | 'coordinator' }): Promise<unknown>;
   tryGet(topic: string, partition: number): { readonly highWatermark: number; readonly log: ReadableLog } | undefined;
 }
 
@@ -51,7 +52,11 @@ export interface LoadSummary {
 }
 
 /** What a partition's groups are loaded into and unloaded from: the group coordinator. */
-export type GroupLoadTarget = Pick<GroupCoordinator, 'beginLoad' | 'replay' | 'completeLoad' | 'unloadGroups'>;
+export type GroupLoadTarget = Pick<GroupCoordinator, 'beginLoad' | 'replay' | 'completeLoad' | 'unloadGroups' | 'stageTransactionalOffsets'>;
+
+type OffsetCommitRecord = Extract<GroupRecord, { type: 'offset-commit' }>;
+/** A transaction's offsets still waiting for their marker when a load reaches the end of the log. */
+type StageTransactional = (producerId: number, records: readonly OffsetCommitRecord[]) => void;
 
 export class GroupLog implements GroupJournal {
   /** Partitions led here whose groups are in memory: this broker coordinates their groups. */
@@ -106,7 +111,7 @@ export class GroupLog implements GroupJournal {
     target.beginLoad();
     let summary: LoadSummary;
     try {
-      summary = await this.loadOnePartition(partition, (record) => target.replay(record));
+      summary = await this.loadOnePartition(partition, (record) => target.replay(record), (producerId, records) => target.stageTransactionalOffsets(producerId, records));
     } catch (err) {
       target.completeLoad();
       target.unloadGroups((groupId) => this.partitionFor(groupId) === partition);
@@ -132,14 +137,18 @@ export class GroupLog implements GroupJournal {
     return offsetsPartitionFor(groupId, this.topic.partitionCount());
   }
 
-  append(records: readonly GroupRecord[]): Promise<void> {
+  append(records: readonly GroupRecord[], txn?: TransactionalWriter): Promise<void> {
     if (records.length === 0) return Promise.resolve();
-    if (this.topic.get()) return this.write(records);
+    if (this.topic.get()) return this.write(records, txn);
     // First write ever: create the topic, then write (later calls queue behind the same creation).
-    return this.topic.ensure().then(() => this.write(records));
+    return this.topic.ensure().then(() => this.write(records, txn));
   }
 
-  private write(records: readonly GroupRecord[]): Promise<void> {
+  /**
+   * `txn`: TxnOffsetCommit's offsets go in a transactional batch of the producer (as Kafka writes them),
+   * so the partition's transaction marker later commits or aborts them, in the log as in memory.
+   */
+  private write(records: readonly GroupRecord[], txn?: TransactionalWriter): Promise<void> {
     const byPartition = new Map<number, GroupRecord[]>();
     for (const r of records) {
       const p = this.partitionFor(r.groupId);
@@ -156,9 +165,10 @@ export class GroupLog implements GroupJournal {
           return { key: kv.key, value: kv.value, timestamp: now };
         }),
         now,
+        ...(txn && { producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0, transactional: true }),
       });
       // As Kafka's coordinator: answered once the ISR has it (acks=all, offsets.commit.timeout.ms).
-      writes.push(this.replicas.append(OFFSETS_TOPIC, partition, batch, { acks: -1, timeoutMs: this.commitTimeoutMs }));
+      writes.push(this.replicas.append(OFFSETS_TOPIC, partition, batch, { acks: -1, timeoutMs: this.commitTimeoutMs, ...(txn && { origin: 'coordinator' as const }) }));
     }
     return Promise.all(writes).then(() => undefined);
   }
@@ -181,25 +191,39 @@ export class GroupLog implements GroupJournal {
   }
 
   /** Replay one partition led here (one that became this broker's after start-up) into `apply`. */
-  async loadOnePartition(partition: number, apply: (record: GroupRecord) => void): Promise<LoadSummary> {
+  async loadOnePartition(partition: number, apply: (record: GroupRecord) => void, stage?: StageTransactional): Promise<LoadSummary> {
     const started = this.clock.now();
     const summary: LoadSummary = { partitions: 0, records: 0, skipped: 0, durationMs: 0 };
     const hosted = this.replicas.tryGet(OFFSETS_TOPIC, partition);
     if (!hosted) return summary;
     summary.partitions = 1;
-    await this.loadPartition(partition, hosted.log, hosted.log.logEndOffset, apply, summary);
+    await this.loadPartition(partition, hosted.log, hosted.log.logEndOffset, apply, summary, stage);
     summary.durationMs = this.clock.now() - started;
     if (summary.records > 0) this.logger.info({ partition, ...summary }, 'loaded group metadata and offsets of a partition');
     return summary;
   }
 
-  private async loadPartition(partition: number, log: ReadableLog, highWatermark: number, apply: (record: GroupRecord) => void, summary: LoadSummary): Promise<void> {
+  /**
+   * Replays one partition. Offsets in a producer's transactional batches (TxnOffsetCommit) are held until
+   * that producer's marker: COMMIT applies them, ABORT drops them; those still open at the end are staged.
+   */
+  private async loadPartition(partition: number, log: ReadableLog, highWatermark: number, apply: (record: GroupRecord) => void, summary: LoadSummary, stage?: StageTransactional): Promise<void> {
+    const open = new Map<number, OffsetCommitRecord[]>();
     let offset = log.logStartOffset;
     while (offset < highWatermark) {
       const chunk = await log.read(offset, LOAD_CHUNK_BYTES, { maxOffset: highWatermark, minOneMessage: true });
       if (chunk.records.length === 0 || chunk.nextOffset <= offset) break;
       for (const batch of decodeRecordBatchesSync(chunk.records)) {
-        if (batch.isControl) continue;
+        if (batch.isControl) {
+          const marker = batch.records[0];
+          const held = open.get(batch.producerId);
+          if (marker === undefined || marker.offset < offset || held === undefined) continue;
+          open.delete(batch.producerId);
+          const type = marker.key !== null && marker.key.length >= 4 ? marker.key.readInt16BE(2) : -1;
+          if (type === ControlRecordType.Commit) for (const r of held) apply(r);
+          continue;
+        }
+        const transactional = batch.isTransactional && batch.producerId >= 0;
         for (const rec of batch.records) {
           if (rec.offset < offset) continue; // the first batch may start before the fetch offset
           if (rec.key === null) {
@@ -218,11 +242,16 @@ export class GroupLog implements GroupJournal {
             summary.skipped += 1;
             continue;
           }
-          apply(decoded);
+          if (transactional && decoded.type === 'offset-commit') {
+            let held = open.get(batch.producerId);
+            if (!held) open.set(batch.producerId, (held = []));
+            held.push(decoded);
+          } else apply(decoded);
           summary.records += 1;
         }
       }
       offset = chunk.nextOffset;
     }
+    for (const [producerId, records] of open) stage?.(producerId, records);
   }
 }

@@ -45,7 +45,14 @@ export type GroupRecord =
  * settles when the records are durable; a rejection means they were not written.
  */
 export interface GroupJournal {
-  append(records: readonly GroupRecord[]): Promise<void> | void;
+  /** `txn`: the records are a transaction's offsets (TxnOffsetCommit): a transactional batch of that producer. */
+  append(records: readonly GroupRecord[], txn?: TransactionalWriter): Promise<void> | void;
+}
+
+/** The producer a transactional offset commit is written for. */
+export interface TransactionalWriter {
+  readonly producerId: number;
+  readonly producerEpoch: number;
 }
 
 export const NO_JOURNAL: GroupJournal = { append: () => undefined };

@@ -107,8 +107,8 @@ export class OffsetManager {
     return results;
   }
 
-  /** Kafka's ClassicGroup.validateOffsetCommit. */
-  private validateCommit(group: ClassicGroup, req: OffsetCommitParams): ErrorCode {
+  /** Kafka's ClassicGroup.validateOffsetCommit (TxnOffsetCommit validates the same way). */
+  validateCommit(group: ClassicGroup, req: OffsetCommitParams): ErrorCode {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     // Generation -1 is an admin client or a consumer without group management: fine while the
     // group has no members.

@@ -5,9 +5,14 @@
  * `ctx.services.transactions` (cluster/transaction/), which answers NOT_COORDINATOR /
  * COORDINATOR_LOAD_IN_PROGRESS for ids whose `__transaction_state` partition is not loaded here, and
  * PRODUCER_FENCED is answered as INVALID_PRODUCER_EPOCH to versions that predate it (KIP-588).
- * AddOffsetsToTxn and TxnOffsetCommit (offsets in a transaction) are not served yet.
+ * AddOffsetsToTxn v0-3 adds the group's `__consumer_offsets` partition to the transaction;
+ * TxnOffsetCommit v0-3 goes to the group's coordinator, which writes the offsets in a transactional
+ * batch and keeps them pending until the marker (cluster/group/txn-offsets.ts).
  */
-import { AddPartitionsToTxnApi, DescribeTransactionsApi, EndTxnApi, ListTransactionsApi } from '../../protocol/messages/index.js';
+import { AddOffsetsToTxnApi, AddPartitionsToTxnApi, DescribeTransactionsApi, EndTxnApi, ListTransactionsApi, TxnOffsetCommitApi } from '../../protocol/messages/index.js';
+import type { AddOffsetsToTxnRequest, AddOffsetsToTxnResponse } from '../../protocol/messages/add-offsets-to-txn.js';
+import type { TxnOffsetCommitRequest, TxnOffsetCommitResponse } from '../../protocol/messages/txn-offset-commit.js';
+import { coordinatorErrorFor } from './group/context.js';
 import type { AddPartitionsToTxnRequest, AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
 import type { DescribeTransactionsRequest, DescribeTransactionsResponse } from '../../protocol/messages/describe-transactions.js';
 import type { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/end-txn.js';
@@ -77,4 +82,37 @@ export const listTransactionsHandler = register<ListTransactionsRequest, Reply<L
   }
 });
 
-export const transactionHandlers = [addPartitionsToTxnHandler, endTxnHandler, describeTransactionsHandler, listTransactionsHandler];
+export const addOffsetsToTxnHandler = register<AddOffsetsToTxnRequest, Reply<AddOffsetsToTxnResponse>>(AddOffsetsToTxnApi, 0, 3, async (req, ctx) => {
+  try {
+    await ctx.services.transactions.addOffsets(req.transactionalId, Number(req.producerId), req.producerEpoch, req.groupId);
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE };
+  } catch (err) {
+    return { throttleTimeMs: 0, errorCode: errorCodeForVersion('AddOffsetsToTxn', ctx.apiVersion, errorOf(err).errorCode as ErrorCode) };
+  }
+});
+
+export const txnOffsetCommitHandler = register<TxnOffsetCommitRequest, Reply<TxnOffsetCommitResponse>>(TxnOffsetCommitApi, 0, 3, async (req, ctx) => {
+  const answer = (code: (topic: string, partition: number) => number): Reply<TxnOffsetCommitResponse> => ({
+    throttleTimeMs: 0,
+    topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code(t.name, p.partitionIndex) })) })),
+  });
+  const notHere = coordinatorErrorFor(ctx, req.groupId);
+  if (notHere !== ErrorCode.NONE) return answer(() => notHere);
+  const results = await ctx.services.groups.commitTransactionalOffsets({
+    groupId: req.groupId,
+    generationId: ctx.apiVersion >= 3 ? req.generationId : -1,
+    memberId: ctx.apiVersion >= 3 ? req.memberId : '',
+    groupInstanceId: ctx.apiVersion >= 3 ? req.groupInstanceId : null,
+    retentionTimeMs: -1,
+    groupIdNotFoundForMissingGroup: false,
+    producerId: Number(req.producerId),
+    producerEpoch: req.producerEpoch,
+    offsets: req.topics.flatMap((t) =>
+      t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, offset: Number(p.committedOffset), leaderEpoch: ctx.apiVersion >= 2 ? p.committedLeaderEpoch : -1, metadata: p.committedMetadata })),
+    ),
+  });
+  const byPartition = new Map(results.map((r) => [`${r.topic}\0${r.partition}`, r.errorCode]));
+  return answer((topic, partition) => byPartition.get(`${topic}\0${partition}`) ?? ErrorCode.UNKNOWN_SERVER_ERROR);
+});
+
+export const transactionHandlers = [addPartitionsToTxnHandler, addOffsetsToTxnHandler, endTxnHandler, txnOffsetCommitHandler, describeTransactionsHandler, listTransactionsHandler];

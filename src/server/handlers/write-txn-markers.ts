@@ -2,6 +2,7 @@ import { WriteTxnMarkersApi } from '../../protocol/messages/index.js';
 import type { WritableTxnMarker, WritableTxnMarkerResult, WriteTxnMarkersRequest, WriteTxnMarkersResponse } from '../../protocol/messages/write-txn-markers.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { buildEndTxnMarkerBatch } from '../../protocol/records/control.js';
+import { OFFSETS_TOPIC } from '../../cluster/internal-topics.js';
 import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
 /**
@@ -30,6 +31,11 @@ async function writeMarker(marker: WritableTxnMarker, ctx: RequestContext): Prom
               timestamp: Date.now(),
             });
             await ctx.services.replicas.append(t.name, partitionIndex, batch, { acks: -1, timeoutMs: MARKER_APPEND_TIMEOUT_MS, origin: 'coordinator' });
+            // Offsets committed in the transaction (TxnOffsetCommit) become visible, or are dropped.
+            if (t.name === OFFSETS_TOPIC) {
+              const { groups, groupLog } = ctx.services;
+              groups.completeTransaction(marker.producerId, (groupId) => groupLog.partitionFor(groupId) === partitionIndex, marker.transactionResult);
+            }
             return { partitionIndex, errorCode: ErrorCode.NONE };
           } catch (err) {
             return { partitionIndex, errorCode: errorOf(err).errorCode };

@@ -13,7 +13,7 @@ import { coordinatorErrorFor, coordinatorOf } from './context.js';
 
 type RequestedTopics = ReadonlyArray<{ name: string; partitionIndexes: number[] }> | null;
 
-function fetchGroup(ctx: RequestContext, groupId: string, topics: RequestedTopics): { errorCode: number; topics: OffsetFetchResponseTopic[] } {
+function fetchGroup(ctx: RequestContext, groupId: string, topics: RequestedTopics, requireStable: boolean): { errorCode: number; topics: OffsetFetchResponseTopic[] } {
   const notHere = coordinatorErrorFor(ctx, groupId);
   if (notHere !== ErrorCode.NONE) {
     // v2+ carry the group error alone; v1 has no group error, so its requested partitions carry it.
@@ -24,7 +24,7 @@ function fetchGroup(ctx: RequestContext, groupId: string, topics: RequestedTopic
     };
   }
   const requested = topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes }));
-  const result = coordinatorOf(ctx).fetchOffsets(groupId, requested);
+  const result = coordinatorOf(ctx).fetchOffsets(groupId, requested, requireStable);
   return {
     errorCode: result.errorCode,
     topics: result.topics.map((t) => ({
@@ -37,10 +37,11 @@ function fetchGroup(ctx: RequestContext, groupId: string, topics: RequestedTopic
 export const offsetFetchHandler = register<OffsetFetchRequest, Reply<OffsetFetchResponse>>(OffsetFetchApi, 1, 9, (req, ctx) => {
   const v = ctx.apiVersion;
   if (v >= 8) {
-    return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(ctx, g.groupId, g.topics) })) };
+    return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(ctx, g.groupId, g.topics, req.requireStable) })) };
   }
   // v1 cannot ask for "all topics"; only v2+ give null that meaning.
-  const result = fetchGroup(ctx, req.groupId, v >= 2 ? req.topics : (req.topics ?? []));
+  // v7+: requireStable (read_committed consumers) — a commit pending in a transaction is UNSTABLE_OFFSET_COMMIT.
+  const result = fetchGroup(ctx, req.groupId, v >= 2 ? req.topics : (req.topics ?? []), v >= 7 && req.requireStable);
   if (v < 2 && result.errorCode !== ErrorCode.NONE) {
     // No top-level error field before v2: the group error goes on every partition.
     for (const t of result.topics) for (const p of t.partitions) p.errorCode = result.errorCode;
