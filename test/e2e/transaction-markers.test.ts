@@ -16,6 +16,7 @@ import { runProcess } from '../helpers/proc.js';
 import { Checks, statesFromAny } from '../helpers/replica-check.js';
 import { createReplicatedTopic, startReplicatedCluster, stopAndCompareReplicas, waitIsr } from '../helpers/replication-setup.js';
 import { requireTool } from '../helpers/tools.js';
+import { consumeAll } from '../helpers/kafkajs.js';
 import { Kafka, logLevel } from 'kafkajs';
 import { Consumer, stringDeserializer } from '../../src/client/index.js';
 
@@ -86,30 +87,11 @@ async function ourValues(bootstrap: string, isolationLevel: 'read_committed' | '
   return out;
 }
 
-/** kafkajs (readUncommitted false: read_committed), a group from the earliest offset, until `count` records. */
+/** kafkajs (its default readUncommitted false is read_committed), a group from the earliest offset, until `count` records. */
 async function kafkajsValues(bootstrap: string, count: number): Promise<string[]> {
   const kafka = new Kafka({ brokers: bootstrap.split(','), clientId: 'txn-kafkajs', logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `txn-kafkajs-${Date.now()}`, readUncommitted: false, maxWaitTimeInMs: 100 });
-  const out: string[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 20_000);
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          out.push(message.value?.toString() ?? '');
-          if (out.length >= count) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      });
-    });
-  } finally {
-    await consumer.disconnect();
-  }
-  return out;
+  const { records } = await consumeAll(kafka, TOPIC, `txn-kafkajs-${Date.now()}`, count, { timeoutMs: 20_000 });
+  return records.map((r) => r.value ?? '');
 }
 
 async function kcatValues(bootstrap: string, isolation: 'read_committed' | 'read_uncommitted'): Promise<string[]> {

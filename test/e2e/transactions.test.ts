@@ -5,6 +5,7 @@ import { startBrokerProcess } from '../helpers/broker-process.js';
 import { runProcess } from '../helpers/proc.js';
 import { runPythonChecked } from '../helpers/python.js';
 import { requireTool } from '../helpers/tools.js';
+import { consumeAll } from '../helpers/kafkajs.js';
 
 /**
  * Transactions end to end on one broker process (issue "Idempotent producers and transactions"): a
@@ -51,26 +52,8 @@ test('kafkajs transactions: commit and abort across partitions, read_committed s
     assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3']);
     assert.deepEqual(await kcatValues(broker.bootstrap, 'read_uncommitted'), ['a-0', 'a-1', 'c-0', 'c-1', 'c-2', 'c-3']);
 
-    const consumer = kafka.consumer({ groupId: 'txn-e2e-reader', readUncommitted: false, maxWaitTimeInMs: 100 });
-    await consumer.connect();
-    const seen: string[] = [];
-    try {
-      await consumer.subscribe({ topic: TOPIC, fromBeginning: true });
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, 20_000);
-        void consumer.run({
-          eachMessage: async ({ message }) => {
-            seen.push(message.value?.toString() ?? '');
-            if (seen.length >= 4) {
-              clearTimeout(timer);
-              resolve();
-            }
-          },
-        });
-      });
-    } finally {
-      await consumer.disconnect();
-    }
+    // kafkajs consumers are read_committed by default (readUncommitted false).
+    const seen = (await consumeAll(kafka, TOPIC, 'txn-e2e-reader', 4, { timeoutMs: 20_000 })).records.map((r) => r.value ?? '');
     assert.deepEqual(seen.sort(), ['c-0', 'c-1', 'c-2', 'c-3']);
 
     // A second producer with the same transactional.id bumps the epoch: the first is fenced.

@@ -8,9 +8,10 @@
  * Written versions: key v0; value v0, as Kafka writes while the `transaction.version` feature is
  * below 2 (v1 only adds the KIP-890 tagged fields). Both value versions are read.
  */
-import { ByteReader, ByteWriter } from '../../protocol/bytes.js';
-import { decodeMessage, encodeMessage } from '../../protocol/schema/codec.js';
-import { field, message, type MessageSpec } from '../../protocol/schema/dsl.js';
+import { encodeVersioned, type StoredKeyValue } from '../internal-records.js';
+import { ByteReader } from '../../protocol/bytes.js';
+import { decodeMessage } from '../../protocol/schema/codec.js';
+import { field, message } from '../../protocol/schema/dsl.js';
 import { TransactionState, isTransactionState } from './transaction-state.js';
 
 export const TransactionLogKeySchema = message('TransactionLogKey', '0', 'none', [field('transactionalId', 'string', '0')]);
@@ -82,18 +83,7 @@ export interface TransactionRecord {
   readonly value: TransactionLogEntry | null;
 }
 
-export interface StoredKeyValue {
-  readonly key: Buffer;
-  /** null = tombstone */
-  readonly value: Buffer | null;
-}
-
-function versioned(spec: MessageSpec, version: number, data: object): Buffer {
-  const w = new ByteWriter(64);
-  w.int16(version);
-  encodeMessage(spec, version, data, w);
-  return w.toBuffer();
-}
+export type { StoredKeyValue } from '../internal-records.js';
 
 export function compareTopicPartitions(a: TopicPartition, b: TopicPartition): number {
   if (a.topic !== b.topic) return a.topic < b.topic ? -1 : 1;
@@ -114,7 +104,7 @@ function groupByTopic(partitions: readonly TopicPartition[]): { topic: string; p
 /** The bytes Kafka writes for this record (value version `valueVersion`, 0 unless KIP-890 is on). */
 export function encodeTransactionRecord(record: TransactionRecord, valueVersion = TRANSACTION_LOG_VALUE_VERSION): StoredKeyValue {
   const keyData: TransactionLogKeyData = { transactionalId: record.transactionalId };
-  const key = versioned(TransactionLogKeySchema, TRANSACTION_LOG_KEY_VERSION, keyData);
+  const key = encodeVersioned(TransactionLogKeySchema, TRANSACTION_LOG_KEY_VERSION, keyData);
   const v = record.value;
   if (v === null) return { key, value: null };
   if (valueVersion !== 0 && valueVersion !== 1) throw new RangeError(`TransactionLogValue version ${valueVersion} does not exist`);
@@ -134,7 +124,7 @@ export function encodeTransactionRecord(record: TransactionRecord, valueVersion 
     transactionStartTimestampMs: v.txnStartTimestampMs,
     clientTransactionVersion: v.clientTransactionVersion,
   };
-  return { key, value: versioned(TransactionLogValueSchema, valueVersion, data) };
+  return { key, value: encodeVersioned(TransactionLogValueSchema, valueVersion, data) };
 }
 
 /**

@@ -4,54 +4,12 @@
  * that drive members through JoinGroup / SyncGroup the way clients do.
  */
 import { GroupCoordinator, type GroupCoordinatorOptions } from '../../../src/cluster/group/group-coordinator.js';
+import { FakeTime } from '../../helpers/fake-time.js';
+
+export { FakeTime };
 import type { GroupRecord } from '../../../src/cluster/group/group-records.js';
-import type { Clock, JoinGroupParams, JoinGroupResult, SyncGroupResult, Timers } from '../../../src/cluster/group/types.js';
+import type { JoinGroupParams, JoinGroupResult, SyncGroupResult } from '../../../src/cluster/group/types.js';
 
-interface FakeTimer {
-  readonly id: number;
-  readonly at: number;
-  readonly fn: () => void;
-}
-
-export class FakeTime implements Clock, Timers {
-  private nowMs = 1_000_000;
-  private nextId = 1;
-  private readonly pending = new Map<number, FakeTimer>();
-
-  now(): number {
-    return this.nowMs;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.pending.set(id, { id, at: this.nowMs + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  get timerCount(): number {
-    return this.pending.size;
-  }
-
-  /** Move time forward, firing due timers in deadline order (timers they schedule fire too if due). */
-  async advance(ms: number): Promise<void> {
-    const target = this.nowMs + ms;
-    for (;;) {
-      let next: FakeTimer | undefined;
-      for (const t of this.pending.values()) if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.id < next.id))) next = t;
-      if (!next) break;
-      this.pending.delete(next.id);
-      this.nowMs = Math.max(this.nowMs, next.at);
-      next.fn();
-      await flush();
-    }
-    this.nowMs = target;
-    await flush();
-  }
-}
 
 /** Let resolved promises run their continuations. */
 export async function flush(): Promise<void> {

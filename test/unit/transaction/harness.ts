@@ -7,51 +7,18 @@
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { decodeTransactionRecord, encodeTransactionRecord, type TransactionRecord } from '../../../src/cluster/transaction/records.js';
 import { TransactionCoordinator } from '../../../src/cluster/transaction/transaction-coordinator.js';
-import type { Clock, ProducerIdSource, Timers, TransactionCoordinatorConfig, TransactionLogWriter, TxnMarkerPartitionResult, TxnMarkerRequest, TxnMarkerSender } from '../../../src/cluster/transaction/types.js';
+import type { Clock, ProducerIdSource, TransactionCoordinatorConfig, TransactionLogWriter, TxnMarkerPartitionResult, TxnMarkerRequest, TxnMarkerSender } from '../../../src/cluster/transaction/types.js';
 import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../../../src/cluster/transaction/types.js';
 import { offsetsPartitionFor } from '../../../src/cluster/group/partitioner.js';
+import { FakeTime as SharedFakeTime } from '../../helpers/fake-time.js';
 
-interface FakeTimer {
-  readonly id: number;
-  readonly at: number;
-  readonly fn: () => void;
-}
-
-export class FakeTime implements Clock, Timers {
-  private nowMs = 1_000_000;
-  private nextId = 1;
-  private readonly pending = new Map<number, FakeTimer>();
-
-  now(): number {
-    return this.nowMs;
-  }
-
-  setTimeout(fn: () => void, ms: number): unknown {
-    const id = this.nextId++;
-    this.pending.set(id, { id, at: this.nowMs + ms, fn });
-    return id;
-  }
-
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-
-  /** Move time forward, firing due timers in deadline order. */
-  async advance(ms: number): Promise<void> {
-    const target = this.nowMs + ms;
-    for (;;) {
-      let next: FakeTimer | undefined;
-      for (const t of this.pending.values()) if (t.at <= target && (!next || t.at < next.at || (t.at === next.at && t.id < next.id))) next = t;
-      if (!next) break;
-      this.pending.delete(next.id);
-      this.nowMs = Math.max(this.nowMs, next.at);
-      next.fn();
-      await flush();
-    }
-    this.nowMs = target;
-    await flush();
+/** The shared fake clock, letting more microtask turns settle after each timer (the coordinator chains more awaits). */
+export class FakeTime extends SharedFakeTime {
+  constructor() {
+    super(20);
   }
 }
+
 
 export async function flush(): Promise<void> {
   for (let i = 0; i < 20; i += 1) await Promise.resolve();

@@ -5,8 +5,9 @@
  * when the commit carried an explicit expire timestamp (OffsetCommit v2-4 retention); GroupMetadataKey
  * v2; GroupMetadataValue v3. Every version Kafka defines is read (values v0-4).
  */
-import { ByteReader, ByteWriter } from '../../../protocol/bytes.js';
-import { decodeMessage, encodeMessage } from '../../../protocol/schema/codec.js';
+import { encodeVersioned, type StoredKeyValue } from '../../internal-records.js';
+import { ByteReader } from '../../../protocol/bytes.js';
+import { decodeMessage } from '../../../protocol/schema/codec.js';
 import type { MessageSpec } from '../../../protocol/schema/dsl.js';
 import type { GroupRecord } from '../group-records.js';
 import {
@@ -26,18 +27,7 @@ export const OFFSET_COMMIT_VALUE_VERSION = 3;
 export const OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY = 1;
 export const GROUP_METADATA_VALUE_VERSION = 3;
 
-export interface StoredKeyValue {
-  readonly key: Buffer;
-  /** null = tombstone */
-  readonly value: Buffer | null;
-}
-
-function versioned(spec: MessageSpec, version: number, data: object): Buffer {
-  const w = new ByteWriter(64);
-  w.int16(version);
-  encodeMessage(spec, version, data, w);
-  return w.toBuffer();
-}
+export type { StoredKeyValue } from '../../internal-records.js';
 
 /** The bytes Kafka would write for this record. */
 export function encodeGroupRecord(record: GroupRecord): StoredKeyValue {
@@ -45,7 +35,7 @@ export function encodeGroupRecord(record: GroupRecord): StoredKeyValue {
     case 'offset-commit':
     case 'offset-tombstone': {
       const keyData: OffsetCommitKey = { group: record.groupId, topic: record.topic, partition: record.partition };
-      const key = versioned(OffsetCommitKeySchema, OFFSET_COMMIT_KEY_VERSION, keyData);
+      const key = encodeVersioned(OffsetCommitKeySchema, OFFSET_COMMIT_KEY_VERSION, keyData);
       if (record.type === 'offset-tombstone') return { key, value: null };
       const v = record.value;
       const data: OffsetCommitValue = {
@@ -56,12 +46,12 @@ export function encodeGroupRecord(record: GroupRecord): StoredKeyValue {
         expireTimestamp: v.expireTimestampMs ?? -1,
       };
       const version = v.expireTimestampMs !== null ? OFFSET_COMMIT_VALUE_VERSION_WITH_EXPIRY : OFFSET_COMMIT_VALUE_VERSION;
-      return { key, value: versioned(OffsetCommitValueSchema, version, data) };
+      return { key, value: encodeVersioned(OffsetCommitValueSchema, version, data) };
     }
     case 'group-metadata':
     case 'group-tombstone': {
       const keyData: GroupMetadataKey = { group: record.groupId };
-      const key = versioned(GroupMetadataKeySchema, GROUP_METADATA_KEY_VERSION, keyData);
+      const key = encodeVersioned(GroupMetadataKeySchema, GROUP_METADATA_KEY_VERSION, keyData);
       if (record.type === 'group-tombstone') return { key, value: null };
       const g = record.value;
       const data: GroupMetadataValue = {
@@ -81,7 +71,7 @@ export function encodeGroupRecord(record: GroupRecord): StoredKeyValue {
           assignment: m.assignment,
         })),
       };
-      return { key, value: versioned(GroupMetadataValueSchema, GROUP_METADATA_VALUE_VERSION, data) };
+      return { key, value: encodeVersioned(GroupMetadataValueSchema, GROUP_METADATA_VALUE_VERSION, data) };
     }
   }
 }
