@@ -34,6 +34,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'config', load: async () => (await import('./commands/config.js')).registerConfigCommand },
   { name: 'cluster', load: async () => (await import('./commands/cluster.js')).registerClusterCommand },
   { name: 'partition', load: async () => (await import('./commands/partition.js')).registerPartitionCommand },
+  { name: 'transactions', load: async () => (await import('./commands/transactions.js')).registerTransactionsCommand },
   { name: 'dev', load: async () => (await import('./commands/dev.js')).registerDevCommand },
   { name: 'perf', load: async () => (await import('./commands/perf.js')).registerPerfCommand },
   // Completion walks the whole command tree, so it is never loaded alone (commandsFor).

@@ -231,7 +231,7 @@ test('--help on every command shows examples; completion scripts cover the comma
     ['topic'], ['topic', 'create'], ['topic', 'list'], ['topic', 'describe'], ['topic', 'alter-config'], ['topic', 'add-partitions'], ['topic', 'delete'],
     ['produce'], ['consume'], ['group'], ['group', 'list'], ['group', 'describe'], ['group', 'reset-offsets'], ['group', 'delete'],
     ['config'], ['config', 'get'], ['config', 'set'], ['cluster'], ['cluster', 'info'],
-    ['partition'], ['partition', 'elect-leaders'], ['partition', 'reassign'], ['partition', 'list-reassignments'], ['partition', 'verify'], ['partition', 'producers'], ['perf'], ['perf', 'produce'], ['perf', 'consume'], ['completion'], ['server'],
+    ['partition'], ['partition', 'elect-leaders'], ['partition', 'reassign'], ['partition', 'list-reassignments'], ['partition', 'verify'], ['partition', 'producers'], ['transactions'], ['transactions', 'list'], ['transactions', 'describe'], ['perf'], ['perf', 'produce'], ['perf', 'consume'], ['completion'], ['server'],
   ];
   const results = await Promise.all(paths.map((p) => cli([...p, '--help'], { bootstrap: null })));
   results.forEach((r, i) => {

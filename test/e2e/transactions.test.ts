@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Kafka, logLevel } from 'kafkajs';
 import { startBrokerProcess } from '../helpers/broker-process.js';
-import { runProcess } from '../helpers/proc.js';
+import { cliEnv, cliOk, runCli, runProcess } from '../helpers/proc.js';
 import { runPythonChecked } from '../helpers/python.js';
 import { requireTool } from '../helpers/tools.js';
 import { consumeAll } from '../helpers/kafkajs.js';
@@ -72,6 +72,12 @@ test('kafkajs transactions: commit and abort across partitions, read_committed s
     }
     // The successor's InitProducerId aborted the zombie's open transaction.
     assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
+    // tributary transactions list / describe (ListTransactions, DescribeTransactions).
+    const listed = JSON.parse(cliOk(await runCli(['-b', broker.bootstrap, 'transactions', 'list', '--json'], { timeoutMs: 30_000, env: cliEnv(null) })).stdout) as Array<{ transactionalId: string; state: string }>;
+    assert.deepEqual(listed.map((x) => [x.transactionalId, x.state]), [['txn-e2e-producer', 'CompleteCommit']]);
+    const described = JSON.parse(cliOk(await runCli(['-b', broker.bootstrap, 'transactions', 'describe', 'txn-e2e-producer', '--json'], { timeoutMs: 30_000, env: cliEnv(null) })).stdout) as Array<{ producerEpoch: number; state: string; partitions: unknown[] }>;
+    assert.equal(described[0]!.state, 'CompleteCommit');
+    assert.ok(described[0]!.producerEpoch >= 1, 'the successor bumped the epoch');
   } finally {
     await producer.disconnect().catch(() => undefined);
   }

@@ -13,6 +13,7 @@ import { describeConfigs, incrementalAlterConfigs } from './configs.js';
 import { alterOffsets, deleteGroups, deleteOffsets, describeGroups, fetchOffsets, listGroups } from './groups.js';
 import { alterPartitionReassignments, electLeaders, listPartitionReassignments } from './leadership.js';
 import { deleteRecords, describeProducers, listOffsets } from './offsets.js';
+import { describeTransactions, listTransactions } from './transactions.js';
 import { createPartitions, createTopics, deleteTopics, describeTopics, listTopics, type CreateTopicsOptions } from './topics.js';
 import type {
   AlterConfigsResource,
@@ -29,6 +30,8 @@ import type {
   OffsetSpec,
   PartitionProducers,
   PartitionReassignment,
+  TransactionDescription,
+  TransactionListing,
   ReassignmentResult,
   ResourceConfigs,
   TopicDescription,
@@ -149,6 +152,17 @@ export class Admin {
   /** The idempotent and transactional producers of each partition, as its leader knows them. */
   describeProducers(partitions: readonly TopicPartitionRef[]): Promise<PartitionProducers[]> {
     return describeProducers(this.cluster, partitions);
+  }
+
+  // ---- transactions ----
+  /** The transactional ids every broker coordinates (`states` filters: e.g. ['Ongoing']). */
+  listTransactions(opts?: { states?: string[]; producerIds?: number[] }): Promise<TransactionListing[]> {
+    return listTransactions(this.cluster, opts);
+  }
+
+  /** Each id's state, producer, timeout and open partitions, from its coordinator. */
+  describeTransactions(transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
+    return describeTransactions(this.cluster, transactionalIds);
   }
 
   // ---- consumer groups ----

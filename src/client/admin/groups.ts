@@ -20,27 +20,32 @@ import type { OffsetDeleteResponse } from '../../protocol/messages/offset-delete
 import type { OffsetFetchResponse } from '../../protocol/messages/offset-fetch.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { BrokerLink } from '../cluster/broker-link.js';
-import type { Cluster } from '../cluster/cluster.js';
+import type { Cluster, CoordinatorType } from '../cluster/cluster.js';
 import { responseError, throwIfError } from '../errors.js';
 import type { CommittedOffset, GroupDescription, GroupListing, TopicPartitionOffset } from './types.js';
 import { groupBy } from './util.js';
 
 const COORDINATOR_ERRORS = new Set<number>([ErrorCode.NOT_COORDINATOR, ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_LOAD_IN_PROGRESS]);
 
-/** Runs `fn` against the group's coordinator, finding it again after coordinator errors. */
-export async function withCoordinator<T>(cluster: Cluster, groupId: string, fn: (link: BrokerLink) => Promise<T>): Promise<T> {
+/** Runs `fn` against the coordinator of a group or transactional id, finding it again after coordinator errors. */
+export async function withCoordinatorOf<T>(cluster: Cluster, type: CoordinatorType, key: string, fn: (link: BrokerLink) => Promise<T>): Promise<T> {
   await cluster.connect();
-  return cluster.withRetries(`group '${groupId}'`, { retries: 8 }, async () => {
-    const link = await cluster.coordinator('group', groupId);
+  return cluster.withRetries(`${type} '${key}'`, { retries: 8 }, async () => {
+    const link = await cluster.coordinator(type, key);
     try {
       return await fn(link);
     } catch (err) {
       if (err instanceof KafkaError && (COORDINATOR_ERRORS.has(err.code) || err.code === ErrorCode.NETWORK_EXCEPTION)) {
-        cluster.invalidateCoordinator('group', groupId);
+        cluster.invalidateCoordinator(type, key);
       }
       throw err;
     }
   });
+}
+
+/** Runs `fn` against the group's coordinator, finding it again after coordinator errors. */
+export function withCoordinator<T>(cluster: Cluster, groupId: string, fn: (link: BrokerLink) => Promise<T>): Promise<T> {
+  return withCoordinatorOf(cluster, 'group', groupId, fn);
 }
 
 /** Every group known to every broker. */

@@ -91,6 +91,27 @@ export interface TopicPartitionOffset {
   offset: number;
 }
 
+export interface TransactionListing {
+  transactionalId: string;
+  producerId: number;
+  /** Kafka's state name: Empty, Ongoing, PrepareCommit, PrepareAbort, CompleteCommit, CompleteAbort… */
+  state: string;
+  coordinatorId: number;
+}
+
+export interface TransactionDescription {
+  transactionalId: string;
+  coordinatorId: number;
+  state: string;
+  producerId: number;
+  producerEpoch: number;
+  transactionTimeoutMs: number;
+  /** -1 when no transaction is open. */
+  transactionStartTimeMs: number;
+  /** The partitions of the open transaction. */
+  partitions: Array<{ topic: string; partition: number }>;
+}
+
 /** One producer a partition's leader knows (DescribeProducers). */
 export interface ProducerState {
   producerId: number;
