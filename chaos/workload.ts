@@ -142,35 +142,53 @@ export class Workload {
       await producer.connect();
       return producer;
     };
-    let producer = await make();
-    let replacing: Promise<void> | null = null;
+    // null: the last one failed a send and is being replaced; no send may use it again (see below).
+    let producer: KafkaJsProducer | null = await make();
+    let replacing: Promise<KafkaJsProducer> | null = null;
+    const current = async (): Promise<KafkaJsProducer> => {
+      if (producer !== null) return producer;
+      replacing ??= (async () => {
+        for (;;) {
+          try {
+            const fresh = await make();
+            this.history.add({ t: Date.now(), type: 'note', detail: 'kafkajs idempotent producer replaced after a failed send' });
+            return fresh;
+          } catch {
+            if (this.stopped) throw new Error('workload stopped');
+            await new Promise((r) => setTimeout(r, 200)); // brokers unreachable now: try again
+          }
+        }
+      })().finally(() => {
+        replacing = null;
+      });
+      producer = await replacing;
+      return producer;
+    };
     const topic = this.o.topic;
     return {
       send: async (partition, value) => {
-        const used = producer;
+        const used = await current();
         try {
           const res = await used.send({ topic, acks: -1, timeout: 2000, messages: [{ value, partition }] });
           return Number(res[0]!.baseOffset);
         } catch (err) {
-          // kafkajs 2.2.4's idempotent producer can wedge for good after a request that hung
-          // ("Timeout while acquiring lock" on every later send); and a failed record leaves its
-          // sequence where the broker may hold it. Either way a new producer (a new producer id, its
-          // sequences from 0) takes the lanes on, as the librdkafka lanes do after a fatal error; the
+          // kafkajs 2.2.4's idempotent producer moves a partition's sequence only on success: after a
+          // failed send the next record would reuse the sequence of one the broker may hold, and be
+          // answered as its duplicate — acknowledged at another record's offset (a lost write, seen in a
+          // 30-minute run). It can also wedge for good after a hung request ("Timeout while acquiring
+          // lock"). So a failed send retires the producer: the next send takes a new one (a new producer
+          // id, sequences from 0), as the librdkafka lanes replace a producer after a fatal error; the
           // lane does not send the failed record again.
-          // Lanes share the producer: only the first failure on the current one replaces it.
-          if (idempotent && used === producer) {
-            replacing ??= make().then((fresh) => {
-              producer = fresh;
-              replacing = null;
-              void used.disconnect().catch(() => undefined);
-              this.history.add({ t: Date.now(), type: 'note', detail: `kafkajs idempotent producer replaced after: ${(err as Error).message.slice(0, 200)}` });
-            });
+          if (idempotent && producer === used) {
+            producer = null;
+            void used.disconnect().catch(() => undefined);
           }
-          await replacing?.catch(() => undefined);
           throw err;
         }
       },
-      close: () => producer.disconnect(),
+      close: async () => {
+        await producer?.disconnect();
+      },
     };
   }
 
