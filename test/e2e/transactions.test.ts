@@ -5,6 +5,7 @@ import { startBrokerProcess } from '../helpers/broker-process.js';
 import { cliEnv, cliOk, runCli, runProcess } from '../helpers/proc.js';
 import { runPythonChecked } from '../helpers/python.js';
 import { requireTool } from '../helpers/tools.js';
+import { Admin } from '../../src/client/index.js';
 import { consumeAll } from '../helpers/kafkajs.js';
 
 /**
@@ -24,6 +25,23 @@ async function kcatValues(bootstrap: string, isolation: 'read_committed' | 'read
     values.push(...r.stdout.split('\n').filter((l) => l.length > 0));
   }
   return values.sort();
+}
+
+/** Waits (bounded) until the coordinator has finished the id's last transaction: markers written, Complete* durable. */
+async function completed(bootstrap: string, transactionalId: string, state: 'CompleteCommit' | 'CompleteAbort'): Promise<void> {
+  const admin = new Admin({ bootstrapServers: bootstrap });
+  try {
+    const deadline = Date.now() + 15_000;
+    let seen = '';
+    while (Date.now() < deadline) {
+      seen = (await admin.describeTransactions([transactionalId]))[0]?.state ?? '';
+      if (seen === state) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.fail(`${transactionalId} did not reach ${state} within 15 s (last seen ${seen})`);
+  } finally {
+    await admin.close();
+  }
 }
 
 test('kafkajs transactions: commit and abort across partitions, read_committed sees only the committed, a new producer with the same id fences the old', { timeout: 120_000 }, async (t) => {
@@ -48,6 +66,8 @@ test('kafkajs transactions: commit and abort across partitions, read_committed s
     const committedAgain = await producer.transaction();
     await committedAgain.send({ topic: TOPIC, messages: [{ value: 'c-3', partition: 1 }] });
     await committedAgain.commit();
+    // Commit answers once PrepareCommit is durable; the markers that open the records to read_committed follow.
+    await completed(broker.bootstrap, 'txn-e2e-producer', 'CompleteCommit');
 
     assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3']);
     assert.deepEqual(await kcatValues(broker.bootstrap, 'read_uncommitted'), ['a-0', 'a-1', 'c-0', 'c-1', 'c-2', 'c-3']);
@@ -67,6 +87,7 @@ test('kafkajs transactions: commit and abort across partitions, read_committed s
       await assert.rejects(open.commit(), (err: Error & { type?: string }) => /PRODUCER_FENCED|INVALID_PRODUCER_EPOCH/.test(`${err.type ?? ''} ${err.message}`), 'the fenced producer cannot commit');
       await next.send({ topic: TOPIC, messages: [{ value: 'c-4', partition: 0 }] });
       await next.commit();
+      await completed(broker.bootstrap, 'txn-e2e-producer', 'CompleteCommit');
     } finally {
       await successor.disconnect();
     }
@@ -93,6 +114,7 @@ test('confluent-kafka-python transactions: commit, abort, commit; read_committed
   await admin.createTopics({ topics: [{ topic: TOPIC, numPartitions: 2 }], waitForLeaders: true });
   await admin.disconnect();
   await runPythonChecked('txn_producer.py', ['--bootstrap', broker.bootstrap, '--topic', TOPIC, '--transactional-id', 'txn-rdkafka', '--plan', 'cac', '--partitions', '2', '--per-txn', '3'], 90_000, 'confluent-kafka-python transactions');
+  await completed(broker.bootstrap, 'txn-rdkafka', 'CompleteCommit');
   assert.deepEqual(await kcatValues(broker.bootstrap, 'read_committed'), ['0c-0', '0c-1', '0c-2', '2c-0', '2c-1', '2c-2']);
   assert.equal((await kcatValues(broker.bootstrap, 'read_uncommitted')).length, 9);
 });
@@ -112,16 +134,20 @@ test('kafkajs sendOffsets: offsets committed in a transaction become visible wit
       await committed.sendOffsets({ consumerGroupId: 'ctp-group', topics: [{ topic: 'ctp-in', partitions: [{ partition: 0, offset: '10' }] }] });
       await committed.commit();
       const offsets = async (): Promise<string | undefined> => (await admin.fetchOffsets({ groupId: 'ctp-group', topics: ['ctp-in'] }))[0]?.partitions[0]?.offset;
+      // EndTxn answers once PrepareCommit is durable; the markers (which make the offsets visible) follow.
+      await completed(broker.bootstrap, 'ctp', 'CompleteCommit');
       assert.equal(await offsets(), '10', 'the committed transaction committed its offsets');
       const aborted = await producer.transaction();
       await aborted.send({ topic: 'ctp-out', messages: [{ value: 'out-1' }] });
       await aborted.sendOffsets({ consumerGroupId: 'ctp-group', topics: [{ topic: 'ctp-in', partitions: [{ partition: 0, offset: '20' }] }] });
       assert.equal(await offsets(), '10', 'offsets of an open transaction are not visible');
       await aborted.abort();
+      await completed(broker.bootstrap, 'ctp', 'CompleteAbort');
       assert.equal(await offsets(), '10', 'the aborted transaction left the offsets as they were');
       const again = await producer.transaction();
       await again.sendOffsets({ consumerGroupId: 'ctp-group', topics: [{ topic: 'ctp-in', partitions: [{ partition: 0, offset: '30' }] }] });
       await again.commit();
+      await completed(broker.bootstrap, 'ctp', 'CompleteCommit');
       assert.equal(await offsets(), '30');
     } finally {
       await producer.disconnect();
