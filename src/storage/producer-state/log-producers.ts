@@ -10,7 +10,8 @@
  *   covers up to) and written through the write queue behind the appends it covers;
  * - `afterLogStartMoved` drops snapshots below the new log start (they cannot be replayed from).
  */
-import { ATTRIBUTES, ATTR_CONTROL, ATTR_TRANSACTIONAL, BASE_OFFSET, BASE_SEQUENCE, LAST_OFFSET_DELTA, MAX_TIMESTAMP, PRODUCER_EPOCH, PRODUCER_ID, readInt64 } from '../../protocol/records/batch-header.js';
+import { ATTR_CONTROL, ATTR_TRANSACTIONAL } from '../../protocol/records/batch-header.js';
+import { readBatchInfo } from '../../protocol/records/batch-iterator.js';
 import { ControlRecordType, controlRecordAt, decodeEndTxnMarker } from '../../protocol/records/control.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { StoredBatch } from '../batch-reader.js';
@@ -38,19 +39,6 @@ function markerAt(buf: Buffer, pos: number, size: number, strict = false): { isA
     if (strict) throw err instanceof KafkaError ? err : new KafkaError(ErrorCode.CORRUPT_MESSAGE, `malformed control record: ${String(err)}`);
     return null;
   }
-}
-
-function batchAt(buf: Buffer, pos: number): ProducerBatch {
-  const attributes = buf.readInt16BE(pos + ATTRIBUTES);
-  return {
-    producerId: readInt64(buf, pos + PRODUCER_ID),
-    producerEpoch: buf.readInt16BE(pos + PRODUCER_EPOCH),
-    baseSequence: buf.readInt32BE(pos + BASE_SEQUENCE),
-    lastOffsetDelta: buf.readInt32BE(pos + LAST_OFFSET_DELTA),
-    maxTimestamp: readInt64(buf, pos + MAX_TIMESTAMP),
-    isTransactional: (attributes & ATTR_TRANSACTIONAL) !== 0,
-    isControl: (attributes & ATTR_CONTROL) !== 0,
-  };
 }
 
 function storedBatch(b: StoredBatch): ProducerBatch {
@@ -189,13 +177,17 @@ export class LogProducers {
    * batches carry the leader's offsets.
    */
   checkAndApply(batches: Buffer, v: ValidationResult, baseOffset: number, origin: AppendOrigin, keepsOffsets: boolean): ProducerCheck {
-    const markers = new Map<number, { isAborted: boolean; coordinatorEpoch: number } | null>();
-    for (const info of v.batchInfos) {
-      const b = batchAt(batches, info.position);
+    // Each header read once; a marker's record only for control batches (rare), so the common append
+    // (no producer id) costs one header read per batch.
+    const headers = v.batchInfos.map((info) => readBatchInfo(batches, info.position, info.sizeBytes));
+    let markers: Map<number, { isAborted: boolean; coordinatorEpoch: number } | null> | null = null;
+    for (let i = 0; i < headers.length; i += 1) {
+      const b = headers[i]!;
+      const info = v.batchInfos[i]!;
       if (b.producerId < 0) continue;
       if (b.isControl) {
         const marker = markerAt(batches, info.position, info.sizeBytes, origin === 'coordinator');
-        markers.set(info.position, marker);
+        (markers ??= new Map()).set(i, marker);
         if (origin === 'coordinator' && marker !== null) this.state.checkMarker(b, marker.coordinatorEpoch, this.name);
       } else if (origin === 'client') {
         if (b.isTransactional && b.baseSequence < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `transactional batch of producer ${b.producerId} has no sequence`);
@@ -205,11 +197,13 @@ export class LogProducers {
     }
     const abortedTxns: AbortedTxn[] = [];
     let next = baseOffset;
-    for (const info of v.batchInfos) {
-      if (keepsOffsets) next = readInt64(batches, info.position + BASE_OFFSET);
-      const done = this.state.applyBatch(batchAt(batches, info.position), next, markers.get(info.position) ?? undefined);
+    for (let i = 0; i < headers.length; i += 1) {
+      const b = headers[i]!;
+      // A follower's batches carry the leader's offsets (with compaction's gaps).
+      if (keepsOffsets) next = b.baseOffset;
+      const done = this.state.applyBatch(b, next, markers?.get(i) ?? undefined);
       if (done?.isAborted) abortedTxns.push(this.abortedEntry(done));
-      next += info.lastOffsetDelta + 1;
+      next += b.lastOffsetDelta + 1;
     }
     return { duplicate: null, abortedTxns };
   }

@@ -16,22 +16,17 @@
  * Not thread-safe and needs no locks: the log calls it synchronously where it assigns offsets.
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
+import type { BatchInfo } from '../../protocol/records/types.js';
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN: as many as a producer may have in flight. */
 export const NUM_BATCHES_TO_RETAIN = 5;
 const MAX_SEQUENCE = 0x7fffffff;
 
-/** The header fields of one batch that producer state is about. */
-export interface ProducerBatch {
-  producerId: number;
-  producerEpoch: number;
-  baseSequence: number;
-  /** Offsets in the batch minus one (equal to the sequence span for a producer's batch). */
-  lastOffsetDelta: number;
-  maxTimestamp: number;
-  isTransactional: boolean;
-  isControl: boolean;
-}
+/**
+ * The header fields of one batch that producer state is about (as the protocol's header reader gives
+ * them; `lastOffsetDelta` equals the sequence span of a producer's batch).
+ */
+export type ProducerBatch = Pick<BatchInfo, 'producerId' | 'producerEpoch' | 'baseSequence' | 'lastOffsetDelta' | 'maxTimestamp' | 'isTransactional' | 'isControl'>;
 
 /** One retained batch: its last sequence and offset, and how many it spans (the rest follows). */
 export interface BatchMetadata {
