@@ -187,18 +187,7 @@ export class GroupCoordinator {
     }
     const invalid = this.offsetManager.validateCommit(group, params);
     if (invalid !== ErrorCode.NONE) return fail(invalid);
-    const now = this.ctx.clock.now();
-    const records: Array<Extract<GroupRecord, { type: 'offset-commit' }>> = [];
-    const results: PartitionError[] = [];
-    for (const o of params.offsets) {
-      const metadata = o.metadata ?? '';
-      if (Buffer.byteLength(metadata, 'utf8') > this.ctx.config.offsetMetadataMaxBytes) {
-        results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-        continue;
-      }
-      records.push({ type: 'offset-commit', groupId: params.groupId, topic: o.topic, partition: o.partition, value: { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestampMs: now, expireTimestampMs: null } });
-      results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE });
-    }
+    const { records, results } = this.offsetManager.commitRecords(params);
     if (records.length === 0) return results;
     try {
       await this.journal.append(records, { producerId: params.producerId, producerEpoch: params.producerEpoch });

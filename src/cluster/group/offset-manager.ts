@@ -23,6 +23,8 @@ export interface OffsetCommitParams {
   readonly offsets: ReadonlyArray<{ topic: string; partition: number; offset: number; leaderEpoch: number; metadata: string | null }>;
 }
 
+type OffsetCommitRecord = Extract<GroupRecord, { type: 'offset-commit' }>;
+
 export interface PartitionError {
   readonly topic: string;
   readonly partition: number;
@@ -74,20 +76,7 @@ export class OffsetManager {
     const member = group.get(req.memberId);
     if (member && (group.is('Stable') || group.is('PreparingRebalance'))) this.rebalancer.scheduleHeartbeat(group, member);
 
-    const now = this.ctx.clock.now();
-    const expireTimestampMs = req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : null;
-    const records: GroupRecord[] = [];
-    const results: PartitionError[] = [];
-    for (const o of req.offsets) {
-      const metadata = o.metadata ?? '';
-      if (Buffer.byteLength(metadata, 'utf8') > this.ctx.config.offsetMetadataMaxBytes) {
-        results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
-        continue;
-      }
-      const value: CommittedOffset = { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestampMs: now, expireTimestampMs };
-      records.push({ type: 'offset-commit', groupId: req.groupId, topic: o.topic, partition: o.partition, value });
-      results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE });
-    }
+    const { records, results } = this.commitRecords(req);
     if (records.length === 0) return results;
     const previous = records.map((r) => (r.type === 'offset-commit' ? this.ctx.offsets.get(r.groupId, r.topic, r.partition) : undefined));
     try {
@@ -105,6 +94,28 @@ export class OffsetManager {
       return results.map((x) => (failed.has(`${x.partition}:${x.topic}`) ? { ...x, errorCode } : x));
     }
     return results;
+  }
+
+  /**
+   * The offset-commit records of a validated commit (OffsetCommit and TxnOffsetCommit), and each
+   * partition's answer: OFFSET_METADATA_TOO_LARGE for metadata over offset.metadata.max.bytes.
+   */
+  commitRecords(req: OffsetCommitParams): { records: OffsetCommitRecord[]; results: PartitionError[] } {
+    const now = this.ctx.clock.now();
+    const expireTimestampMs = req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : null;
+    const records: OffsetCommitRecord[] = [];
+    const results: PartitionError[] = [];
+    for (const o of req.offsets) {
+      const metadata = o.metadata ?? '';
+      if (Buffer.byteLength(metadata, 'utf8') > this.ctx.config.offsetMetadataMaxBytes) {
+        results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE });
+        continue;
+      }
+      const value: CommittedOffset = { offset: o.offset, leaderEpoch: o.leaderEpoch, metadata, commitTimestampMs: now, expireTimestampMs };
+      records.push({ type: 'offset-commit', groupId: req.groupId, topic: o.topic, partition: o.partition, value });
+      results.push({ topic: o.topic, partition: o.partition, errorCode: ErrorCode.NONE });
+    }
+    return { records, results };
   }
 
   /** Kafka's ClassicGroup.validateOffsetCommit (TxnOffsetCommit validates the same way). */
