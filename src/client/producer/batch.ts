@@ -39,11 +39,6 @@ export interface BatchSequence extends BatchIdentity {
   baseSequence: number;
 }
 
-/** Sequence numbers are int32 and wrap from 2^31-1 to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
-export function addSequence(sequence: number, increment: number): number {
-  const next = sequence + increment;
-  return next > 0x7fffffff ? next - 0x80000000 : next;
-}
 
 export interface RecordMetadata {
   topic: string;

@@ -47,7 +47,8 @@ import { backoffMs, sleep } from '../backoff.js';
 import type { BrokerLink } from '../cluster/broker-link.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { responseError } from '../errors.js';
-import { addSequence, NO_PRODUCER, type BatchIdentity, type ProducerBatch } from './batch.js';
+import { incrementSequence } from '../../protocol/records/batch-header.js';
+import { NO_PRODUCER, type BatchIdentity, type ProducerBatch } from './batch.js';
 import { MAX_IN_FLIGHT_FOR_IDEMPOTENCE, type IdempotenceMode } from './options.js';
 
 const INIT_PRODUCER_ID_VERSIONS = { minVersion: 0, maxVersion: 5 };
@@ -156,7 +157,7 @@ export class IdempotenceState {
     const s = this.partition(b);
     if (b.sequence === null) {
       b.sequence = { producerId: s.identity.producerId, producerEpoch: s.identity.producerEpoch, baseSequence: s.nextSequence };
-      s.nextSequence = addSequence(s.nextSequence, b.count);
+      s.nextSequence = incrementSequence(s.nextSequence, b.count);
       s.window.push(b);
     }
     s.inRequest++;
@@ -183,7 +184,7 @@ export class IdempotenceState {
     s.inRequest--;
     const [first, second] = halves;
     first.sequence = { ...b.sequence };
-    second.sequence = { ...b.sequence, baseSequence: addSequence(b.sequence.baseSequence, first.count) };
+    second.sequence = { ...b.sequence, baseSequence: incrementSequence(b.sequence.baseSequence, first.count) };
     const i = s.window.indexOf(b);
     if (i >= 0) s.window.splice(i, 1, first, second);
   }
@@ -238,7 +239,7 @@ export class IdempotenceState {
     s.acked.clear();
     for (const b of s.window) {
       b.resequence({ producerId: s.identity.producerId, producerEpoch: s.identity.producerEpoch, baseSequence: s.nextSequence });
-      s.nextSequence = addSequence(s.nextSequence, b.count);
+      s.nextSequence = incrementSequence(s.nextSequence, b.count);
     }
     s.resetPending = false;
     this.log.debug({ producerId: s.identity.producerId, producerEpoch: s.identity.producerEpoch, batches: s.window.length }, 'partition sequences reset');

@@ -63,3 +63,9 @@ export function computeBatchCrc(buf: Buffer, pos = 0): number {
 export function batchCrcMatches(buf: Buffer, pos = 0): boolean {
   return buf.readUInt32BE(pos + CRC) === computeBatchCrc(buf, pos);
 }
+
+/** A producer sequence advanced by `delta`, wrapping past 2^31 - 1 to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
+export function incrementSequence(seq: number, delta: number): number {
+  const next = seq + delta;
+  return next > 0x7fffffff ? next - 0x80000000 : next;
+}

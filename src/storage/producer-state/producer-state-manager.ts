@@ -17,6 +17,7 @@
  */
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { BatchInfo } from '../../protocol/records/types.js';
+import { incrementSequence } from '../../protocol/records/batch-header.js';
 
 /** Kafka's ProducerStateEntry.NUM_BATCHES_TO_RETAIN: as many as a producer may have in flight. */
 export const NUM_BATCHES_TO_RETAIN = 5;
@@ -63,10 +64,7 @@ export interface DuplicateBatch {
   lastOffset: number;
 }
 
-/** `seq` advanced by `delta`, wrapping past 2^31 - 1 to 0 (Kafka's DefaultRecordBatch.incrementSequence). */
-export function incrementSequence(seq: number, delta: number): number {
-  return seq > MAX_SEQUENCE - delta ? delta - (MAX_SEQUENCE - seq) - 1 : seq + delta;
-}
+export { incrementSequence };
 
 function inSequence(lastSeq: number, nextSeq: number): boolean {
   return nextSeq === lastSeq + 1 || (nextSeq === 0 && lastSeq === MAX_SEQUENCE);

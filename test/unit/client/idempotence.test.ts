@@ -2,13 +2,13 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import { pino } from 'pino';
 import { ClientConfigError } from '../../../src/client/errors.js';
-import { addSequence, ProducerBatch, SendOp } from '../../../src/client/producer/batch.js';
+import { ProducerBatch, SendOp } from '../../../src/client/producer/batch.js';
 import { resolveProducerOptions } from '../../../src/client/producer/options.js';
 import type { ProducerOptions } from '../../../src/client/producer/options.js';
 import { Producer } from '../../../src/client/producer/producer.js';
 import { CompressionType } from '../../../src/protocol/compression/types.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
-import { BASE_SEQUENCE, batchCrcMatches, PRODUCER_EPOCH, PRODUCER_ID, readInt64 } from '../../../src/protocol/records/batch-header.js';
+import { BASE_SEQUENCE, batchCrcMatches, incrementSequence, PRODUCER_EPOCH, PRODUCER_ID, readInt64 } from '../../../src/protocol/records/batch-header.js';
 import { FakeIdempotentBroker, type StoredBatch } from '../../helpers/fake-idempotent-broker.js';
 
 const B = { bootstrapServers: 'a:1' };
@@ -26,9 +26,9 @@ test('idempotence options: on by default; explicit conflicts throw; implicit con
 });
 
 test('sequences wrap from 2^31-1 to 0', () => {
-  assert.equal(addSequence(5, 3), 8);
-  assert.equal(addSequence(2 ** 31 - 1, 1), 0);
-  assert.equal(addSequence(2 ** 31 - 10, 15), 5);
+  assert.equal(incrementSequence(5, 3), 8);
+  assert.equal(incrementSequence(2 ** 31 - 1, 1), 0);
+  assert.equal(incrementSequence(2 ** 31 - 10, 15), 5);
 });
 
 test('resequence rewrites producer id, epoch and base sequence in a copy, with a valid CRC', async () => {
