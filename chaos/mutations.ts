@@ -44,9 +44,9 @@ export const MUTATIONS: readonly Mutation[] = [
     name: 'ack-before-append',
     what: 'Produce is answered with the offsets assigned when the batch is queued, before the leader has written it (acks=all included)',
     file: 'cluster/replication/replica-manager.js',
-    find: /const result = await p\.log\.append\(records, \{ leaderEpoch: epoch, recompressTo, origin: opts\.origin \?\? 'client' \}\);/,
+    find: /const result = await p\.log\.append\(records, appendOptions\);/,
     replace:
-      "const queuedAt = p.log.logEndOffset; const appending = p.log.append(records, { leaderEpoch: epoch, recompressTo, origin: opts.origin ?? 'client' }); " +
+      'const queuedAt = p.log.logEndOffset; const appending = p.log.append(records, appendOptions); ' +
       'if (p.log.logEndOffset > queuedAt) { appending.then(() => { this.logEndEvents.emit(key(topic, partition)); this.maybeAdvanceHighWatermark(p); }, () => undefined); ' +
       'return { baseOffset: queuedAt, lastOffset: p.log.logEndOffset - 1, logAppendTime: -1, logStartOffset: p.log.logStartOffset }; } ' +
       'const result = await appending;',

@@ -12,6 +12,7 @@ import type { TopicConfigManager } from '../cluster/topic-config-manager.js';
 import type { GroupLog } from '../cluster/group/group-log.js';
 import type { ProducerIdManager } from '../cluster/transaction/producer-id-manager.js';
 import type { TransactionCoordinator } from '../cluster/transaction/transaction-coordinator.js';
+import type { TransactionVerifier } from '../cluster/transaction/transaction-verifier.js';
 import type { TransactionLog } from '../cluster/transaction/transaction-log.js';
 
 export interface BrokerIdentity {
@@ -37,6 +38,11 @@ export interface BrokerServices {
   readonly producerIds: ProducerIdManager;
   /** The transaction coordinator of the transactional ids whose `__transaction_state` partition is led here. */
   readonly transactions: TransactionCoordinator;
+  /**
+   * Asks transaction coordinators whether a partition is in a transaction before its first transactional
+   * batch is accepted (KIP-890 part 1); null with `transaction.partition.verification.enable=false`.
+   */
+  readonly transactionVerifier: TransactionVerifier | null;
   /** `__transaction_state` (FindCoordinator creates it). */
   readonly transactionLog: TransactionLog;
   /** Effective topic configs (cached) and AlterConfigs / IncrementalAlterConfigs. */

@@ -16,6 +16,7 @@ import { GroupCoordinator } from '../cluster/group/group-coordinator.js';
 import { GroupLog } from '../cluster/group/group-log.js';
 import { OFFSETS_TOPIC, TRANSACTION_STATE_TOPIC, InternalTopic } from '../cluster/internal-topics.js';
 import { TransactionCoordinator } from '../cluster/transaction/transaction-coordinator.js';
+import { TransactionVerifier } from '../cluster/transaction/transaction-verifier.js';
 import { TransactionLog } from '../cluster/transaction/transaction-log.js';
 import { TxnMarkerChannel } from '../cluster/transaction/txn-marker-channel.js';
 import { DEFAULT_TRANSACTION_COORDINATOR_CONFIG } from '../cluster/transaction/types.js';
@@ -331,6 +332,15 @@ async function startBrokerRole(
       logger: logger.child({ component: 'transaction-coordinator' }),
     });
     closers.add(() => transactions.close());
+    const transactionVerifier = config.transactionPartitionVerificationEnable
+      ? new TransactionVerifier({
+          coordinatorOf: (transactionalId) => published.topics.byName.get(TRANSACTION_STATE_TOPIC)?.partitions.get(transactions.partitionFor(transactionalId))?.leader ?? -1,
+          endpointOf: (id) => peersNow.endpoint(id),
+          requestTimeoutMs: TRANSACTION_LOG_WRITE_TIMEOUT_MS,
+          logger: logger.child({ component: 'transaction-verifier' }),
+        })
+      : null;
+    if (transactionVerifier) closers.add(() => transactionVerifier.close());
 
     // The image → local state: partitions led here are hosted, the request paths see the image.
     const logConfigIn = (topic: string, image: MetadataImage): LogConfig => {
@@ -414,7 +424,7 @@ async function startBrokerRole(
       controllerId,
       partition: (topic, p) => currentView().partition(topic, p),
     };
-    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, producerIds, transactions, transactionLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
+    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, producerIds, transactions, transactionVerifier, transactionLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
     const server = new SocketServer(router, services, logger.child({ component: 'network' }), await socketServerOptions(config));
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));

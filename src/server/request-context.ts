@@ -25,11 +25,16 @@ export interface HandlerRegistration<S = BrokerServices> {
   /** Versions advertised in ApiVersions and accepted on the wire. */
   readonly minVersion: number;
   readonly maxVersion: number;
+  /**
+   * Versions above `maxVersion` accepted from other brokers but not advertised to clients (AddPartitionsToTxn
+   * v4, the partition leaders' KIP-890 verification: a client that saw it advertised would pick it).
+   */
+  readonly brokerMaxVersion?: number;
   readonly handle: Handler<unknown, unknown, S>;
 }
 
-export function register<Req, Res, S = BrokerServices>(api: ApiSpec, minVersion: number, maxVersion: number, handle: Handler<Req, Res, S>): HandlerRegistration<S> {
-  return { api, minVersion, maxVersion, handle: handle as Handler<unknown, unknown, S> };
+export function register<Req, Res, S = BrokerServices>(api: ApiSpec, minVersion: number, maxVersion: number, handle: Handler<Req, Res, S>, opts: { brokerMaxVersion?: number } = {}): HandlerRegistration<S> {
+  return { api, minVersion, maxVersion, handle: handle as Handler<unknown, unknown, S>, ...opts };
 }
 
 /** Responses may leave out fields: the codec writes their declared defaults. */

@@ -36,7 +36,7 @@ export class RequestRouter<S = BrokerServices> {
     const { apiKey, apiVersion, correlationId } = peekRequestHeader(frame);
     const reg = this.handlers.get(apiKey);
     if (!reg) throw new UnsupportedRequestError(`unsupported api key ${apiKey}`);
-    if (apiVersion < reg.minVersion || apiVersion > reg.maxVersion) {
+    if (apiVersion < reg.minVersion || apiVersion > (reg.brokerMaxVersion ?? reg.maxVersion)) {
       if (apiKey === API_VERSIONS_KEY) {
         // Answer in the v0 body format with UNSUPPORTED_VERSION and our ApiVersions range.
         return encodeResponseFrame(ApiVersionsApi, 0, correlationId, {

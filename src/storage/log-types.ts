@@ -1,6 +1,7 @@
 /** The option and result types of PartitionLog's methods (re-exported by partition-log.ts and index.ts). */
 import type { CompressionType } from '../protocol/compression/types.js';
 import type { AppendOrigin, ValidationResult } from './log-validator.js';
+import type { VerificationGuard } from './producer-state/producer-state-manager.js';
 
 export interface RetentionOptions {
   /** Segments reaching this offset are never deleted (Kafka's high-watermark bound). Default: the written end. */
@@ -24,6 +25,12 @@ export interface AppendOptions {
    * (Kafka's LogValidator). Null or absent: batches are stored in the codec the producer chose.
    */
   recompressTo?: CompressionType | null;
+  /**
+   * Transaction verification is on (KIP-890 part 1, `transaction.partition.verification.enable`): a
+   * transactional batch that opens its producer's transaction here must carry the guard from
+   * `maybeStartTransactionVerification` that its coordinator confirmed (null: none was).
+   */
+  transactionVerification?: { guard: VerificationGuard | null };
 }
 
 export interface AppendResult {

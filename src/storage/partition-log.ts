@@ -28,7 +28,7 @@ import {
 import type { EpochEndOffset, EpochEntry } from './leader-epoch-cache.js';
 import { LogEpochs } from './log-epochs.js';
 import { LogProducers } from './producer-state/log-producers.js';
-import type { ProducerStateEntry } from './producer-state/producer-state-manager.js';
+import type { ProducerStateEntry, VerificationGuard } from './producer-state/producer-state-manager.js';
 import type { AbortedTxn } from './producer-state/transaction-index.js';
 import { loadLog } from './log-recovery.js';
 import { LocalLog } from './local-log.js';
@@ -255,7 +255,7 @@ export class PartitionLog {
     // duplicate of a retained batch is answered with its original offsets and not written again (Kafka's UnifiedLog).
     const snapshot = this.producers.maybeSnapshot();
     if (snapshot !== null) void this.queue.enqueueTask(() => this.persistSnapshot(snapshot)).catch(() => undefined);
-    const checked = this.producers.checkAndApply(batches, v, this.local.nextOffset, opts.origin ?? 'client', follower);
+    const checked = this.producers.checkAndApply(batches, v, this.local.nextOffset, opts.origin ?? 'client', follower, opts.transactionVerification);
     if (checked.duplicate !== null) {
       const { firstOffset, lastOffset } = checked.duplicate;
       return Promise.resolve({ baseOffset: firstOffset, lastOffset, logAppendTime: -1, logStartOffset: this.logStartOffset, duplicate: true });
@@ -312,6 +312,14 @@ export class PartitionLog {
   /** The producers this log knows (DescribeProducers), as they are now. */
   producerStates(): ProducerStateEntry[] {
     return [...this.producers.state.entries()].map((e) => ({ ...e, batches: [...e.batches] }));
+  }
+
+  /**
+   * KIP-890 part 1, before a transactional produce is appended: null when the producer's transaction is
+   * already open here, else the guard to verify with its coordinator and pass back with the append.
+   */
+  maybeStartTransactionVerification(producerId: number, producerEpoch: number): VerificationGuard | null {
+    return this.producers.state.maybeStartVerification(producerId, producerEpoch);
   }
 
   /**

@@ -4,7 +4,7 @@ import { formatRunFailure, runProcess, startProcess, type RunningProcess, type R
 import type { ConsumedRecord } from './records.js';
 
 /** The python client scripts in test/e2e/clients/ (run with the Debian /usr/bin/python3). */
-export type PythonScript = 'confluent_client.py' | 'kafka_python_client.py' | 'acked_producer.py' | 'txn_producer.py';
+export type PythonScript = 'confluent_client.py' | 'kafka_python_client.py' | 'acked_producer.py' | 'txn_producer.py' | 'ctp_transformer.py';
 
 const pythonEnv = (): NodeJS.ProcessEnv => ({ ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1' });
 

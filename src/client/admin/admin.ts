@@ -13,9 +13,10 @@ import { describeConfigs, incrementalAlterConfigs } from './configs.js';
 import { alterOffsets, deleteGroups, deleteOffsets, describeGroups, fetchOffsets, listGroups } from './groups.js';
 import { alterPartitionReassignments, electLeaders, listPartitionReassignments } from './leadership.js';
 import { deleteRecords, describeProducers, listOffsets } from './offsets.js';
-import { describeTransactions, listTransactions } from './transactions.js';
+import { abortTransaction, describeTransactions, findHangingTransactions, listTransactions } from './transactions.js';
 import { createPartitions, createTopics, deleteTopics, describeTopics, listTopics, type CreateTopicsOptions } from './topics.js';
 import type {
+  AbortTransactionSpec,
   AlterConfigsResource,
   ClusterDescription,
   CommittedOffset,
@@ -26,6 +27,7 @@ import type {
   ElectionType,
   GroupDescription,
   GroupListing,
+  HangingTransaction,
   NewTopic,
   OffsetSpec,
   PartitionProducers,
@@ -163,6 +165,16 @@ export class Admin {
   /** Each id's state, producer, timeout and open partitions, from its coordinator. */
   describeTransactions(transactionalIds: readonly string[]): Promise<TransactionDescription[]> {
     return describeTransactions(this.cluster, transactionalIds);
+  }
+
+  /** Aborts a producer's open transaction on one partition (an ABORT marker at its leader): for hanging transactions. */
+  abortTransaction(spec: AbortTransactionSpec): Promise<void> {
+    return abortTransaction(this.cluster, spec);
+  }
+
+  /** Open transactions on these partitions silent for `maxTransactionTimeoutMs` that their coordinator does not know. */
+  findHangingTransactions(partitions: readonly TopicPartitionRef[], opts: { maxTransactionTimeoutMs: number }): Promise<HangingTransaction[]> {
+    return findHangingTransactions(this.cluster, partitions, opts);
   }
 
   // ---- consumer groups ----

@@ -21,7 +21,7 @@ interface TP {
 }
 
 /** Runs `perLeader` for the partitions of each leader; retries the partitions whose leader moved. */
-async function byLeader<P extends TP, R>(cluster: Cluster, what: string, parts: readonly P[], perLeader: (node: number, parts: P[]) => Promise<Array<{ part: P; errorCode: number; result?: R }>>): Promise<R[]> {
+export async function byLeader<P extends TP, R>(cluster: Cluster, what: string, parts: readonly P[], perLeader: (node: number, parts: P[]) => Promise<Array<{ part: P; errorCode: number; result?: R }>>): Promise<R[]> {
   await cluster.connect();
   const topics = [...new Set(parts.map((p) => p.topic))];
   for (const t of topics) {

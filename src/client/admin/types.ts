@@ -112,6 +112,32 @@ export interface TransactionDescription {
   partitions: Array<{ topic: string; partition: number }>;
 }
 
+/** A transaction to abort on one partition (kafka-transactions.sh abort): its producer as DescribeProducers reports it. */
+export interface AbortTransactionSpec {
+  topic: string;
+  partition: number;
+  producerId: number;
+  producerEpoch: number;
+  /** The epoch of the coordinator that wrote the partition's last marker for this producer (0 if none). */
+  coordinatorEpoch: number;
+}
+
+/** An open transaction on a partition that its coordinator no longer completes (kafka-transactions.sh find-hanging). */
+export interface HangingTransaction {
+  topic: string;
+  partition: number;
+  producerId: number;
+  producerEpoch: number;
+  coordinatorEpoch: number;
+  /** The first offset of the open transaction: the partition's last stable offset cannot pass it. */
+  startOffset: number;
+  lastTimestampMs: number;
+  /** How long the producer has been silent on this partition. */
+  durationMs: number;
+  /** Why the coordinator will not finish it. */
+  reason: string;
+}
+
 /** One producer a partition's leader knows (DescribeProducers). */
 export interface ProducerState {
   producerId: number;

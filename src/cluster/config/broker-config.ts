@@ -224,6 +224,7 @@ export interface BrokerConfig {
   transactionMaxTimeoutMs: number;
   transactionAbortTimedOutTransactionCleanupIntervalMs: number;
   transactionRemoveExpiredTransactionCleanupIntervalMs: number;
+  transactionPartitionVerificationEnable: boolean;
   producerIdExpirationMs: number;
   producerIdExpirationCheckIntervalMs: number;
 
@@ -501,6 +502,7 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
   d('transactional.id.expiration.ms', 'int', '604800000', 'A transactional id unused for this long is forgotten.', { validator: atLeast(1), honoured: true }),
   d('transaction.max.timeout.ms', 'int', '900000', 'Longest transaction timeout a producer may ask for.', { validator: atLeast(1), honoured: true }),
   d('transaction.abort.timed.out.transaction.cleanup.interval.ms', 'int', '10000', 'How often timed-out transactions are aborted.', { validator: atLeast(1), honoured: true }),
+  d('transaction.partition.verification.enable', 'boolean', 'true', "Partition leaders ask a transaction's coordinator whether a partition is in the transaction before accepting its first transactional batch (KIP-890 part 1).", HONOURED),
   d('transaction.remove.expired.transaction.cleanup.interval.ms', 'int', '3600000', 'How often expired transactional ids are removed.', { validator: atLeast(1), honoured: true }),
   d('producer.id.expiration.ms', 'int', '86400000', 'Producer id state idle for this long is dropped.', { validator: atLeast(1), honoured: true }),
   d('producer.id.expiration.check.interval.ms', 'int', '600000', 'How often idle producer ids are looked for.', { validator: atLeast(1), honoured: true }),
@@ -754,6 +756,7 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     transactionMaxTimeoutMs: num('transaction.max.timeout.ms'),
     transactionAbortTimedOutTransactionCleanupIntervalMs: num('transaction.abort.timed.out.transaction.cleanup.interval.ms'),
     transactionRemoveExpiredTransactionCleanupIntervalMs: num('transaction.remove.expired.transaction.cleanup.interval.ms'),
+    transactionPartitionVerificationEnable: bool('transaction.partition.verification.enable'),
     producerIdExpirationMs: num('producer.id.expiration.ms'),
     producerIdExpirationCheckIntervalMs: num('producer.id.expiration.check.interval.ms'),
 

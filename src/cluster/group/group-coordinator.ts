@@ -185,7 +185,7 @@ export class GroupCoordinator {
       group = new ClassicGroup(params.groupId, this.ctx.clock.now());
       this.ctx.groups.set(params.groupId, group);
     }
-    const invalid = this.offsetManager.validateCommit(group, params);
+    const invalid = this.offsetManager.validateCommit(group, params, true);
     if (invalid !== ErrorCode.NONE) return fail(invalid);
     const { records, results } = this.offsetManager.commitRecords(params);
     if (records.length === 0) return results;

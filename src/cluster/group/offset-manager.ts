@@ -118,8 +118,13 @@ export class OffsetManager {
     return { records, results };
   }
 
-  /** Kafka's ClassicGroup.validateOffsetCommit (TxnOffsetCommit validates the same way). */
-  validateCommit(group: ClassicGroup, req: OffsetCommitParams): ErrorCode {
+  /**
+   * Kafka's ClassicGroup.validateOffsetCommit, for OffsetCommit and (`isTransactional`) TxnOffsetCommit: a
+   * transactional commit without member id and generation (TxnOffsetCommit v0-2, or kafkajs' `sendOffsets`
+   * with a group id only) is accepted while the group is active, and the group's state is not enforced —
+   * the producer's epoch fences zombies there.
+   */
+  validateCommit(group: ClassicGroup, req: OffsetCommitParams, isTransactional = false): ErrorCode {
     if (group.is('Dead')) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     // Generation -1 is an admin client or a consumer without group management: fine while the
     // group has no members.
@@ -128,13 +133,13 @@ export class OffsetManager {
       const invalid = validateMember(group, req.memberId, req.groupInstanceId);
       if (invalid !== ErrorCode.NONE) return invalid;
       if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
-    } else if (!group.is('Empty')) {
-      // Without an identity, only an empty group accepts commits.
+    } else if (!isTransactional && !group.is('Empty')) {
+      // Without an identity, only an empty group accepts (plain) commits.
       return ErrorCode.UNKNOWN_MEMBER_ID;
     }
     // The member got its JoinGroup response but not its assignment yet: it must not commit for
     // partitions it may be about to lose; it will retry after the rebalance.
-    if (group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
+    if (!isTransactional && group.is('CompletingRebalance')) return ErrorCode.REBALANCE_IN_PROGRESS;
     return ErrorCode.NONE;
   }
 

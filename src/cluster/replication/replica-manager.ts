@@ -19,7 +19,8 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import type { CompressionType } from '../../protocol/compression/types.js';
 import type { ResponsePartitionData } from '../../protocol/messages/alter-partition.js';
 import type { LogManager } from '../../storage/log-manager.js';
-import type { LogConfig, PartitionLog } from '../../storage/partition-log.js';
+import type { AppendOptions, LogConfig, PartitionLog } from '../../storage/partition-log.js';
+import type { VerificationGuard } from '../../storage/producer-state/producer-state-manager.js';
 import type { PartitionRegistration } from '../metadata/metadata-image.js';
 import { realRuntime, type Runtime, type TimerHandle } from '../runtime.js';
 import type { AlterPartitionSender } from './alter-partition-sender.js';
@@ -295,6 +296,14 @@ export class ReplicaManager {
     throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `This server does not host this topic-partition: ${topic}-${partition}`);
   }
 
+  /**
+   * KIP-890 part 1, on the leader before a transactional produce: null when the producer's transaction is
+   * open here already, else the guard its coordinator must confirm (NOT_LEADER_OR_FOLLOWER elsewhere).
+   */
+  startTransactionVerification(topic: string, partition: number, producerId: number, producerEpoch: number): VerificationGuard | null {
+    return this.leaderOf(topic, partition).log.maybeStartTransactionVerification(producerId, producerEpoch);
+  }
+
   /** The partition if led here. */
   tryGet(topic: string, partition: number): HostedPartition | undefined {
     const p = this.partitions.get(key(topic, partition));
@@ -314,7 +323,12 @@ export class ReplicaManager {
    * with NOT_ENOUGH_REPLICAS when the ISR is smaller than min.insync.replicas, then answered once the
    * high watermark passes the batch (REQUEST_TIMED_OUT after `timeoutMs`).
    */
-  async append(topic: string, partition: number, records: Buffer, opts: { acks?: RequiredAcks; timeoutMs?: number; origin?: 'client' | 'coordinator' } = {}): Promise<AppendInfo> {
+  async append(
+    topic: string,
+    partition: number,
+    records: Buffer,
+    opts: { acks?: RequiredAcks; timeoutMs?: number; origin?: 'client' | 'coordinator'; transactionVerification?: { guard: VerificationGuard | null } } = {},
+  ): Promise<AppendInfo> {
     const p = this.leaderOf(topic, partition);
     const acks = opts.acks ?? 1;
     const minIsr = acks === -1 ? (this.options.minInsyncReplicas?.(topic) ?? 1) : 1;
@@ -327,7 +341,9 @@ export class ReplicaManager {
     const epoch = p.leaderEpoch;
     // Control batches (a coordinator's transaction markers) are stored as written, never recompressed.
     const recompressTo = opts.origin === 'coordinator' ? null : (this.options.topicCodec?.(topic) ?? null);
-    const result = await p.log.append(records, { leaderEpoch: epoch, recompressTo, origin: opts.origin ?? 'client' });
+    const appendOptions: AppendOptions = { leaderEpoch: epoch, recompressTo, origin: opts.origin ?? 'client' };
+    if (opts.transactionVerification) appendOptions.transactionVerification = opts.transactionVerification;
+    const result = await p.log.append(records, appendOptions);
     const k = key(topic, partition);
     this.logEndEvents.emit(k);
     this.maybeAdvanceHighWatermark(p);

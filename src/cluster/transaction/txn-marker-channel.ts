@@ -10,7 +10,7 @@
  * requests are pipelined on it. `close` drops them all.
  */
 import type { Logger } from 'pino';
-import { BrokerConnection } from '../../network/broker-connection.js';
+import { BrokerConnectionPool } from '../../network/broker-connection-pool.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { WriteTxnMarkersApi } from '../../protocol/messages/index.js';
 import type { WriteTxnMarkersResponse } from '../../protocol/messages/write-txn-markers.js';
@@ -27,10 +27,11 @@ export interface TxnMarkerChannelOptions {
 }
 
 export class TxnMarkerChannel implements TxnMarkerSender {
-  private readonly connections = new Map<number, Promise<BrokerConnection>>();
-  private closed = false;
+  private readonly pool: BrokerConnectionPool;
 
-  constructor(private readonly options: TxnMarkerChannelOptions) {}
+  constructor(private readonly options: TxnMarkerChannelOptions) {
+    this.pool = new BrokerConnectionPool({ endpointOf: options.endpointOf, requestTimeoutMs: options.requestTimeoutMs, name: 'marker channel' });
+  }
 
   async send(request: TxnMarkerRequest): Promise<readonly TxnMarkerPartitionResult[]> {
     const results: TxnMarkerPartitionResult[] = [];
@@ -68,39 +69,19 @@ export class TxnMarkerChannel implements TxnMarkerSender {
       ],
     };
     try {
-      const conn = await this.connection(leader);
+      const conn = await this.pool.connection(leader);
       const res = await conn.send<WriteTxnMarkersResponse>(WriteTxnMarkersApi, 1, body);
       const answered = new Map<string, number>();
       for (const m of res.markers) for (const t of m.topics) for (const p of t.partitions) answered.set(`${t.name}\0${p.partitionIndex}`, p.errorCode);
       return partitions.map((tp) => ({ ...tp, error: (answered.get(`${tp.topic}\0${tp.partition}`) ?? ErrorCode.UNKNOWN_SERVER_ERROR) as ErrorCode }));
     } catch (err) {
-      this.drop(leader);
+      this.pool.drop(leader);
       this.options.logger.debug({ leader, err: String(err) }, 'WriteTxnMarkers failed; the coordinator retries');
       return partitions.map((tp) => ({ ...tp, error: ErrorCode.NOT_LEADER_OR_FOLLOWER }));
     }
   }
 
-  private connection(nodeId: number): Promise<BrokerConnection> {
-    if (this.closed) return Promise.reject(new Error('the marker channel is closed'));
-    let conn = this.connections.get(nodeId);
-    if (!conn) {
-      const endpoint = this.options.endpointOf(nodeId);
-      if (!endpoint) return Promise.reject(new Error(`broker ${nodeId} is not live`));
-      conn = BrokerConnection.open(endpoint.host, endpoint.port, { requestTimeoutMs: this.options.requestTimeoutMs, connectTimeoutMs: this.options.requestTimeoutMs });
-      conn.catch(() => this.connections.delete(nodeId));
-      this.connections.set(nodeId, conn);
-    }
-    return conn;
-  }
-
-  private drop(nodeId: number): void {
-    const conn = this.connections.get(nodeId);
-    this.connections.delete(nodeId);
-    void conn?.then((c) => c.close()).catch(() => undefined);
-  }
-
   close(): void {
-    this.closed = true;
-    for (const id of [...this.connections.keys()]) this.drop(id);
+    this.pool.close();
   }
 }

@@ -2,7 +2,11 @@ import { ProduceApi } from '../../protocol/messages/index.js';
 import type { PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicProduceResponse } from '../../protocol/messages/produce.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
-import { MAGIC, MAGIC_PROBE_BYTES, batchSize } from '../../protocol/records/batch-header.js';
+import { MAGIC, MAGIC_PROBE_BYTES, RECORD_BATCH_OVERHEAD, batchSize } from '../../protocol/records/batch-header.js';
+import { readBatchInfo } from '../../protocol/records/batch-iterator.js';
+import { produceErrorForVerification } from '../../cluster/transaction/transaction-verifier.js';
+import { topicPartitionKey } from '../../cluster/transaction/transaction-metadata.js';
+import type { VerificationGuard } from '../../storage/producer-state/producer-state-manager.js';
 import { isInternalTopic } from '../../cluster/internal-topics.js';
 import type { RequiredAcks } from '../../cluster/replication/replica-manager.js';
 import { RecordValidationError } from '../../protocol/records/record-walker.js';
@@ -33,12 +37,65 @@ function leaderHint(errorCode: number, topic: string, partition: number, ctx: Re
   return view ? { currentLeader: { leaderId: view.leaderId, leaderEpoch: view.leaderEpoch } } : {};
 }
 
-async function appendPartition(ctx: RequestContext, req: ProduceRequest, topic: string, partition: number, records: Buffer | null): Promise<Reply<PartitionProduceResponse>> {
+/** How a partition's append stands with KIP-890 verification: the guard to append with, or the refusal. */
+type Verification = { guard: VerificationGuard | null } | { error: KafkaError };
+
+interface PartitionWork {
+  topic: string;
+  partition: number;
+  records: Buffer | null;
+  verification?: Verification;
+}
+
+/**
+ * KIP-890 part 1: for each partition whose batch is transactional and would open its producer's
+ * transaction there, the leader asks the coordinator whether the partition is in the transaction; the
+ * append then carries the guard (or fails with the coordinator's answer, mapped for the producer).
+ * A transactional batch in a request without a transactional id can never be verified (null guard: the
+ * log refuses it if it would open a transaction).
+ */
+async function verifyTransactionalBatches(ctx: RequestContext, req: ProduceRequest, work: PartitionWork[]): Promise<void> {
+  const verifier = ctx.services.transactionVerifier;
+  if (verifier === null) return;
+  const pending = new Map<string, { producerId: number; producerEpoch: number; items: Array<{ w: PartitionWork; guard: VerificationGuard }> }>();
+  for (const w of work) {
+    if (w.records === null || w.records.length < RECORD_BATCH_OVERHEAD || w.records[MAGIC] !== 2) continue;
+    const b = readBatchInfo(w.records, 0, w.records.length);
+    if (!b.isTransactional || b.isControl || b.producerId < 0) continue;
+    let guard: VerificationGuard | null;
+    try {
+      guard = ctx.services.replicas.startTransactionVerification(w.topic, w.partition, b.producerId, b.producerEpoch);
+    } catch {
+      continue; // not the leader (or unknown): the append answers that
+    }
+    w.verification = { guard: null };
+    if (guard === null || req.transactionalId === null) continue;
+    const k = `${b.producerId}:${b.producerEpoch}`;
+    let group = pending.get(k);
+    if (!group) pending.set(k, (group = { producerId: b.producerId, producerEpoch: b.producerEpoch, items: [] }));
+    group.items.push({ w, guard });
+  }
+  await Promise.all(
+    [...pending.values()].map(async (g) => {
+      const codes = await verifier.verify(req.transactionalId!, g.producerId, g.producerEpoch, g.items.map(({ w }) => ({ topic: w.topic, partition: w.partition })));
+      for (const { w, guard } of g.items) {
+        const code = produceErrorForVerification(codes.get(topicPartitionKey({ topic: w.topic, partition: w.partition })) ?? ErrorCode.UNKNOWN_SERVER_ERROR, ctx.apiVersion);
+        w.verification = code === ErrorCode.NONE ? { guard } : { error: new KafkaError(code, `Unable to verify that ${w.topic}-${w.partition} is part of transaction '${req.transactionalId}': ${ErrorCode[code]}`) };
+      }
+    }),
+  );
+}
+
+async function appendPartition(ctx: RequestContext, req: ProduceRequest, w: PartitionWork): Promise<Reply<PartitionProduceResponse>> {
+  const { topic, partition, records } = w;
   try {
     // Internal topics are written by their coordinators only (Kafka's ReplicaManager rule).
     if (isInternalTopic(topic)) throw new KafkaError(ErrorCode.INVALID_TOPIC_EXCEPTION, `Cannot append to internal topic ${topic}`);
     const batch = checkRecordsShape(records, ctx.apiVersion);
-    const info = await ctx.services.replicas.append(topic, partition, batch, { acks: req.acks as RequiredAcks, timeoutMs: req.timeoutMs });
+    if (w.verification && 'error' in w.verification) throw w.verification.error;
+    // With verification on, every client append says so (a transactional batch needs its guard).
+    const transactionVerification = ctx.services.transactionVerifier !== null ? (w.verification ?? { guard: null }) : undefined;
+    const info = await ctx.services.replicas.append(topic, partition, batch, { acks: req.acks as RequiredAcks, timeoutMs: req.timeoutMs, ...(transactionVerification ? { transactionVerification } : {}) });
     return {
       index: partition,
       errorCode: ErrorCode.NONE,
@@ -67,7 +124,7 @@ function nodeEndpoints(responses: Array<Reply<TopicProduceResponse>>, ctx: Reque
 export const produceHandler = register<ProduceRequest, Reply<ProduceResponse>>(ProduceApi, 0, 11, async (req, ctx) => {
   const validAcks = req.acks === 0 || req.acks === 1 || req.acks === -1;
   const responses: Array<Reply<TopicProduceResponse>> = [];
-  const work: Array<Promise<void>> = [];
+  const work: Array<{ w: PartitionWork; answer: (r: Reply<PartitionProduceResponse>) => void }> = [];
   for (const t of req.topicData) {
     const partitionResponses: Array<Reply<PartitionProduceResponse>> = [];
     responses.push({ name: t.name, partitionResponses });
@@ -76,10 +133,11 @@ export const produceHandler = register<ProduceRequest, Reply<ProduceResponse>>(P
         partitionResponses[i] = { index: p.index, errorCode: ErrorCode.INVALID_REQUIRED_ACKS, baseOffset: -1 };
         return;
       }
-      work.push(appendPartition(ctx, req, t.name, p.index, recordsToBuffer(p.records)).then((r) => void (partitionResponses[i] = r)));
+      work.push({ w: { topic: t.name, partition: p.index, records: recordsToBuffer(p.records) }, answer: (r) => void (partitionResponses[i] = r) });
     });
   }
-  await Promise.all(work);
+  await verifyTransactionalBatches(ctx, req, work.map((x) => x.w));
+  await Promise.all(work.map(({ w, answer }) => appendPartition(ctx, req, w).then(answer)));
   // acks=0: the client expects no response at all (COMPAT.md T5).
   if (req.acks === 0) return null;
   return { responses, throttleTimeMs: 0, ...nodeEndpoints(responses, ctx) };

@@ -1,5 +1,6 @@
 /**
- * The transaction coordinator's APIs (KIP-98, protocol v1): AddPartitionsToTxn v0-3, EndTxn v0-3,
+ * The transaction coordinator's APIs (KIP-98, protocol v1): AddPartitionsToTxn v0-3 (and v4 from partition
+ * leaders verifying a transactional produce, KIP-890 part 1), EndTxn v0-3,
  * DescribeTransactions, ListTransactions; InitProducerId with a transactional id is routed here by
  * init-producer-id.ts and FindCoordinator for one by find-coordinator.ts. Each handler asks
  * `ctx.services.transactions` (cluster/transaction/), which answers NOT_COORDINATOR /
@@ -19,9 +20,11 @@ import type { EndTxnRequest, EndTxnResponse } from '../../protocol/messages/end-
 import type { ListTransactionsRequest, ListTransactionsResponse } from '../../protocol/messages/list-transactions.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { errorCodeForVersion } from '../../cluster/transaction/transaction-errors.js';
-import { errorOf, register, type Reply } from '../request-context.js';
+import { topicPartitionKey } from '../../cluster/transaction/transaction-metadata.js';
+import { errorOf, register, type Reply, type RequestContext } from '../request-context.js';
 
-export const addPartitionsToTxnHandler = register<AddPartitionsToTxnRequest, Reply<AddPartitionsToTxnResponse>>(AddPartitionsToTxnApi, 0, 3, async (req, ctx) => {
+/** v0-3: one transaction, from its producer. */
+async function addPartitionsV3(req: AddPartitionsToTxnRequest, ctx: RequestContext): Promise<Reply<AddPartitionsToTxnResponse>> {
   const topics = req.v3AndBelowTopics;
   const partitions = topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
   let code: ErrorCode = ErrorCode.NONE;
@@ -44,7 +47,49 @@ export const addPartitionsToTxnHandler = register<AddPartitionsToTxnRequest, Rep
       })),
     })),
   };
-});
+}
+
+/**
+ * v4 (brokers only, not advertised): a batch of transactions. With verifyOnly (KIP-890 part 1) a
+ * partition leader asks whether partitions are in a transaction before it accepts the transaction's
+ * first batch there: nothing is written, each partition answers NONE or why not.
+ */
+async function addPartitionsV4(req: AddPartitionsToTxnRequest, ctx: RequestContext): Promise<Reply<AddPartitionsToTxnResponse>> {
+  const resultsByTransaction = await Promise.all(
+    req.transactions.map(async (txn) => {
+      const partitions = txn.topics.flatMap((t) => t.partitions.map((partition) => ({ topic: t.name, partition })));
+      let codes: Map<string, ErrorCode>;
+      if (txn.verifyOnly) {
+        codes = ctx.services.transactions.verifyPartitions(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
+      } else {
+        let code = ErrorCode.NONE;
+        try {
+          await ctx.services.transactions.addPartitions(txn.transactionalId, Number(txn.producerId), txn.producerEpoch, partitions);
+        } catch (err) {
+          code = errorOf(err).errorCode as ErrorCode;
+        }
+        codes = new Map(partitions.map((tp) => [topicPartitionKey(tp), code]));
+      }
+      return {
+        transactionalId: txn.transactionalId,
+        topicResults: txn.topics.map((t) => ({
+          name: t.name,
+          resultsByPartition: t.partitions.map((partitionIndex) => ({ partitionIndex, partitionErrorCode: codes.get(topicPartitionKey({ topic: t.name, partition: partitionIndex })) ?? ErrorCode.UNKNOWN_SERVER_ERROR })),
+        })),
+      };
+    }),
+  );
+  return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, resultsByTransaction };
+}
+
+export const addPartitionsToTxnHandler = register<AddPartitionsToTxnRequest, Reply<AddPartitionsToTxnResponse>>(
+  AddPartitionsToTxnApi,
+  0,
+  3,
+  (req, ctx) => (ctx.apiVersion >= 4 ? addPartitionsV4(req, ctx) : addPartitionsV3(req, ctx)),
+  // v4+ is the batched broker-to-broker form; advertising it would make some clients pick it (COMPAT.md T9).
+  { brokerMaxVersion: 4 },
+);
 
 export const endTxnHandler = register<EndTxnRequest, Reply<EndTxnResponse>>(EndTxnApi, 0, 3, async (req, ctx) => {
   try {

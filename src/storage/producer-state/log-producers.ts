@@ -19,7 +19,7 @@ import type { LogSegment } from '../log-segment.js';
 import type { LocalLog } from '../local-log.js';
 import type { AppendOrigin, ValidationResult } from '../log-validator.js';
 import { CorruptSnapshotError, deleteSnapshot, encodeSnapshot, listSnapshots, readSnapshot, writeSnapshot } from './producer-snapshot.js';
-import { ProducerStateManager, type CompletedTxn, type DuplicateBatch, type ProducerBatch } from './producer-state-manager.js';
+import { ProducerStateManager, type CompletedTxn, type DuplicateBatch, type ProducerBatch, type VerificationGuard } from './producer-state-manager.js';
 import type { AbortedTxn } from './transaction-index.js';
 
 /** What an append's producer state check decided. */
@@ -174,9 +174,10 @@ export class LogProducers {
    * sequence throws (KafkaError) and nothing is recorded. A coordinator's transaction markers are checked
    * for fencing. Then every batch is recorded; the aborted transactions the append's markers close are
    * returned, for the write queue to index in the segment the markers land in. `keepsOffsets`: a follower's
-   * batches carry the leader's offsets.
+   * batches carry the leader's offsets. `verification` (a client's append with KIP-890 verification on): a
+   * transactional batch opening a transaction here must carry the guard its verification started with.
    */
-  checkAndApply(batches: Buffer, v: ValidationResult, baseOffset: number, origin: AppendOrigin, keepsOffsets: boolean): ProducerCheck {
+  checkAndApply(batches: Buffer, v: ValidationResult, baseOffset: number, origin: AppendOrigin, keepsOffsets: boolean, verification?: { guard: VerificationGuard | null }): ProducerCheck {
     // Each header read once; a marker's record only for control batches (rare), so the common append
     // (no producer id) costs one header read per batch.
     const headers = v.batchInfos.map((info) => readBatchInfo(batches, info.position, info.sizeBytes));
@@ -193,6 +194,7 @@ export class LogProducers {
         if (b.isTransactional && b.baseSequence < 0) throw new KafkaError(ErrorCode.INVALID_RECORD, `transactional batch of producer ${b.producerId} has no sequence`);
         const duplicate = this.state.checkClientBatch(b, this.name);
         if (duplicate !== null) return { duplicate };
+        if (verification !== undefined) this.state.checkVerified(b, verification.guard, this.name);
       }
     }
     const abortedTxns: AbortedTxn[] = [];

@@ -50,6 +50,17 @@ export interface ProducerStateEntry {
   currentTxnFirstOffset: number;
 }
 
+/**
+ * A token a partition leader hands out when it asks a transaction's coordinator whether the partition is
+ * in the producer's transaction (KIP-890 part 1, Kafka's VerificationGuard): the append that carries it
+ * back may open the transaction here; one with another (or none) may not. Compared by identity.
+ */
+export class VerificationGuard {
+  private static count = 0;
+  /** For logs. */
+  readonly id = ++VerificationGuard.count;
+}
+
 /** A transaction closed by a marker at `lastOffset`. */
 export interface CompletedTxn {
   producerId: number;
@@ -80,6 +91,11 @@ export class ProducerStateManager {
   private readonly ongoing = new Map<number, number>();
   /** Transactions whose markers are not yet below the high watermark, in marker order (Kafka's unreplicatedTxns). */
   private unreplicated: CompletedTxn[] = [];
+  /**
+   * Producers with a verification in flight (KIP-890): the guard an append must carry to open their
+   * transaction here. Not persisted: a leader change or restart makes the producer verify again.
+   */
+  private readonly verifications = new Map<number, { guard: VerificationGuard; producerEpoch: number }>();
   /** Offsets below this are reflected in the state. */
   mapEndOffset = 0;
 
@@ -131,6 +147,39 @@ export class ProducerStateManager {
     return null;
   }
 
+  /** True when the producer has a transaction open here at this epoch (Kafka's hasOngoingTransaction). */
+  hasOngoingTransaction(producerId: number, producerEpoch: number): boolean {
+    const e = this.producers.get(producerId);
+    return e !== undefined && e.currentTxnFirstOffset >= 0 && e.producerEpoch === producerEpoch;
+  }
+
+  /**
+   * Before a transactional produce is verified with the coordinator: null when the producer's transaction is
+   * already open here (nothing to verify), else the guard the verified append must carry (the same one while
+   * a verification at this epoch is pending, as Kafka's VerificationStateEntry).
+   */
+  maybeStartVerification(producerId: number, producerEpoch: number): VerificationGuard | null {
+    if (this.hasOngoingTransaction(producerId, producerEpoch)) return null;
+    const v = this.verifications.get(producerId);
+    if (v !== undefined && v.producerEpoch >= producerEpoch) return v.guard;
+    const guard = new VerificationGuard();
+    this.verifications.set(producerId, { guard, producerEpoch });
+    return guard;
+  }
+
+  /**
+   * With verification on: a client's transactional batch that would open a transaction here must carry the
+   * guard its verification started with (INVALID_TXN_STATE otherwise: the coordinator does not know the
+   * partition is in the transaction, or the transaction ended since).
+   */
+  checkVerified(b: ProducerBatch, guard: VerificationGuard | null, topicPartition: string): void {
+    if (!b.isTransactional || b.isControl || this.hasOngoingTransaction(b.producerId, b.producerEpoch)) return;
+    const v = this.verifications.get(b.producerId);
+    if (guard === null || v === undefined || v.guard !== guard) {
+      throw new KafkaError(ErrorCode.INVALID_TXN_STATE, `Transactional batch of producer ${b.producerId} (epoch ${b.producerEpoch}) in ${topicPartition} was not verified to be part of an ongoing transaction`);
+    }
+  }
+
   /**
    * Checks a transaction marker a coordinator writes (WriteTxnMarkers): an epoch older than the producer's is
    * INVALID_PRODUCER_EPOCH, a coordinator epoch older than the last marker's TRANSACTION_COORDINATOR_FENCED.
@@ -174,12 +223,16 @@ export class ProducerStateManager {
       e.currentTxnFirstOffset = -1;
       e.coordinatorEpoch = marker.coordinatorEpoch;
       this.ongoing.delete(b.producerId);
+      // A verification started before the transaction ended must not let a late batch open a new one.
+      this.verifications.delete(b.producerId);
       this.unreplicated.push(done);
       return done;
     }
     if (b.isTransactional && e.currentTxnFirstOffset < 0) {
       e.currentTxnFirstOffset = baseOffset;
       this.ongoing.set(b.producerId, baseOffset);
+      // Open now: its next batches need no verification, and the guard has done its work.
+      this.verifications.delete(b.producerId);
     }
     e.batches.push({ lastSeq: incrementSequence(b.baseSequence, b.lastOffsetDelta), lastOffset, offsetDelta: b.lastOffsetDelta, timestampMs: b.maxTimestamp });
     if (e.batches.length > NUM_BATCHES_TO_RETAIN) e.batches.shift();
@@ -226,6 +279,7 @@ export class ProducerStateManager {
   clear(mapEndOffset: number): void {
     this.producers.clear();
     this.ongoing.clear();
+    this.verifications.clear();
     this.unreplicated = [];
     this.mapEndOffset = mapEndOffset;
   }

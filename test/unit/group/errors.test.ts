@@ -29,6 +29,12 @@ test('fencing: wrong generation, unknown member, rebalance in progress', async (
   assert.equal((await b.coordinator.commitOffsets(commitOne(generationId - 1, follower)))[0]!.errorCode, ErrorCode.ILLEGAL_GENERATION);
   assert.equal((await b.coordinator.commitOffsets(commitOne(generationId, 'stranger')))[0]!.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
   assert.equal((await b.coordinator.commitOffsets(commitOne(-1, '')))[0]!.errorCode, ErrorCode.UNKNOWN_MEMBER_ID, 'generation -1 only for groups without members');
+  // TxnOffsetCommit without identity (v0-2; kafkajs sendOffsets) is accepted in an active group (Kafka's
+  // ClassicGroup.validateOffsetCommit): the producer epoch fences there. With one, it is checked.
+  const txn = { producerId: 4000, producerEpoch: 0 };
+  assert.equal((await b.coordinator.commitTransactionalOffsets({ ...commitOne(-1, ''), ...txn }))[0]!.errorCode, ErrorCode.NONE);
+  assert.equal((await b.coordinator.commitTransactionalOffsets({ ...commitOne(generationId, 'stranger'), ...txn }))[0]!.errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+  assert.equal((await b.coordinator.commitTransactionalOffsets({ ...commitOne(generationId - 1, follower), ...txn }))[0]!.errorCode, ErrorCode.ILLEGAL_GENERATION);
 
   // Start a rebalance: the leader rejoins.
   const rejoin = b.coordinator.joinGroup(joinParams('g', leader));

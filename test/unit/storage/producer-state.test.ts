@@ -232,3 +232,28 @@ test('every roll takes a snapshot, producers or not; at most 10 are kept', () =>
     assert.ok(Number(snapshots.at(-1)!.slice(0, 20)) >= 26, `the newest is near the log end: ${snapshots.at(-1)}`);
     await log.close();
   }));
+
+test('KIP-890 verification: a transactional batch opens its transaction only with the guard its verification started; later batches need none; a marker voids a pending guard', () =>
+  withTempDir(async (dir) => {
+    const log = await open(dir);
+    const txnAt = (seq: number): Buffer => makeBatch({ records: [{ value: Buffer.from(`t-${seq}`), timestamp: NOW }], producerId: 9, producerEpoch: 2, baseSequence: seq, attributes: ATTR_TRANSACTIONAL });
+    const marker2 = (commit: boolean): Promise<Buffer> => buildEndTxnMarkerBatch({ commit, producerId: 9, producerEpoch: 2, coordinatorEpoch: 0, timestamp: NOW });
+    // Not verified at all (no guard, or one never handed out): refused, nothing written.
+    await rejectsWith(log.append(txnAt(0), { transactionVerification: { guard: null } }), ErrorCode.INVALID_TXN_STATE);
+    const guard = log.maybeStartTransactionVerification(9, 2);
+    assert.ok(guard !== null, 'no transaction open: verify first');
+    assert.equal(log.maybeStartTransactionVerification(9, 2), guard, 'the same guard while that verification is pending');
+    assert.equal(log.logEndOffset, 0);
+    assert.equal((await log.append(txnAt(0), { transactionVerification: { guard } })).baseOffset, 0);
+    assert.equal(log.maybeStartTransactionVerification(9, 2), null, 'the transaction is open here: nothing to verify');
+    assert.equal((await log.append(txnAt(1), { transactionVerification: { guard: null } })).baseOffset, 1);
+    // A guard handed out, then the transaction ends before the batch lands: the late batch is refused.
+    await log.append(await marker2(false), { origin: 'coordinator' });
+    const stale = log.maybeStartTransactionVerification(9, 2);
+    assert.ok(stale !== null);
+    await log.append(await marker2(true), { origin: 'coordinator' });
+    await rejectsWith(log.append(txnAt(2), { transactionVerification: { guard: stale } }), ErrorCode.INVALID_TXN_STATE);
+    // Verification off (no option): the batch is taken as before.
+    assert.equal((await log.append(txnAt(2))).baseOffset, 4);
+    await log.close();
+  }));
