@@ -28,7 +28,8 @@ import { requireTool } from '../helpers/tools.js';
  * second producer with the same transactionalId fencing the first, and a transaction the
  * coordinator aborts after transactionTimeoutMs. Three nodes: a consume-transform-produce loop (our
  * consumer in a group, read_committed; txn.send + txn.sendOffsets + commit) during which the
- * transaction coordinator's node is SIGKILLed mid-transaction and restarted: the output read
+ * transaction coordinator's node is SIGKILLed mid-transaction and restarted, and a later transaction
+ * fails in the application (aborted, the consumer rewound to the committed offsets): the output read
  * read_committed holds every input record exactly once, and the group's committed offsets match it.
  */
 
@@ -126,6 +127,27 @@ test('Tributary transactions on one broker: commit and abort across partitions, 
   assert.deepEqual(await ourValues(broker.bootstrap, TOPIC, 2, 4, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3']);
   assert.deepEqual(await ourValues(broker.bootstrap, TOPIC, 2, 6, 'read_uncommitted'), ['a-0', 'a-1', 'c-0', 'c-1', 'c-2', 'c-3']);
 
+  // An abort drops what is still queued (a long linger holds it back): its send rejects, nothing of
+  // the transaction is visible, and the next transaction of the producer commits normally.
+  const lingering = new Producer<Str, string>({ bootstrapServers: broker.bootstrap, transactionalId: 'client-txn-linger', valueSerializer: stringSerializer, keySerializer: stringSerializer, lingerMs: 2000 });
+  t.after(() => lingering.close({ timeoutMs: 1000 }));
+  const dropped = await lingering.transaction();
+  const queued = dropped.send({ topic: TOPIC, messages: [{ value: 'never-sent', partition: 1 }] }).then(
+    () => null,
+    (err: unknown) => err,
+  );
+  await sleep(200); // its partition is added meanwhile; the batch lingers
+  await dropped.abort();
+  const dropError = await queued;
+  assert.ok(dropError instanceof TransactionStateError && /aborted before these records were sent/.test(dropError.message), String(dropError));
+  const afterAbort = await lingering.transaction();
+  const sent = afterAbort.send({ topic: TOPIC, messages: [{ value: 'after-abort', partition: 1 }] });
+  await afterAbort.commit(); // flushes: no waiting for the linger
+  await sent;
+  await completed(broker.bootstrap, 'client-txn-linger', 'CompleteCommit');
+  assert.deepEqual(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_committed'), ['after-abort', 'c-0', 'c-1', 'c-2', 'c-3']);
+  assert.ok(!(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_uncommitted')).includes('never-sent'), 'the dropped record never reached the broker');
+
   // A second producer with the same transactionalId: its InitProducerId bumps the epoch and aborts
   // the first one's open transaction; the first is fenced for good.
   const open = await producer.transaction();
@@ -138,7 +160,7 @@ test('Tributary transactions on one broker: commit and abort across partitions, 
   await next.send({ topic: TOPIC, messages: [{ value: 'c-4', partition: 0 }] });
   await next.commit();
   await completed(broker.bootstrap, 'client-txn-producer', 'CompleteCommit');
-  assert.deepEqual(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
+  assert.deepEqual(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_committed'), ['after-abort', 'c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
 
   // The coordinator aborts a transaction open longer than transactionTimeoutMs (and bumps the epoch):
   // the commit then learns it is fenced.
@@ -148,7 +170,7 @@ test('Tributary transactions on one broker: commit and abort across partitions, 
   await stale.send({ topic: TOPIC, messages: [{ value: 'timed-out', partition: 1 }] });
   await completed(broker.bootstrap, 'client-txn-slow', 'CompleteAbort');
   await assert.rejects(stale.commit(), (err: unknown) => err instanceof ProducerFencedError && /transactionTimeoutMs 1000/.test(err.message));
-  assert.deepEqual(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_committed'), ['c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
+  assert.deepEqual(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_committed'), ['after-abort', 'c-0', 'c-1', 'c-2', 'c-3', 'c-4']);
 });
 
 test('consume-transform-produce with our client on 3 nodes, the transaction coordinator SIGKILLed mid-transaction: every input exactly once, offsets match', { timeout: 300_000 }, async (t) => {
@@ -159,6 +181,8 @@ test('consume-transform-produce with our client on 3 nodes, the transaction coor
   const PER_PARTITION = 80;
   const PER_TXN = 10;
   const KILL_AT_TXN = 6;
+  /** This transaction fails in the application after its sends: aborted, the consumer rewound. */
+  const FAIL_AT_TXN = 12;
   const TXN_ID = 'ctp-client';
   const GROUP = 'ctp-client-group';
   const cluster = await startReplicatedCluster(t, { properties: { 'transaction.state.log.num.partitions': 3, 'group.initial.rebalance.delay.ms': 0 } });
@@ -223,17 +247,20 @@ test('consume-transform-produce with our client on 3 nodes, the transaction coor
       // Transform: the output names the input partition and offset, so duplicates and gaps show.
       await txn.send({ topic: OUT, messages: records.map((r) => ({ key: r.key, value: `out:${r.partition}:${r.offset}:${r.value ?? ''}` })) });
       if (txns === KILL_AT_TXN) {
-        killed = (await admin.describeTransactions([TXN_ID]))[0]!.coordinatorId;
+        const [open] = await admin.describeTransactions([TXN_ID]);
+        assert.equal(open!.state, 'Ongoing', 'the transaction is open at its coordinator');
+        killed = open!.coordinatorId;
         t.diagnostic(`transaction ${txns}: SIGKILL of node ${killed}, the transaction coordinator, after its sends and before sendOffsets and commit`);
         await cluster.kill(killed);
         const victim = killed;
         restarting = sleep(4000).then(() => cluster.restart(victim));
       }
+      if (txns === FAIL_AT_TXN) throw new Error('simulated processing failure');
       await txn.sendOffsets({ consumer, offsets: [{ ...tp, offset: records[records.length - 1]!.offset + 1 }] });
       await resumed(() => txn.commit());
       return true;
     } catch (err) {
-      if (err instanceof ProducerFatalError) throw err;
+      if (err instanceof ProducerFatalError || err instanceof assert.AssertionError) throw err;
       aborts++;
       t.diagnostic(`transaction ${txns} failed (${(err as Error).name}: ${(err as Error).message}); aborting and rewinding`);
       if (!(err instanceof TransactionAbortableError)) t.diagnostic('(not an abortable error: aborting anyway)');
@@ -245,6 +272,7 @@ test('consume-transform-produce with our client on 3 nodes, the transaction coor
   // A loop that stalls ends the iterator (close), and the counts below tell what was missing.
   const watchdog = setTimeout(() => void consumer.close(), 200_000);
   const deadline = Date.now() + 200_000;
+  await producer.initTransactions();
   for await (const batch of consumer.batches()) {
     const tp = { topic: batch.topic, partition: batch.partition };
     for (let i = 0; i < batch.records.length; i += PER_TXN) {
@@ -281,6 +309,7 @@ test('consume-transform-produce with our client on 3 nodes, the transaction coor
   assert.equal((await ourValues(cluster.bootstrap, OUT, PARTITIONS, total, 'read_committed')).length, total, 'our read_committed consumer reads the same');
   const uncommitted = await kcatValues(cluster.bootstrap, OUT, PARTITIONS, 'read_uncommitted');
   t.diagnostic(`read_uncommitted holds ${uncommitted.length} records (aborted ones included)`);
+  assert.ok(aborts >= 1 && uncommitted.length > total, 'the aborted transaction wrote records that read_committed does not show');
 
   // The group's committed offsets match the outputs: every input partition consumed to its end.
   const offsets = await admin.fetchOffsets(GROUP, [IN]);
