@@ -99,6 +99,8 @@ test('Tributary transactions on one broker: commit and abort across partitions, 
   const TOPIC = 'client-txn';
   const broker = await startBrokerProcess(t, { name: 'client-transactions', overrides: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': 200 } });
   await createTopics(broker.bootstrap, [{ topic: TOPIC, numPartitions: 2 }]);
+  const admin = new Admin({ bootstrapServers: broker.bootstrap });
+  t.after(() => admin.close());
 
   const producer = txnProducer(broker.bootstrap, 'client-txn-producer');
   t.after(() => producer.close({ timeoutMs: 1000 }));
@@ -147,6 +149,31 @@ test('Tributary transactions on one broker: commit and abort across partitions, 
   await completed(broker.bootstrap, 'client-txn-linger', 'CompleteCommit');
   assert.deepEqual(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_committed'), ['after-abort', 'c-0', 'c-1', 'c-2', 'c-3']);
   assert.ok(!(await kcatValues(broker.bootstrap, TOPIC, 2, 'read_uncommitted')).includes('never-sent'), 'the dropped record never reached the broker');
+
+  // A batch the broker refuses (one record above the topic's max.message.bytes) had its sequence: the
+  // transaction is abortable, and the abort bumps the epoch so the partition's sequences start again
+  // (without the bump the next batch would be OUT_OF_ORDER_SEQUENCE_NUMBER).
+  const SMALL = 'client-txn-small';
+  const kafkaAdmin = new Kafka({ brokers: [broker.bootstrap], clientId: 'client-txn-setup', logLevel: logLevel.NOTHING }).admin();
+  await kafkaAdmin.connect();
+  await kafkaAdmin.createTopics({ topics: [{ topic: SMALL, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1000' }] }], waitForLeaders: true });
+  await kafkaAdmin.disconnect();
+  const bumping = txnProducer(broker.bootstrap, 'client-txn-bump');
+  t.after(() => bumping.close({ timeoutMs: 1000 }));
+  const first = await bumping.transaction();
+  await first.send({ topic: SMALL, messages: [{ value: 'fits-0' }] });
+  await assert.rejects(first.send({ topic: SMALL, messages: [{ value: 'x'.repeat(2000) }] }), (err: unknown) => err instanceof KafkaError && err.code === ErrorCode.MESSAGE_TOO_LARGE);
+  await assert.rejects(first.commit(), (err: unknown) => err instanceof TransactionAbortableError && err.code === ErrorCode.TRANSACTION_ABORTABLE && /MESSAGE_TOO_LARGE/.test(err.message));
+  await assert.rejects(first.send({ topic: SMALL, messages: [{ value: 'refused' }] }), TransactionAbortableError, 'an abortable transaction takes no more sends');
+  const epochBefore = (await admin.describeTransactions(['client-txn-bump']))[0]!.producerEpoch;
+  await first.abort();
+  const epochAfter = (await admin.describeTransactions(['client-txn-bump']))[0]!.producerEpoch;
+  assert.ok(epochAfter > epochBefore, `the abort bumped the epoch (${epochBefore} → ${epochAfter})`);
+  const second = await bumping.transaction();
+  await second.send({ topic: SMALL, messages: [{ value: 'fits-1' }] });
+  await second.commit();
+  await completed(broker.bootstrap, 'client-txn-bump', 'CompleteCommit');
+  assert.deepEqual(await kcatValues(broker.bootstrap, SMALL, 1, 'read_committed'), ['fits-1']);
 
   // A second producer with the same transactionalId: its InitProducerId bumps the epoch and aborts
   // the first one's open transaction; the first is fenced for good.
