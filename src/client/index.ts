@@ -1,6 +1,8 @@
 /** The Tributary client: producer, admin, serializers, typed errors, and the shared core. */
 export { Producer, type ProducerMessage, type ProducerRecord, type RecordMetadata, type HeaderValue } from './producer/producer.js';
 export type { ProducerOptions, Acks } from './producer/options.js';
+export { Transaction, type SendOffsetsOptions, type TopicOffsets } from './producer/transaction.js';
+export type { TransactionState } from './producer/transaction-manager.js';
 export {
   DefaultPartitioner,
   Murmur2RandomPartitioner,
@@ -26,6 +28,14 @@ export {
   type Deserializer,
 } from './serializers.js';
 export type { ClientOptions, TlsOptions, SaslOptions } from './options.js';
-export { ClientConfigError, UnsupportedFeatureError, isRetriableError } from './errors.js';
+export {
+  ClientConfigError,
+  UnsupportedFeatureError,
+  isRetriableError,
+  ProducerFatalError,
+  ProducerFencedError,
+  TransactionAbortableError,
+  TransactionStateError,
+} from './errors.js';
 export { Cluster, BrokerLink, MetadataCache } from './cluster/index.js';
 export type { BrokerInfo, PartitionInfo, TopicInfo, RequestOptions, VersionRange } from './cluster/index.js';

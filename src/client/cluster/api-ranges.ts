@@ -26,6 +26,13 @@ export const CLIENT_API_RANGES: ReadonlyMap<number, VersionRange> = new Map<numb
   [19, { minVersion: 2, maxVersion: 7 }], // CreateTopics
   [20, { minVersion: 1, maxVersion: 6 }], // DeleteTopics
   [21, { minVersion: 0, maxVersion: 2 }], // DeleteRecords
+  [22, { minVersion: 0, maxVersion: 5 }], // InitProducerId
+  // Transactions, protocol v1: the later versions add TRANSACTION_ABORTABLE / transaction v2
+  // (KIP-890), and AddPartitionsToTxn v4+ is the broker-to-broker form.
+  [24, { minVersion: 0, maxVersion: 3 }], // AddPartitionsToTxn
+  [25, { minVersion: 0, maxVersion: 3 }], // AddOffsetsToTxn
+  [26, { minVersion: 0, maxVersion: 3 }], // EndTxn
+  [28, { minVersion: 0, maxVersion: 3 }], // TxnOffsetCommit: v3+ carries the member's generation and id
   [32, { minVersion: 1, maxVersion: 4 }], // DescribeConfigs
   [37, { minVersion: 0, maxVersion: 3 }], // CreatePartitions
   [42, { minVersion: 0, maxVersion: 2 }], // DeleteGroups

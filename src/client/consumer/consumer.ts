@@ -19,7 +19,7 @@ import { commitOffsets, fetchCommitted } from './offsets.js';
 import { resolveConsumerOptions, type ConsumerOptions, type ResolvedConsumerOptions } from './options.js';
 import { Assignment, type PartitionState } from './partition-state.js';
 import { PositionResolver } from './positions.js';
-import { formatTp, type ConsumerBatch, type ConsumerRecord, type RebalanceListener, type TopicPartition, type ConsumerOffset } from './types.js';
+import { formatTp, type ConsumerBatch, type ConsumerGroupMetadata, type ConsumerRecord, type RebalanceListener, type TopicPartition, type ConsumerOffset } from './types.js';
 
 export interface RunHandlers<K, V> {
   /** Called per batch (one partition's records from one fetch); the batch counts as processed when it resolves. */
@@ -82,6 +82,11 @@ export class Consumer<K = Buffer | null, V = Buffer | null> implements AsyncIter
 
   get generationId(): number {
     return this.membership?.generationId ?? -1;
+  }
+
+  /** The group, generation and member id a transactional producer's `sendOffsets({ consumer })` sends. */
+  groupMetadata(): ConsumerGroupMetadata {
+    return { groupId: this.requireGroup('groupMetadata'), generationId: this.generationId, memberId: this.memberId, groupInstanceId: this.opts.groupInstanceId };
   }
 
   /**

@@ -12,6 +12,20 @@ export interface ConsumerOffset extends TopicPartition {
   metadata?: string | null;
 }
 
+/**
+ * Who a consumer is in its group (Kafka's ConsumerGroupMetadata): a transactional producer sends it
+ * with the offsets it commits (TxnOffsetCommit v3+), so the coordinator refuses them from a member
+ * that a rebalance has replaced (KIP-447).
+ */
+export interface ConsumerGroupMetadata {
+  groupId: string;
+  /** -1 before the first join (or without membership: `assign`). */
+  generationId: number;
+  /** '' before the first join. */
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
 export interface ConsumerHeader {
   key: string;
   /** A view into the fetch response: copy it if you keep it long after processing. */

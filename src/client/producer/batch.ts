@@ -195,11 +195,14 @@ export class ProducerBatch {
     return (this.buf = grown);
   }
 
-  /** Header and CRC (compressing the records if asked); the result is kept in `bytes`. */
-  seal(compression: CompressionType, id: BatchIdentity | BatchSequence = this.sequence ?? NO_PRODUCER): Buffer | Promise<Buffer> {
+  /**
+   * Header and CRC (compressing the records if asked); the result is kept in `bytes`. A
+   * transactional producer's batches carry the transactional attribute (resequence keeps it).
+   */
+  seal(compression: CompressionType, id: BatchIdentity | BatchSequence = this.sequence ?? NO_PRODUCER, transactional = false): Buffer | Promise<Buffer> {
     if (this.bytes) return this.bytes;
     const baseSequence = 'baseSequence' in id ? id.baseSequence : -1;
-    const o: SealOptions = { count: this.count, baseTimestamp: this.baseTimestamp, maxTimestamp: this.maxTimestamp, producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence };
+    const o: SealOptions = { count: this.count, baseTimestamp: this.baseTimestamp, maxTimestamp: this.maxTimestamp, producerId: id.producerId, producerEpoch: id.producerEpoch, baseSequence, transactional };
     const buf = this.buf!;
     if (compression === CompressionType.None) return (this.bytes = sealRecordBatch(buf.subarray(0, this.end), o));
     return sealCompressedRecordBatch(buf.subarray(RECORD_BATCH_OVERHEAD, this.end), compression, o).then((bytes) => {

@@ -38,6 +38,12 @@
  * - Other partitions keep their identity while they have unresolved batches (their retries re-send
  *   the same bytes); their next new batch waits until those resolve, then starts at 0 under the new
  *   identity (Java's maybeUpdateProducerIdAndEpoch).
+ *
+ * Transactional producers (`transactional`): the TransactionManager owns the identity (InitProducerId
+ * with the transactional id, at its coordinator) and hands it over with `setIdentity`. There is no
+ * reset within a transaction: a real sequence gap fails the batch, which makes the transaction
+ * abortable, and after the abort the manager bumps the epoch (KIP-360 with the transactional id),
+ * so every partition starts again at 0 — as the Java client does for transactions.
  */
 import type { Logger } from 'pino';
 import { InitProducerIdApi } from '../../protocol/messages/index.js';
@@ -99,8 +105,19 @@ export class IdempotenceState {
     private readonly log: Logger,
     /** Called when the identity changes or the state becomes fatal (the sender drains again). */
     private readonly onChange: () => void,
+    /** The identity comes from the TransactionManager (`setIdentity`); no resets of our own. */
+    private readonly transactional = false,
   ) {
     this.mode = mode;
+  }
+
+  /**
+   * A transactional producer's id and epoch (InitProducerId at its coordinator, or an epoch bump
+   * after an abort). Partitions with nothing unresolved move to it at their next batch, from 0.
+   */
+  setIdentity(identity: BatchIdentity): void {
+    this.identity = identity;
+    this.onChange();
   }
 
   get enabled(): boolean {
@@ -123,6 +140,7 @@ export class IdempotenceState {
   private identityReady(): boolean {
     if (this.initializing) return false;
     if (this.identity.producerId >= 0) return true;
+    if (this.transactional) return false; // the TransactionManager sets it before the first transaction
     this.startInit();
     return false;
   }
@@ -212,6 +230,11 @@ export class IdempotenceState {
       case ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER:
       case ErrorCode.UNKNOWN_PRODUCER_ID:
         if (s.window[0] !== b) return 'retry'; // an earlier batch is missing: a consequence
+        if (this.transactional) {
+          // No reset inside a transaction: it becomes abortable and the epoch is bumped after the abort.
+          this.log.info({ topic: b.topic, partition: b.partition, error: ErrorCode[err.code], baseSequence: b.sequence.baseSequence }, 'sequence gap in a transaction: the batch fails');
+          return 'fail';
+        }
         this.log.info({ topic: b.topic, partition: b.partition, error: ErrorCode[err.code], baseSequence: b.sequence.baseSequence }, 'sequence gap: resetting the producer id and the partition sequences');
         this.requestReset(s, b.sequence);
         return 'retry';
@@ -226,7 +249,7 @@ export class IdempotenceState {
   }
 
   private requestReset(s: PartitionSequences, from: BatchIdentity): void {
-    if (this.cluster.isClosed || this.fatal) return;
+    if (this.cluster.isClosed || this.fatal || this.transactional) return;
     s.resetPending = true;
     if (sameIdentity(from, this.identity) && !this.initializing) this.startInit();
   }

@@ -49,6 +49,19 @@ export interface ProducerOptions<K = Buffer | null, V = Buffer | null> extends C
    * to `true` there, sends fail with UNSUPPORTED_VERSION.
    */
   idempotent?: boolean;
+  /**
+   * Makes the producer transactional (`transactional.id`): records go out in transactions
+   * (`producer.transaction()`), committed or aborted atomically across partitions, with consumer
+   * offsets (`sendOffsets`). Needs idempotence: `idempotent: false` or an option that conflicts
+   * with it (acks, retries, maxInFlightRequestsPerConnection) throws ClientConfigError.
+   */
+  transactionalId?: string;
+  /**
+   * How long the coordinator lets a transaction stay open before aborting it
+   * (`transaction.timeout.ms`). Default 60000; the broker refuses values above its
+   * `transaction.max.timeout.ms` (INVALID_TRANSACTION_TIMEOUT).
+   */
+  transactionTimeoutMs?: number;
 }
 
 /**
@@ -75,6 +88,9 @@ export interface ResolvedProducerOptions {
   allowAutoTopicCreation: boolean;
   requestTimeoutMs: number;
   idempotence: IdempotenceMode;
+  /** null: not transactional. */
+  transactionalId: string | null;
+  transactionTimeoutMs: number;
 }
 
 export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): ResolvedProducerOptions {
@@ -98,7 +114,9 @@ export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): Re
   if (batchMaxSize < batchSize) throw new ClientConfigError(`batchMaxSize (${batchMaxSize}) must be at least batchSize (${batchSize})`);
   const retries = o.retries === undefined ? Number.POSITIVE_INFINITY : intOption('retries', o.retries, 0);
   const maxInFlight = intOption('maxInFlightRequestsPerConnection', o.maxInFlightRequestsPerConnection, 5, 1);
-  const idempotence = resolveIdempotence(o.idempotent, acks, retries, maxInFlight);
+  const transactionalId = resolveTransactionalId(o.transactionalId, o.idempotent);
+  // A transactional producer cannot fall back to plain producing: its conflicts throw.
+  const idempotence = resolveIdempotence(transactionalId === null ? o.idempotent : true, acks, retries, maxInFlight, transactionalId !== null);
   return {
     acks,
     compression,
@@ -114,17 +132,27 @@ export function resolveProducerOptions(o: ProducerOptions<unknown, unknown>): Re
     allowAutoTopicCreation: o.allowAutoTopicCreation ?? true,
     requestTimeoutMs,
     idempotence,
+    transactionalId,
+    transactionTimeoutMs: intOption('transactionTimeoutMs', o.transactionTimeoutMs, 60_000, 1),
   };
 }
 
+function resolveTransactionalId(id: string | undefined, idempotent: boolean | undefined): string | null {
+  if (id === undefined) return null;
+  if (typeof id !== 'string' || id.length === 0) throw new ClientConfigError(`transactionalId must be a non-empty string, got ${JSON.stringify(id)}`);
+  if (idempotent === false) throw new ClientConfigError(`transactionalId '${id}' needs idempotence: remove idempotent: false`);
+  return id;
+}
+
 /** Kafka's rules (ProducerConfig, KIP-679): conflicts throw if idempotence was asked for, else turn it off. */
-function resolveIdempotence(idempotent: boolean | undefined, acks: -1 | 0 | 1, retries: number, maxInFlight: number): IdempotenceMode {
+function resolveIdempotence(idempotent: boolean | undefined, acks: -1 | 0 | 1, retries: number, maxInFlight: number, transactional = false): IdempotenceMode {
   if (idempotent === false) return 'off';
   const conflicts: string[] = [];
   if (acks !== -1) conflicts.push(`acks 'all' (-1), got ${acks}`);
   if (retries === 0) conflicts.push('retries > 0, got 0');
   if (maxInFlight > MAX_IN_FLIGHT_FOR_IDEMPOTENCE) conflicts.push(`maxInFlightRequestsPerConnection <= ${MAX_IN_FLIGHT_FOR_IDEMPOTENCE}, got ${maxInFlight}`);
   if (idempotent === undefined) return conflicts.length > 0 ? 'off' : 'default';
+  if (conflicts.length > 0 && transactional) throw new ClientConfigError(`transactionalId needs idempotence, which needs ${conflicts.join(' and ')}; change those options`);
   if (conflicts.length > 0) throw new ClientConfigError(`idempotent: true needs ${conflicts.join(' and ')}; change those options or set idempotent: false`);
   return 'explicit';
 }

@@ -1,13 +1,15 @@
 /**
  * The producer: `send` partitions and serializes records, waits for buffer space (backpressure),
  * appends them to per-partition batches, and resolves with each record's partition and offset
- * once the broker acknowledges it. See docs/client.md.
+ * once the broker acknowledges it. With a `transactionalId`, records go out in transactions
+ * (`transaction()`; the state machine is transaction-manager.ts). See docs/client.md.
  */
 import type { Logger } from 'pino';
 import type { RecordHeaderInput } from '../../protocol/records/types.js';
 import { FramePool } from '../../network/frame-pool.js';
 import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { Cluster } from '../cluster/cluster.js';
+import { ClientConfigError } from '../errors.js';
 import { bufferSerializer, type Serializer } from '../serializers.js';
 import { Accumulator } from './accumulator.js';
 import { SendOp, type BatchMemory, type RecordMetadata } from './batch.js';
@@ -17,6 +19,8 @@ import { createPartitioner, type Partitioner } from './partitioners.js';
 import { estimateRecordBytes } from './record-size.js';
 import { RecordSlice } from './record-slice.js';
 import { Sender } from './sender.js';
+import { Transaction } from './transaction.js';
+import { clusterCoordinatorRpc, TransactionManager } from './transaction-manager.js';
 
 export type HeaderValue = Buffer | string | null;
 
@@ -58,6 +62,8 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
   private closing: Promise<void> | null = null;
   /** The last append that had to wait; later sends queue behind it. */
   private appendTail: Promise<void> | null = null;
+  /** Set with a transactionalId. */
+  private readonly txn: TransactionManager | null;
 
   constructor(options: ProducerOptions<K, V>) {
     this.opts = resolveProducerOptions(options as ProducerOptions<unknown, unknown>);
@@ -69,12 +75,64 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     this.partitioner = createPartitioner(options.partitioner);
     this.keySerializer = options.keySerializer ?? (bufferSerializer as Serializer<K>);
     this.valueSerializer = options.valueSerializer ?? (bufferSerializer as Serializer<V>);
-    this.sender = new Sender(this.cluster, this.acc, this.pool, this.opts, this.partitioner, this.log);
+    this.txn =
+      this.opts.transactionalId === null
+        ? null
+        : new TransactionManager(
+            {
+              transactionalId: this.opts.transactionalId,
+              transactionTimeoutMs: this.opts.transactionTimeoutMs,
+              maxBlockMs: this.opts.maxBlockMs,
+              retryBackoffMs: this.cluster.options.retryBackoffMs,
+              retryBackoffMaxMs: this.cluster.options.retryBackoffMaxMs,
+            },
+            clusterCoordinatorRpc(this.cluster),
+            this.log.child({ transactionalId: this.opts.transactionalId }),
+            (identity) => this.sender.idempotence.setIdentity(identity),
+            () => this.sender.wake(),
+          );
+    this.sender = new Sender(this.cluster, this.acc, this.pool, this.opts, this.partitioner, this.log, this.txn);
   }
 
   /** Reads cluster metadata. Optional: `send` connects on first use. */
   async connect(): Promise<void> {
     await this.cluster.connect();
+  }
+
+  /**
+   * Gets the transactional producer id (InitProducerId at the transaction coordinator): a producer
+   * that used the same transactionalId before is fenced, and a transaction it left open is aborted.
+   * Optional: the first `transaction()` does it.
+   */
+  async initTransactions(): Promise<void> {
+    const txn = this.requireTransactional('initTransactions');
+    if (this.closing) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
+    await txn.initialize();
+  }
+
+  /**
+   * Opens a transaction (one at a time): its sends, and the offsets given to `sendOffsets`,
+   * become visible to read_committed consumers together on `commit()`, or never (`abort()`).
+   */
+  async transaction(): Promise<Transaction<ProducerRecord<K, V>>> {
+    const txn = this.requireTransactional('transaction');
+    if (this.closing) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
+    await txn.initialize();
+    const seq = txn.begin();
+    return new Transaction<ProducerRecord<K, V>>(
+      {
+        send: (record) => this.send(record),
+        flush: () => this.flush(),
+        dropUnsent: () => this.dropUnsent(),
+      },
+      txn,
+      seq,
+    );
+  }
+
+  private requireTransactional(what: string): TransactionManager {
+    if (!this.txn) throw new ClientConfigError(`${what}() needs the transactionalId option`);
+    return this.txn;
   }
 
   /** Bytes of bufferMemory taken by records not yet acknowledged. */
@@ -89,6 +147,9 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
    */
   async send(record: ProducerRecord<K, V>): Promise<RecordMetadata[]> {
     if (this.closing) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
+    // A transactional producer sends inside its open transaction only.
+    const txnError = this.txn?.sendError() ?? null;
+    if (txnError) throw txnError;
     const { topic, messages } = record;
     const op = new SendOp(messages.length, topic);
     if (messages.length === 0) return op.promise;
@@ -96,6 +157,12 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     this.pendingOps.add(tracked);
     const untrack = (): void => void this.pendingOps.delete(tracked);
     tracked.then(untrack, untrack);
+    if (this.txn) {
+      // Any failed send makes the transaction abortable (also one that failed before a batch).
+      const txn = this.txn;
+      const seq = txn.transactionSequence;
+      tracked.catch((err: unknown) => txn.onSendFailed(err, seq));
+    }
     // Appends run synchronously unless they must wait (metadata, bufferMemory); a waiting append
     // holds back later sends so records keep the order of send() calls.
     const state = { finished: false };
@@ -117,6 +184,7 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     if (!info || info.partitions.length === 0) {
       await this.cluster.connect();
       info = await this.cluster.waitForTopic(topic, { timeoutMs: this.opts.maxBlockMs, allowAutoTopicCreation: this.opts.allowAutoTopicCreation });
+      this.throwIfTransactionStopped();
     }
     const partitionCount = info.partitions.length;
     let available: number[] | null = null;
@@ -163,6 +231,7 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
       if (slice.length === 0 && this.pool.tryReserve(size)) {
         const res = this.acc.append(topic, partition, key, value, headers, timestamp, size, op, i, now);
         if (res.closedPrevious || res.batchFull) this.partitioner.onBatchClosed?.(topic, partition);
+        this.txn?.notePartition(topic, partition);
         continue;
       }
       slice.push(i, partition, size, key, value, headers, timestamp);
@@ -185,9 +254,10 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
     this.sender.wake(); // let queued batches go while we wait for room
     const records = slice.copy();
     return this.pool.reserve(bytes, this.opts.maxBlockMs).then(() => {
-      if ((this.closing && this.sender.flushing === 0) || op.isSettled) {
+      const stopped = this.txn?.drainError() ?? null;
+      if ((this.closing && this.sender.flushing === 0) || op.isSettled || stopped) {
         this.pool.release(bytes);
-        if (!op.isSettled) throw new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
+        if (!op.isSettled) throw stopped ?? new KafkaError(ErrorCode.NETWORK_EXCEPTION, 'producer is closed');
         return;
       }
       this.placeSlice(topic, records, op);
@@ -200,8 +270,21 @@ export class Producer<K = Buffer | null, V = Buffer | null> {
       const partition = slice.partitions[i]!;
       const res = this.acc.append(topic, partition, slice.keys[i]!, slice.values[i]!, slice.headers[i], slice.timestamps[i]!, slice.sizes[i]!, op, slice.indexes[i]!, now);
       if (res.closedPrevious || res.batchFull) this.partitioner.onBatchClosed?.(topic, partition);
+      this.txn?.notePartition(topic, partition);
     }
     this.sender.wake();
+  }
+
+  /** An append that waited (metadata) must not land in a transaction that is aborting or failed meanwhile. */
+  private throwIfTransactionStopped(): void {
+    const stopped = this.txn?.drainError() ?? null;
+    if (stopped) throw stopped;
+  }
+
+  /** Abort: the sender fails every queued batch (the manager is aborting); waits until every send settled. */
+  private async dropUnsent(): Promise<void> {
+    this.sender.wake();
+    while (this.pendingOps.size > 0) await Promise.allSettled([...this.pendingOps]);
   }
 
   /** Sends every buffered record now and resolves when all sent so far are settled. */

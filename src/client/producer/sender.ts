@@ -19,6 +19,10 @@
  *   Kafka, with maxInFlight > 1 a later batch already in flight can land before an earlier one
  *   that is retried, and a retried batch may be written twice; maxInFlightRequestsPerConnection 1
  *   keeps the order.
+ * - Transactional (`txn`, transaction-manager.ts): requests carry the transactional id and batches
+ *   the transactional attribute; a batch goes out only once its partition is in the transaction
+ *   (AddPartitionsToTxn); while the transaction is abortable, aborting or the producer fatal,
+ *   queued batches fail at once (Java's abortUndrainedBatches); every batch failure is reported.
  */
 import type { Logger } from 'pino';
 import { ProduceApi } from '../../protocol/messages/index.js';
@@ -28,7 +32,7 @@ import { backoffMs } from '../backoff.js';
 import type { Cluster } from '../cluster/cluster.js';
 import { responseError, timeoutError } from '../errors.js';
 import type { Accumulator, PartitionQueue } from './accumulator.js';
-import type { ProducerBatch } from './batch.js';
+import { NO_PRODUCER, type ProducerBatch } from './batch.js';
 import type { BufferPool } from './buffer-pool.js';
 import { IdempotenceState } from './idempotence.js';
 import type { ResolvedProducerOptions } from './options.js';
@@ -45,6 +49,17 @@ const STALE_METADATA = new Set<number>([
   ErrorCode.REQUEST_TIMED_OUT,
   ErrorCode.KAFKA_STORAGE_ERROR,
 ]);
+
+/** What the sender asks of a transactional producer's TransactionManager. */
+export interface TransactionGate {
+  readonly transactionalId: string;
+  /** Fail every queued batch with this (abortable, aborting, fatal), or null. */
+  drainError(): KafkaError | null;
+  /** May a batch of this partition go out? False: it is being added to the transaction (the sender is woken after). */
+  mayDrain(topic: string, partition: number): boolean;
+  /** A batch failed for good (`sequenced`: it had been given a sequence). */
+  onBatchFailed(err: Error, sequenced: boolean): void;
+}
 
 interface ResponseSlot {
   batches: ProducerBatch[];
@@ -74,8 +89,9 @@ export class Sender {
     private readonly opts: ResolvedProducerOptions,
     private readonly partitioner: Partitioner,
     private readonly log: Logger,
+    private readonly txn: TransactionGate | null = null,
   ) {
-    this.idempotence = new IdempotenceState(cluster, opts.idempotence, log, () => this.wake());
+    this.idempotence = new IdempotenceState(cluster, opts.idempotence, log, () => this.wake(), txn !== null);
   }
 
   /** Runs a drain pass soon (coalesced within the current tick). */
@@ -114,8 +130,9 @@ export class Sender {
   }
 
   private drain(): void {
-    if (this.idempotence.fatal) {
-      this.failQueued(this.idempotence.fatal);
+    const stop = this.txn?.drainError() ?? this.idempotence.fatal ?? null;
+    if (stop) {
+      this.failQueued(stop);
       return;
     }
     const now = Date.now();
@@ -153,6 +170,7 @@ export class Sender {
         if (q.batches.length === 0 || this.readyAt(q) > now) continue;
         const head = q.batches[0]!;
         if (batches.length > 0 && size + head.sizeBytes > this.opts.maxRequestSize) continue;
+        if (this.txn && !this.txn.mayDrain(q.topic, q.partition)) continue;
         if (!this.idempotence.mayDrain(head)) continue;
         const wasOpen = !head.ready;
         batches.push(this.acc.takeHead(q));
@@ -175,7 +193,7 @@ export class Sender {
 
   /** Seals with the batch's own producer id, epoch and sequence (-1s without idempotence). */
   private build(b: ProducerBatch): Buffer | Promise<Buffer> {
-    return b.seal(this.opts.compression);
+    return b.seal(this.opts.compression, b.sequence ?? NO_PRODUCER, this.txn !== null);
   }
 
   private send(node: number, batches: ProducerBatch[]): void {
@@ -235,7 +253,7 @@ export class Sender {
       parts.push({ index: b.partition, records: bufs[i]! });
     });
     const body: ProduceRequest = {
-      transactionalId: null,
+      transactionalId: this.txn?.transactionalId ?? null,
       acks: this.opts.acks,
       timeoutMs: this.opts.requestTimeoutMs,
       topicData: [...topics].map(([name, partitionData]) => ({ name, partitionData })),
@@ -279,6 +297,7 @@ export class Sender {
   private finish(b: ProducerBatch, err: Error, wasInRequest: boolean): void {
     this.idempotence.onFailed(b, wasInRequest);
     this.pool.release(b.memoryBytes);
+    this.txn?.onBatchFailed(err, b.sequence !== null);
     b.fail(err);
   }
 

@@ -133,6 +133,8 @@ export interface SealOptions {
   producerId?: number;
   producerEpoch?: number;
   baseSequence?: number;
+  /** A transactional producer's batch (attribute bit 4): held back from read_committed until its marker. */
+  transactional?: boolean;
 }
 
 function sealPlan(o: SealOptions): RecordsPlan {
