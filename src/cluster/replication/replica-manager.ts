@@ -476,11 +476,29 @@ export class ReplicaManager {
       this.maybeAdvanceHighWatermark(p);
       return;
     }
-    // Refused (a stale partition epoch, an ineligible member) or not delivered: the metadata may settle it;
-    // try again a little later.
-    p.pendingIsr = null;
-    p.isrRetryAtMs = this.runtime.clock.now() + Math.min(1000, this.settings.replicaLagTimeMaxMs / 4);
-    this.logger.warn({ topic: p.topic, partition: p.partition, errorCode: answer.errorCode }, 'AlterPartition was not accepted');
+    const pending = p.pendingIsr;
+    if (answer.errorCode === ErrorCode.OPERATION_NOT_ATTEMPTED || answer.errorCode === ErrorCode.INELIGIBLE_REPLICA) {
+      // Refused before anything was written: the committed ISR is still the truth. Try again a little later.
+      p.pendingIsr = null;
+      p.isrRetryAtMs = this.runtime.clock.now() + this.isrRetryBackoffMs();
+      this.logger.warn({ topic: p.topic, partition: p.partition, errorCode: answer.errorCode }, 'AlterPartition was not accepted');
+      return;
+    }
+    // Not delivered, timed out, or answered by a controller that knows better (a newer partition epoch, a
+    // new leader epoch): the change may have been committed all the same. The leader keeps counting the
+    // maximal ISR (Kafka's PendingExpandIsr / PendingShrinkIsr) — reverting to the smaller set here could
+    // advance the high watermark past what a member the controller did add has — until the metadata
+    // brings the partition's registration, and sends the same change again meanwhile.
+    this.logger.warn({ topic: p.topic, partition: p.partition, errorCode: answer.errorCode }, 'AlterPartition not answered; the change stays pending');
+    if (pending === null || (answer.errorCode !== ErrorCode.REQUEST_TIMED_OUT && answer.errorCode !== ErrorCode.NOT_CONTROLLER && answer.errorCode !== ErrorCode.NETWORK_EXCEPTION)) return;
+    this.runtime.timers.setTimeout(() => {
+      if (this.closed || p.pendingIsr !== pending || !p.isLeader || p.leaderEpoch !== leaderEpoch || this.partitions.get(key(p.topic, p.partition)) !== p) return;
+      this.submitIsrChange(p, [...pending.isr], pending.leaderRecoveryState);
+    }, this.isrRetryBackoffMs());
+  }
+
+  private isrRetryBackoffMs(): number {
+    return Math.min(1000, this.settings.replicaLagTimeMaxMs / 4);
   }
 
   // ---------------------------------------------------------------- other leader operations

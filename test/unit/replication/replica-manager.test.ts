@@ -199,3 +199,39 @@ test('a registration older than the log (start-up replay of the metadata log) ch
   assert.ok(p.isLeader, 'a stale follower registration does not demote the leader');
   assert.deepEqual(p.log.epochEntries().map((e) => ({ ...e })), before);
 });
+
+test('an ISR expansion whose answer is lost stays pending: the high watermark keeps waiting for the new member (chaos seed 20261204 lost two acks=all writes this way)', async (t) => {
+  const { replicas, runtime, sent } = await setup(t, { lagMs: 1000, minIsr: 2 });
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ isr: [1, 2] }));
+  await replicas.append('t', 0, await batch(2), { acks: 1 });
+  await fetchAt(replicas, 2, 2);
+  // Follower 3 catches up: the leader proposes [1,2,3] (the controller may commit it).
+  await fetchAt(replicas, 3, 2);
+  assert.equal(sent.length, 1);
+  assert.deepEqual(sent[0]!.isr.map((m) => m.brokerId), [1, 2, 3]);
+  // An acks=all write; follower 2 fetches it, follower 3 does not (cut off).
+  let acked = false;
+  const write = replicas.append('t', 0, await batch(1), { acks: -1, timeoutMs: 60_000 }).then(() => (acked = true));
+  const settled = write.catch(() => undefined);
+  await new Promise((r) => setImmediate(r));
+  await fetchAt(replicas, 2, 3);
+  assert.equal(replicas.get('t', 0).highWatermark, 2, 'the pending member 3 counts');
+  // The AlterPartition answer never comes (the controller may have committed [1,2,3]): the leader must not
+  // fall back to [1,2] and acknowledge what 3, a committed member for all it knows, does not have.
+  sent[0]!.onAnswer({ partitionIndex: 0, errorCode: ErrorCode.REQUEST_TIMED_OUT, leaderId: -1, leaderEpoch: -1, isr: [], leaderRecoveryState: 0, partitionEpoch: -1 });
+  await fetchAt(replicas, 2, 3);
+  await new Promise((r) => setImmediate(r));
+  assert.equal(replicas.get('t', 0).highWatermark, 2);
+  assert.equal(acked, false);
+  // The same change is sent again after a backoff.
+  runtime.advance(1000);
+  assert.equal(sent.length, 2);
+  assert.deepEqual(sent[1]!.isr.map((m) => m.brokerId), [1, 2, 3]);
+  // The metadata brings the committed registration: [1,2,3] it was. The write waits for 3.
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ isr: [1, 2, 3], partitionEpoch: 8 }));
+  assert.equal(acked, false);
+  await fetchAt(replicas, 3, 3);
+  await settled;
+  assert.equal(acked, true);
+  assert.equal(replicas.get('t', 0).highWatermark, 3);
+});
