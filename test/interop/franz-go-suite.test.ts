@@ -31,8 +31,8 @@ const CACHE_DIR = process.env['TRIBUTARY_CACHE_DIR'] ?? path.join(os.homedir(), 
 const BIN = path.join(CACHE_DIR, 'bin', 'franz-go-kgo.test');
 const PACKAGE = 'github.com/twmb/franz-go/pkg/kgo';
 
-/** Records the producer writes (every level of every chain copies all of them): three producer transactions. */
-const RECORDS = 25_000;
+/** Records the producer writes (every level of every chain copies all of them): ten producer transactions. */
+const RECORDS = 100_000;
 /** The Go binary's own deadline (it then panics with every goroutine's stack), under this test's. */
 const GO_TIMEOUT_S = 150;
 
