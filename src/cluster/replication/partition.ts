@@ -172,10 +172,15 @@ export class Partition {
   /**
    * As leader: the high watermark becomes the lowest log end in the maximal ISR (the leader's own log end
    * included). Never moves back. Returns true when it moved.
+   *
+   * The leader's own end is what it has written, not the next offset to assign: appends queued behind the
+   * one that just completed are not readable yet, and a transaction marker among them is only indexed
+   * (`.txnindex`) when it is written. A sole replica that counted them let the last stable offset pass an
+   * ABORT marker before its entry existed: read_committed fetches returned the aborted records unlisted.
    */
   maybeAdvanceHighWatermark(localBrokerId: number): boolean {
     if (this.role !== 'leader') return false;
-    let hw = this.log.logEndOffset;
+    let hw = this.log.writtenEndOffset;
     for (const id of this.maximalIsr()) {
       if (id === localBrokerId) continue;
       const f = this.followers.get(id);

@@ -15,6 +15,7 @@ import type { AlterPartitionSender, IsrChangeRequest } from '../../../src/cluste
 import { ReplicaManager } from '../../../src/cluster/replication/replica-manager.js';
 import { ErrorCode, KafkaError } from '../../../src/protocol/errors.js';
 import { buildRecordBatch } from '../../../src/protocol/records/index.js';
+import { buildEndTxnMarkerBatch } from '../../../src/protocol/records/control.js';
 import { DEFAULT_LOG_CONFIG } from '../../../src/storage/log-config.js';
 import { LogManager } from '../../../src/storage/log-manager.js';
 import { FakeRuntime } from '../controller/fake-runtime.js';
@@ -172,8 +173,9 @@ test('acks=all times out with REQUEST_TIMED_OUT when the ISR never catches up', 
   let settled = false;
   pending.then(() => (settled = true), () => (settled = true));
   // The produce waits in the purgatory (with its fake-clock timeout) once the local append is written.
-  while (replicas.get('t', 0).log.logEndOffset < 1) await new Promise((r) => setTimeout(r, 2));
-  for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
+  // (Written, not just queued: a busy machine may take a while; the waiter's fake-clock timer starts after.)
+  while (replicas.get('t', 0).log.writtenEndOffset < 1) await new Promise((r) => setTimeout(r, 2));
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 5));
   runtime.advance(499);
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
   assert.equal(settled, false, 'still waiting before its timeout');
@@ -234,4 +236,38 @@ test('an ISR expansion whose answer is lost stays pending: the high watermark ke
   await settled;
   assert.equal(acked, true);
   assert.equal(replicas.get('t', 0).highWatermark, 3);
+});
+
+test('a sole replica\'s high watermark never passes what is written: an ABORT marker still queued keeps the last stable offset before its transaction', async (t) => {
+  // Found by franz-go's TestTxnEtl against one broker: a read_committed fetch returned an aborted
+  // transaction's records without listing it, because the high watermark (so the last stable offset)
+  // had moved to the log end — past a marker queued behind another append but not yet written, whose
+  // .txnindex entry is written with it.
+  const { replicas } = await setup(t, { minIsr: 1 });
+  await replicas.applyPartition('t', TOPIC_ID, 0, reg({ replicas: [1], isr: [1] }));
+  const producerId = 4000;
+  const txn = await buildRecordBatch({ producerId, producerEpoch: 0, baseSequence: 0, transactional: true, records: [{ key: 'a', value: 'aborted-0' }, { key: 'b', value: 'aborted-1' }] });
+  await replicas.append('t', 0, txn, { acks: -1 }); // offsets 0-1, the transaction is open
+  const p = replicas.get('t', 0);
+  assert.equal(p.lastStableOffset, 0);
+  // A plain batch (offset 2), and the coordinator's ABORT marker (offset 3) queued right behind it.
+  const plain = replicas.append('t', 0, await batch(1), { acks: -1 });
+  const marker = replicas.append('t', 0, await buildEndTxnMarkerBatch({ commit: false, producerId, producerEpoch: 0, coordinatorEpoch: 0, timestamp: Date.now() }), { acks: -1, origin: 'coordinator' });
+  await plain;
+  // What a read_committed fetch sees now (fetch.ts): records up to the LSO, and the aborted transactions among them.
+  const view = async () => {
+    const lso = p.lastStableOffset;
+    const read = await p.log.read(0, 1 << 20, { maxOffset: lso, minOneMessage: true });
+    const aborted = read.records.length > 0 ? await p.log.abortedTransactions(0, read.nextOffset) : [];
+    return { lso, bytes: read.records.length, aborted: aborted.map((a) => a.producerId) };
+  };
+  const hw = p.highWatermark;
+  const written = p.log.writtenEndOffset;
+  const before = await view();
+  assert.ok(before.bytes === 0 || before.aborted.includes(producerId), `read_committed would return the aborted transaction unmarked: ${JSON.stringify(before)}`);
+  assert.ok(hw <= written, `high watermark ${hw} is past the written end ${written}`);
+  await marker;
+  const after = await view();
+  assert.equal(after.lso, 4);
+  assert.deepEqual(after.aborted, [producerId]);
 });
