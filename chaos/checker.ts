@@ -12,7 +12,8 @@
  * - poll-skip: an observer's poll started past the offset after its previous one although the final
  *   log holds records in between.
  * - nonmonotonic-hw: the high watermark a consumer saw on a partition went down while the same leader
- *   served it. Across a leader change a new leader's high watermark may lag the old one's until its
+ *   served it (the same node in the same leader epoch, when the history records epochs; a node that
+ *   restarts and leads again is a new leader whose high watermark comes from its checkpoint). Across a leader change a new leader's high watermark may lag the old one's until its
  *   followers fetch (Kafka's does too: it learned the old one from its last fetch answer); that is
  *   counted as `hwBehindAfterLeaderChange`, not an anomaly.
  * - duplicate: a record of an idempotent lane (its 'lane' event says so) stored at more than one
@@ -85,7 +86,7 @@ export function checkHistory(events: readonly HistoryEvent[], opts: { idempotent
   let failed = 0;
   let lost = 0;
   const lastAck = new Map<string, { seq: number; offset: number }>();
-  const pollState = new Map<string, { next: number; maxSeen: number; hw: number; hwLeader: number }>();
+  const pollState = new Map<string, { next: number; maxSeen: number; hw: number; hwLeader: number; hwLeaderEpoch: number }>();
   let hwBehindAfterLeaderChange = 0;
   for (const e of events) {
     switch (e.type) {
@@ -114,13 +115,15 @@ export function checkHistory(events: readonly HistoryEvent[], opts: { idempotent
       }
       case 'poll': {
         const key = `${e.observer}/${e.partition}`;
-        const st = pollState.get(key) ?? { next: -1, maxSeen: -1, hw: -1, hwLeader: -1 };
+        const st = pollState.get(key) ?? { next: -1, maxSeen: -1, hw: -1, hwLeader: -1, hwLeaderEpoch: -1 };
         if (e.highWatermark >= 0) {
-          if (e.highWatermark < st.hw && e.leader === st.hwLeader) report('nonmonotonic-hw', e.partition, `${e.observer} saw leader ${e.leader}'s high watermark go from ${st.hw} to ${e.highWatermark}`);
+          const sameLeader = e.leader === st.hwLeader && (e.leaderEpoch === undefined || st.hwLeaderEpoch < 0 || e.leaderEpoch === st.hwLeaderEpoch);
+          if (e.highWatermark < st.hw && sameLeader) report('nonmonotonic-hw', e.partition, `${e.observer} saw leader ${e.leader}'s high watermark go from ${st.hw} to ${e.highWatermark}`);
           else if (e.highWatermark < st.hw) hwBehindAfterLeaderChange++;
           if (e.highWatermark >= st.hw) {
             st.hw = e.highWatermark;
             st.hwLeader = e.leader;
+            st.hwLeaderEpoch = e.leaderEpoch ?? -1;
           }
         }
         if (e.records.length > 0) {

@@ -13,7 +13,7 @@ export type HistoryEvent =
   | { t: number; type: 'ack'; lane: string; seq: number; partition: number; offset: number }
   | { t: number; type: 'fail'; lane: string; seq: number; partition: number; error: string }
   /** One fetch answer: the records it returned ([offset, id]), from where, and the high watermark it carried. */
-  | { t: number; type: 'poll'; observer: string; partition: number; from: number; records: Array<[number, RecordId | null]>; highWatermark: number; leader: number }
+  | { t: number; type: 'poll'; observer: string; partition: number; from: number; records: Array<[number, RecordId | null]>; highWatermark: number; leader: number; leaderEpoch?: number }
   | { t: number; type: 'fault'; kind: string; detail: string }
   | { t: number; type: 'heal'; kind: string; detail: string }
   /** A producer lane, before its first send: which client, and whether it produces with idempotence. */

@@ -268,11 +268,14 @@ export class Workload {
   private async observe(observer: string, partition: number): Promise<void> {
     let offset = 0;
     let leader = -1;
+    let leaderEpoch = -1;
     let conn: BrokerConnection | null = null;
     while (!this.stopped) {
       try {
         if (conn === null) {
-          leader = (await this.leaderOf(partition)) ?? -1;
+          const view = await this.cluster.partitionFromAny(this.o.topic, partition);
+          leader = view?.leader ?? -1;
+          leaderEpoch = view?.leaderEpoch ?? -1;
           if (leader < 0) {
             await sleep(250);
             continue;
@@ -281,7 +284,9 @@ export class Workload {
         }
         const res = await conn.send<FetchResponse>(FetchApi, 12, {
           replicaId: -1, maxWaitMs: 250, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
-          topics: [{ topic: this.o.topic, partitions: [{ partition, currentLeaderEpoch: -1, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
+          // Fenced (FENCED_LEADER_EPOCH) once the leader moves to another epoch, even on the same node after a
+          // restart: each poll's high watermark is then one leader epoch's.
+          topics: [{ topic: this.o.topic, partitions: [{ partition, currentLeaderEpoch: leaderEpoch, fetchOffset: offset, lastFetchedEpoch: -1, logStartOffset: -1, partitionMaxBytes: 1 << 20 }] }],
           forgottenTopicsData: [], rackId: '',
         });
         const p = res.responses[0]?.partitions[0];
@@ -296,7 +301,7 @@ export class Workload {
             }
           }
         }
-        this.history.add({ t: Date.now(), type: 'poll', observer, partition, from: offset, records, highWatermark: p.highWatermark, leader });
+        this.history.add({ t: Date.now(), type: 'poll', observer, partition, from: offset, records, highWatermark: p.highWatermark, leader, leaderEpoch });
         if (records.length > 0) offset = records[records.length - 1]![0] + 1;
       } catch {
         conn?.close();
@@ -305,11 +310,6 @@ export class Workload {
       }
     }
     conn?.close();
-  }
-
-  private async leaderOf(partition: number): Promise<number | null> {
-    const leader = (await this.cluster.partitionFromAny(this.o.topic, partition))?.leader ?? -1;
-    return leader >= 0 ? leader : null;
   }
 }
 

@@ -60,6 +60,14 @@ test('the high watermark: down on one leader is an anomaly, behind after a leade
   const moved = checkHistory([...clean().slice(0, 4), poll(5, [[0, 'a:0']], 2, 0), poll(6, [], 1, 1), final([[0, 'a:0'], [1, 'a:1']])]);
   assert.deepEqual(moved.failures, []);
   assert.equal(moved.hwBehindAfterLeaderChange, 1);
+  // The same node in a new leader epoch (it restarted and leads again, its high watermark from its
+  // checkpoint) is a new leader; in the same epoch a drop is still an anomaly.
+  const epoch = (e: HistoryEvent, leaderEpoch: number): HistoryEvent => ({ ...e, leaderEpoch }) as HistoryEvent;
+  const reelected = checkHistory([...clean().slice(0, 4), epoch(poll(5, [[0, 'a:0']], 2, 0), 3), epoch(poll(6, [], 1, 0), 4), final([[0, 'a:0'], [1, 'a:1']])]);
+  assert.deepEqual(reelected.failures, []);
+  assert.equal(reelected.hwBehindAfterLeaderChange, 1);
+  const sameEpoch = checkHistory([...clean().slice(0, 4), epoch(poll(5, [[0, 'a:0']], 2, 0), 3), epoch(poll(6, [], 1, 0), 3), final([[0, 'a:0'], [1, 'a:1']])]);
+  assert.ok(sameEpoch.failures.some((a) => a.kind === 'nonmonotonic-hw'));
 });
 
 test('duplicates fail only for idempotent lanes; the others are counted apart, as retries', () => {
