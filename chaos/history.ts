@@ -21,7 +21,21 @@ export type HistoryEvent =
   /** Something worth reading next to the faults (a node ready again after its restart, a client replaced). */
   | { t: number; type: 'note'; detail: string }
   /** After healing: what each partition holds, read from its leader below the high watermark. */
-  | { t: number; type: 'final'; partition: number; highWatermark: number; logStartOffset: number; records: Array<[number, RecordId | null]> };
+  | { t: number; type: 'final'; partition: number; highWatermark: number; logStartOffset: number; records: Array<[number, RecordId | null]> }
+  // The transactional workloads (txn-workload.ts, checked by txn-checker.ts):
+  /** One transaction of a lane, once it ended: its records ([id, partition] on `topic`), what the lane meant and what the client reported. */
+  | { t: number; type: 'txn'; lane: string; topic: string; txn: number; records: Array<[RecordId, number]>; intent: 'commit' | 'abort'; outcome: 'committed' | 'aborted' | 'unknown'; written?: string[]; error?: string }
+  /** An input of the consume-transform-produce workload, acknowledged at `offset`. */
+  | { t: number; type: 'input'; id: RecordId; partition: number; offset: number }
+  /** What a read_committed consumer was handed ([offset, id]). */
+  | { t: number; type: 'cpoll'; observer: string; topic: string; partition: number; records: Array<[number, RecordId | null]> }
+  /** After healing, once no transaction is open: a partition's records below the high watermark with their fate from the markers. */
+  | { t: number; type: 'tfinal'; topic: string; partition: number; highWatermark: number; records: Array<[number, RecordId | null, RecordFate]> }
+  /** After healing: a group's committed offsets ([partition, offset], -1 none). */
+  | { t: number; type: 'group-offsets'; group: string; topic: string; offsets: Array<[number, number]> };
+
+/** A stored record's fate: committed (or not transactional), aborted, or in a transaction still open. */
+export type RecordFate = 'c' | 'a' | 'o';
 
 export function valueOf(id: RecordId, bytes: number): Buffer {
   const prefix = `${id}|`;

@@ -1,5 +1,5 @@
 /**
- * Builds with a deliberate replication bug, to prove the checker catches each (`--mutation NAME`,
+ * Builds with a deliberate replication (or transaction) bug, to prove the checker catches each (`--mutation NAME`,
  * test/e2e/chaos-mutations). A mutant is a copy of the compiled `src/` tree (beside `dist/src`, at
  * `<repo>/.mutant-<name>-<pid>/src`, so `node_modules` and `package.json` resolve as for the real build)
  * with one change made to one compiled file. Each change must match exactly once: when the code it
@@ -64,6 +64,21 @@ export const MUTATIONS: readonly Mutation[] = [
     file: 'cluster/controller/partition-change.js',
     find: /if \(leader === NO_LEADER && \(election === 'unclean' \|\| target\.uncleanOk === true\)\)/,
     replace: 'if (leader === NO_LEADER)',
+  },
+  // The transactional checks (txn-checker.ts): each makes read_committed consumers see what they must not.
+  {
+    name: 'txn-read-past-lso',
+    what: 'read_committed fetches read up to the high watermark instead of the last stable offset (open transactions visible)',
+    file: 'server/handlers/fetch.js',
+    find: /maxOffset: readCommitted \? lastStableOffset : hosted\.highWatermark/,
+    replace: 'maxOffset: hosted.highWatermark',
+  },
+  {
+    name: 'txn-aborted-visible',
+    what: 'read_committed fetches name no aborted transactions, so consumers keep aborted records',
+    file: 'server/handlers/fetch.js',
+    find: /const aborted = readCommitted && read\.records\.length > 0 \? await hosted\.log\.abortedTransactions\(t\.fetchOffset, read\.nextOffset\) : \[\];/,
+    replace: 'const aborted = [];',
   },
 ];
 

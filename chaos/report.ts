@@ -4,6 +4,7 @@
  * faults against acknowledged records per second.
  */
 import type { CheckResult } from './checker.js';
+import type { TxnCheckResult } from './txn-checker.js';
 import type { HistoryEvent } from './history.js';
 
 export interface Window {
@@ -46,6 +47,8 @@ export interface RunSummary {
   /** Steps in which faults overlapped (a base fault with faults of the other class under it). */
   overlapping: number;
   check: CheckResult;
+  /** The transactional workloads' exactly-once check, when the run had them. */
+  txnCheck?: TxnCheckResult;
   windows: Window[];
   recoveryMs: number | null;
   /** What was still not back when the bound passed. */
@@ -55,7 +58,7 @@ export interface RunSummary {
 }
 
 export function passed(s: RunSummary): boolean {
-  return s.check.failures.length === 0 && s.replicaProblems.length === 0 && s.recoveryMs !== null;
+  return s.check.failures.length === 0 && (s.txnCheck?.anomalies.length ?? 0) === 0 && s.replicaProblems.length === 0 && s.recoveryMs !== null;
 }
 
 export function summaryText(s: RunSummary): string {
@@ -75,6 +78,15 @@ export function summaryText(s: RunSummary): string {
     `anomalies: ${Object.keys(s.check.counts).length === 0 ? 'none' : Object.entries(s.check.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
   ];
   for (const a of s.check.anomalies.slice(0, 20)) lines.push(`  ${a.kind} p${a.partition}: ${a.detail}`);
+  const x = s.txnCheck;
+  if (x) {
+    lines.push(
+      `transactions: committed ${x.transactions.committed}, aborted ${x.transactions.aborted}, outcome unknown ${x.transactions.unknown} (${x.unknownCommitted} of them committed, the rest left nothing); ` +
+        `records committed ${x.committedRecords}, aborted ${x.abortedRecords}; read_committed reads ${x.committedReads}; consume-transform-produce inputs processed ${x.ctpProcessed}`,
+      `exactly-once anomalies: ${Object.keys(x.counts).length === 0 ? 'none' : Object.entries(x.counts).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+    );
+    for (const a of x.anomalies.slice(0, 20)) lines.push(`  ${a.kind}: ${a.detail}`);
+  }
   if (s.notes.length > 0) lines.push(`workload notes: ${s.notes.length}`, ...s.notes.slice(0, 10).map((n) => `  ${n.replace(/\s+/g, ' ').slice(0, 400)}`));
   if (!passed(s)) lines.push(`replay: ${s.replayCommand}`);
   return lines.join('\n');

@@ -1,12 +1,12 @@
 /**
  * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
  *   [--clients tributary,kafkajs,librdkafka] [--idempotent tributary,kafkajs,librdkafka|none] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--overlap 0.75]
- *   [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
+ *   [--txn tributary,kafkajs,ctp|none] [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
  *
  * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
  * (faults.ts) until the time is up, heals everything, waits for full availability (bounded), reads
  * every partition back, stops the nodes and compares their files, then checks the history
- * (checker.ts). Writes history.jsonl, timeline.svg and summary.txt to --out; exits 1 on any anomaly,
+ * (checker.ts; the transactional workloads of txn-workload.ts by txn-checker.ts). Writes history.jsonl, timeline.svg and summary.txt to --out; exits 1 on any anomaly,
  * printing the command that replays the run. Cleans up on SIGINT/SIGTERM too.
  */
 import fs from 'node:fs';
@@ -23,6 +23,8 @@ import { History, idOf } from './history.js';
 import { buildMutant } from './mutations.js';
 import { passed, summaryText, timelineSvg, unavailability, type RunSummary } from './report.js';
 import { CLIENT_KINDS, DEFAULT_IDEMPOTENT, Workload, type ClientKind } from './workload.js';
+import { checkTransactions } from './txn-checker.js';
+import { finalTxnRead, TXN_TIMEOUT_MS, TXN_WORKLOADS, TxnWorkload, type TxnWorkloadKind } from './txn-workload.js';
 
 export interface ChaosOptions {
   nodes: number;
@@ -49,6 +51,8 @@ export interface ChaosOptions {
   properties?: Record<string, string | number>;
   /** Run a build with this deliberate bug (mutations.ts): the run should then fail. */
   mutation?: string;
+  /** The transactional workloads (txn-workload.ts) beside the plain lanes; none when absent. */
+  txn?: readonly TxnWorkloadKind[];
 }
 
 const TOPIC = 'chaos';
@@ -70,22 +74,24 @@ function idempotentOf(o: ChaosOptions): ClientKind[] {
 
 export function replayCommand(o: ChaosOptions): string {
   const timing = `${o.holdMs ? ` --hold-ms ${o.holdMs.join('-')}` : ''}${o.restMs ? ` --rest-ms ${o.restMs.join('-')}` : ''} --overlap ${o.overlap ?? DEFAULT_OVERLAP}`;
-  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --idempotent ${idempotentOf(o).join(',') || 'none'} --partitions ${o.partitions}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
+  return `npm run chaos -- --nodes ${o.nodes} --seconds ${o.seconds} --seed ${o.seed} --faults ${o.faults.join(',')} --clients ${o.clients.join(',')} --idempotent ${idempotentOf(o).join(',') || 'none'} --partitions ${o.partitions} --txn ${o.txn?.join(',') || 'none'}${timing}${o.mutation ? ` --mutation ${o.mutation}` : ''}`;
 }
 
-async function createTopic(cluster: ChaosCluster, partitions: number): Promise<void> {
+async function createTopics(cluster: ChaosCluster, topics: readonly string[], partitions: number): Promise<void> {
   const admin = new Admin({ bootstrapServers: cluster.bootstrap, requestTimeoutMs: 30_000 });
   try {
-    await admin.createTopics([{ name: TOPIC, numPartitions: partitions, replicationFactor: Math.min(3, cluster.nodes.length), configs: { 'min.insync.replicas': '2' } }], { timeoutMs: 30_000 });
+    await admin.createTopics(topics.map((name) => ({ name, numPartitions: partitions, replicationFactor: Math.min(3, cluster.nodes.length), configs: { 'min.insync.replicas': '2' } })), { timeoutMs: 30_000 });
   } finally {
     await admin.close();
   }
-  for (let i = 0; i < 200; i++) {
-    const parts = await cluster.partitions(TOPIC, 0);
-    if (parts && parts.length === partitions && parts.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) return;
-    await sleep(100);
+  for (const topic of topics) {
+    for (let i = 0; ; i++) {
+      const parts = await cluster.partitions(topic, 0);
+      if (parts && parts.length === partitions && parts.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length)) break;
+      if (i >= 200) throw new Error(`topic ${topic} did not get leaders and full ISRs`);
+      await sleep(100);
+    }
   }
-  throw new Error(`topic ${TOPIC} did not get leaders and full ISRs`);
 }
 
 /** Every partition has a leader and a full ISR in every live node's view, and every lane was acknowledged since `sinceMs`. */
@@ -99,7 +105,12 @@ async function waitRecovered(cluster: ChaosCluster, history: History, partitions
     const views = await Promise.all(cluster.nodes.map((n) => cluster.partitions(TOPIC, n.id)));
     const full = views.every((v) => v !== null && v.length === partitions && v.every((p) => p.leader >= 0 && p.isr.length === p.replicas.length));
     const acked = new Set<string>();
-    for (const e of history.events) if (e.type === 'ack' && e.t >= sinceMs) acked.add(e.lane);
+    for (const e of history.events) {
+      if (e.t < sinceMs) continue;
+      if (e.type === 'ack') acked.add(e.lane);
+      else if (e.type === 'txn' && e.outcome === 'committed') acked.add(e.lane);
+      else if (e.type === 'input') acked.add('ci');
+    }
     const waiting = [...lanes].filter((l) => !acked.has(l));
     if (full && waiting.length === 0) return { recoveryMs: Date.now() - sinceMs, detail: '' };
     detail =
@@ -169,10 +180,13 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
   /** How long the fault schedule ran (the denominator of faults per minute). */
   let scheduleMs = 0;
   let workload: Workload | null = null;
+  let txnWorkload: TxnWorkload | null = null;
   try {
-    await createTopic(cluster, o.partitions);
+    txnWorkload = (o.txn ?? []).length > 0 ? new TxnWorkload(cluster, history, { partitions: o.partitions, kinds: o.txn! }) : null;
+    await createTopics(cluster, [TOPIC, ...(txnWorkload?.topics() ?? [])], o.partitions);
     workload = new Workload(cluster, history, { topic: TOPIC, partitions: o.partitions, clients: o.clients, valueBytes: 100, pauseMs: 0, idempotent: idempotentOf(o) });
     await workload.start();
+    txnWorkload?.start();
     await sleep(1000);
     const steps = schedule(o.seed, 100_000, o.faults, { holdMs: o.holdMs ?? [500, 6000], restMs: o.restMs ?? [500, 2500], overlap: o.overlap ?? DEFAULT_OVERLAP });
     const ctx = { cluster, history, topic: TOPIC, partitions: o.partitions };
@@ -182,7 +196,8 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     const progress = o.progress
       ? setInterval(() => {
           const n = Object.values(faults).reduce((a, b) => a + b, 0);
-          process.stderr.write(`chaos ${Math.round((Date.now() - started) / 1000)}/${o.seconds} s | faults ${n} | acked ${w.acked} failed ${w.failed} | ${current}\n`);
+          const txns = txnWorkload ? ` | transactions committed ${txnWorkload.committed}` : '';
+          process.stderr.write(`chaos ${Math.round((Date.now() - started) / 1000)}/${o.seconds} s | faults ${n} | acked ${w.acked} failed ${w.failed}${txns} | ${current}\n`);
         }, 5000)
       : null;
     try {
@@ -211,10 +226,17 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     if (recoveryMs === null) fs.writeFileSync(path.join(o.outDir, 'not-recovered.log'), `${recoveryDetail}\n\n${cluster.logs(20_000)}`);
     await workload.stop();
     workload = null;
+    await txnWorkload?.stop();
     const replicasOf = await finalRead(cluster, history, o.partitions).catch((err: Error) => {
       history.add({ t: Date.now(), type: 'heal', kind: 'final-read-failed', detail: err.message });
       return new Map<number, number[]>();
     });
+    // A transaction a dead producer left open ends when its coordinator times it out: wait that long and more.
+    const stillOpen = txnWorkload
+      ? await finalTxnRead(cluster, history, txnWorkload.topics(), o.partitions, TXN_TIMEOUT_MS + 30_000).catch((err: Error) => [`the final read of the transactional topics failed: ${err.message}`])
+      : [];
+    const txnReplicas = new Map<string, number[]>();
+    for (const topic of txnWorkload?.topics() ?? []) for (const p of (await cluster.partitions(topic, 0)) ?? []) txnReplicas.set(`${topic}/${p.partition}`, p.replicas);
     const finals = history.events.filter((e) => e.type === 'final');
     const replicaProblems: string[] = [];
     // Stop the nodes so their files are quiet, then compare every replica below the final HW.
@@ -224,16 +246,23 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
       const replicas = replicasOf.get(f.partition) ?? cluster.nodes.map((n) => n.id);
       replicaProblems.push(...compareReplicaDirs(replicas.map((id) => ({ id, dataDir: cluster.node(id).dataDir })), TOPIC, f.partition, f.highWatermark));
     }
+    for (const f of history.events) {
+      if (f.type !== 'tfinal') continue;
+      const replicas = txnReplicas.get(`${f.topic}/${f.partition}`) ?? cluster.nodes.map((n) => n.id);
+      replicaProblems.push(...compareReplicaDirs(replicas.map((id) => ({ id, dataDir: cluster.node(id).dataDir })), f.topic, f.partition, f.highWatermark));
+    }
+    replicaProblems.push(...stillOpen.filter((s) => s.startsWith('the final read')));
     if (finals.length !== o.partitions) replicaProblems.push(`the final read got ${finals.length} of ${o.partitions} partitions`);
     if (recoveryMs === null || replicaProblems.length > 0) {
       // Evidence for the post-mortem: every node's copy of the topic (segments, indexes, epoch checkpoints).
       for (const n of cluster.nodes) {
-        for (const d of fs.readdirSync(n.dataDir).filter((x) => x.startsWith(`${TOPIC}-`))) {
+        for (const d of fs.readdirSync(n.dataDir).filter((x) => x.startsWith(`${TOPIC}-`) || x.startsWith('__transaction_state-'))) {
           fs.cpSync(path.join(n.dataDir, d), path.join(o.outDir, 'data', `node-${n.id}`, d), { recursive: true });
         }
       }
     }
     const check = checkHistory(history.events);
+    const txnCheck = txnWorkload ? checkTransactions(history.events) : undefined;
     const summary: RunSummary = {
       seed: o.seed,
       nodes: o.nodes,
@@ -243,6 +272,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
       faults,
       overlapping,
       check,
+      ...(txnCheck ? { txnCheck } : {}),
       windows: unavailability(history.events),
       recoveryMs,
       recoveryDetail,
@@ -258,6 +288,7 @@ export async function runChaos(o: ChaosOptions): Promise<RunSummary> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await workload?.stop().catch(() => undefined);
+    await txnWorkload?.stop().catch(() => undefined);
     history.close();
     await cluster.destroy();
     mutant?.remove();
@@ -287,6 +318,9 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     if (!m || Number(m[1]) > Number(m[2])) throw new Error(`${name} must be LOW-HIGH in ms, got ${v}`);
     return [Number(m[1]), Number(m[2])];
   };
+  const txnArg = get('--txn');
+  const txn = txnArg === undefined ? TXN_WORKLOADS : txnArg === 'none' ? [] : (txnArg.split(',') as TxnWorkloadKind[]);
+  for (const k of txn) if (!TXN_WORKLOADS.includes(k)) throw new Error(`unknown transactional workload ${k} in --txn; known: ${TXN_WORKLOADS.join(', ')} (or none)`);
   const idempotentArg = get('--idempotent');
   const idempotent = idempotentArg === undefined ? undefined : idempotentArg === 'none' ? [] : (idempotentArg.split(',') as ClientKind[]);
   for (const c of idempotent ?? []) if (!CLIENT_KINDS.includes(c)) throw new Error(`unknown client ${c} in --idempotent; known: ${CLIENT_KINDS.join(', ')} (or none)`);
@@ -307,6 +341,7 @@ function parseArgs(argv: readonly string[]): ChaosOptions {
     recoveryBoundMs: num('--recovery-bound-ms', 60_000),
     progress: true,
     overlap,
+    txn,
     ...(idempotent ? { idempotent } : {}),
     ...(get('--mutation') !== undefined ? { mutation: get('--mutation')! } : {}),
     ...(holdMs ? { holdMs } : {}),
@@ -318,9 +353,11 @@ async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const checkFile = argv.indexOf('--check') >= 0 ? argv[argv.indexOf('--check') + 1] : undefined;
   if (checkFile !== undefined) {
-    const result = checkHistory(History.read(checkFile));
-    console.log(JSON.stringify({ ...result, anomalies: result.anomalies.slice(0, 50) }, null, 1));
-    process.exit(result.failures.length === 0 ? 0 : 1);
+    const events = History.read(checkFile);
+    const result = checkHistory(events);
+    const txn = events.some((e) => e.type === 'tfinal') ? checkTransactions(events) : null;
+    console.log(JSON.stringify({ ...result, anomalies: result.anomalies.slice(0, 50), ...(txn ? { transactions: { ...txn, anomalies: txn.anomalies.slice(0, 50) } } : {}) }, null, 1));
+    process.exit(result.failures.length === 0 && (txn?.anomalies.length ?? 0) === 0 ? 0 : 1);
   }
   const o = parseArgs(argv);
   console.error(`chaos: ${replayCommand(o)} → ${o.outDir}`);
