@@ -1,7 +1,7 @@
 /**
  * `npm run chaos -- [--nodes 3] [--seconds 120 | --minutes 30] [--seed S] [--faults kill,pause,…]
  *   [--clients tributary,kafkajs,librdkafka] [--idempotent tributary,kafkajs,librdkafka|none] [--partitions 4] [--hold-ms 500-6000] [--rest-ms 500-2500] [--overlap 0.75]
- *   [--txn tributary,kafkajs,ctp|none] [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
+ *   [--txn tributary,kafkajs,librdkafka,ctp|none] [--out DIR] [--mutation NAME] [--check HISTORY.jsonl]`
  *
  * Starts the cluster (cluster.ts), the workload (workload.ts), runs the seeded fault schedule
  * (faults.ts) until the time is up, heals everything, waits for full availability (bounded), reads

@@ -1,7 +1,8 @@
 /**
  * The chaos suite's transactional workloads (`--txn tributary,kafkajs,ctp`), recording into the same
  * History as the plain lanes (workload.ts), checked by txn-checker.ts:
- * - transaction lanes (`xt` ours, `xk` kafkajs): one transactional producer each, one transaction at
+ * - transaction lanes (`xt` ours, `xk` kafkajs, `xr` librdkafka through chaos/librdkafka_txn_lane.py):
+ *   one transactional producer each, one transaction at
  *   a time of three records on three partitions of `chaos-txn`; every fifth transaction is aborted on
  *   purpose, the rest committed. Each transaction's outcome is recorded as the client reported it:
  *   committed (commit resolved), aborted (abort resolved) or unknown (anything else: the producer is
@@ -16,17 +17,22 @@
  * After healing, `finalRead` reads the three topics raw (read_uncommitted, control batches included)
  * and gives every record its fate from the markers that follow it: committed, aborted or still open.
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { Kafka, logLevel, type Producer as KafkaJsProducer } from 'kafkajs';
 import { Admin, Consumer, Producer, ProducerFatalError, type ConsumerRecord, type TopicPartition } from '../src/client/index.js';
 import { BrokerConnection } from '../src/network/broker-connection.js';
 import { ControlRecordType, decodeControlKey, decodeRecordBatchesSync } from '../src/protocol/records/index.js';
+import { repoRoot } from '../test/helpers/paths.js';
+import { startProcess } from '../test/helpers/proc.js';
 import { fetchStored } from '../test/helpers/raw-fetch.js';
 import type { ChaosCluster } from './cluster.js';
 import { BROKER_PORT } from './cluster.js';
 import { idOf, valueOf, type History, type RecordFate, type RecordId } from './history.js';
+import { VENV_PYTHON } from './workload.js';
 
-export type TxnWorkloadKind = 'tributary' | 'kafkajs' | 'ctp';
-export const TXN_WORKLOADS: readonly TxnWorkloadKind[] = ['tributary', 'kafkajs', 'ctp'];
+export type TxnWorkloadKind = 'tributary' | 'kafkajs' | 'librdkafka' | 'ctp';
+export const TXN_WORKLOADS: readonly TxnWorkloadKind[] = ['tributary', 'kafkajs', 'librdkafka', 'ctp'];
 
 export const TXN_TOPIC = 'chaos-txn';
 export const CTP_INPUT = 'chaos-ctp-in';
@@ -39,7 +45,7 @@ const CALL_BOUND_MS = 30_000;
 const RECORDS_PER_TXN = 3;
 const ABORT_EVERY = 5;
 
-const LANE_OF: Readonly<Record<'tributary' | 'kafkajs', string>> = { tributary: 'xt', kafkajs: 'xk' };
+const LANE_OF: Readonly<Record<'tributary' | 'kafkajs' | 'librdkafka', string>> = { tributary: 'xt', kafkajs: 'xk', librdkafka: 'xr' };
 
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
@@ -73,6 +79,8 @@ export class TxnWorkload {
   private stopped = false;
   private readonly loops: Array<Promise<void>> = [];
   private readonly closers: Array<() => Promise<void>> = [];
+  /** Run first on stop (a lane process told to end, so its loop can finish). */
+  private readonly stopHooks: Array<() => void> = [];
   committed = 0;
 
   constructor(
@@ -96,15 +104,57 @@ export class TxnWorkload {
       }
       const lane = LANE_OF[kind];
       this.history.add({ t: Date.now(), type: 'lane', lane, client: `${kind}-txn`, idempotent: true });
-      this.loops.push(this.txnLane(lane, kind));
+      this.loops.push(kind === 'librdkafka' ? this.librdkafkaTxnLane(lane) : this.txnLane(lane, kind));
     }
     if (this.o.kinds.some((k) => k !== 'ctp')) this.loops.push(this.observe('txn-observer', TXN_TOPIC));
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
+    for (const hook of this.stopHooks) hook();
     await Promise.all(this.loops);
     await Promise.all(this.closers.map((c) => c().catch(() => undefined)));
+  }
+
+  /**
+   * The librdkafka lane: chaos/librdkafka_txn_lane.py (confluent-kafka-python in the venv), the same
+   * transactions as the other lanes, one JSON line per transaction turned into a 'txn' event.
+   */
+  private librdkafkaTxnLane(lane: string): Promise<void> {
+    if (!fs.existsSync(VENV_PYTHON)) {
+      throw new Error(`--txn librdkafka needs confluent-kafka 2.x in ${VENV_PYTHON}; .ci/run makes it (python3 -m venv, then pip install -r test/interop/python/requirements.txt)`);
+    }
+    const proc = startProcess(
+      VENV_PYTHON,
+      [path.join(repoRoot, 'chaos', 'librdkafka_txn_lane.py'), '--bootstrap', this.cluster.bootstrap, '--topic', TXN_TOPIC, '--partitions', String(this.o.partitions),
+        '--lane', lane, '--transactional-id', `chaos-${lane}`, '--transaction-timeout-ms', String(TXN_TIMEOUT_MS)],
+      {
+        timeoutMs: 24 * 3600_000,
+        env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1' },
+        maxStderrChars: 64 * 1024,
+        onStdoutLine: (line) => {
+          let m: { txn?: number; intent?: 'commit' | 'abort'; outcome?: 'committed' | 'aborted' | 'unknown'; written?: string[]; error?: string; note?: string };
+          try {
+            m = JSON.parse(line) as typeof m;
+          } catch {
+            return;
+          }
+          if (m.note !== undefined) this.history.add({ t: Date.now(), type: 'note', detail: m.note });
+          if (m.txn === undefined || m.outcome === undefined || m.intent === undefined) return;
+          const n = m.txn;
+          const records = Array.from({ length: RECORDS_PER_TXN }, (_, i): [RecordId, number] => [`${lane}:${n}.${i}`, (n + i) % this.o.partitions]);
+          this.history.add({ t: Date.now(), type: 'txn', lane, topic: TXN_TOPIC, txn: n, records, intent: m.intent, outcome: m.outcome, ...(m.written ? { written: m.written } : {}), ...(m.error !== undefined ? { error: m.error } : {}) });
+          if (m.outcome === 'committed') this.committed++;
+        },
+      },
+    );
+    this.stopHooks.push(() => proc.kill('SIGTERM'));
+    return proc.done.then(
+      (r) => {
+        if (!this.stopped) this.history.add({ t: Date.now(), type: 'note', detail: `${lane}: the librdkafka transaction lane exited early (code ${r.code}): ${r.stderr.slice(-2000)}` });
+      },
+      (err: Error) => this.history.add({ t: Date.now(), type: 'note', detail: `${lane}: the librdkafka transaction lane did not start: ${err.message}` }),
+    );
   }
 
   private ourProducer(transactionalId: string): Producer {

@@ -1,6 +1,6 @@
 /**
  * The chaos suite's transactional workload (chaos/txn-workload.ts) under faults, checked for exactly
- * once by chaos/txn-checker.ts: transactional lanes of our client and kafkajs (commits and deliberate
+ * once by chaos/txn-checker.ts: transactional lanes of our client, kafkajs and librdkafka (commits and deliberate
  * aborts), a consume-transform-produce loop committing its offsets with its outputs, and read_committed
  * observers; faults that kill and cut off partition leaders and the active controller (a transaction
  * coordinator lives on one of the nodes, so its broker is among the victims). Then two builds with a
@@ -27,7 +27,7 @@ async function run(prefix: string, o: Partial<ChaosOptions> & Pick<ChaosOptions,
   let keep = false;
   try {
     const summary = await runChaos({
-      nodes: 3, clients: ['tributary'], idempotent: ['tributary'], partitions: 4, txn: ['tributary', 'kafkajs', 'ctp'],
+      nodes: 3, clients: ['tributary'], idempotent: ['tributary'], partitions: 4, txn: ['tributary', 'kafkajs', 'librdkafka', 'ctp'],
       outDir, recoveryBoundMs: 60_000, progress: false, ...o,
     });
     // A real build's failed run keeps its history for the post-mortem (a mutant's is expected to fail).
