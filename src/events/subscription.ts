@@ -53,7 +53,7 @@ export interface SubscribeOptions extends RetryOptions {
   fromBeginning?: boolean;
   /** At-least-once: how often finished offsets are committed. Default 1000. */
   commitIntervalMs?: number;
-  /** On revocation and close: how long in-flight events may take before the rest are left for redelivery. Default 30000. */
+  /** On revocation and close: how long running handlers may take to finish their call. Default 30000. */
   drainTimeoutMs?: number;
   /** Default 'at-least-once'. 'exactly-once' needs a broker with transactions. */
   delivery?: DeliveryMode;
@@ -86,6 +86,8 @@ interface HeldRecord extends FailedRecord {
 /** A partition's tenure at this member: aborted when it is revoked or lost, so waiting work gives up. */
 interface Lease {
   readonly controller: AbortController;
+  /** Its events scheduled and not settled. */
+  readonly pending: Set<Promise<void>>;
 }
 
 class Abandoned extends Error {
@@ -159,7 +161,7 @@ export class Subscription {
     if (this.txProducer) await this.txProducer.initTransactions();
     this.consumer.subscribe([...this.target.topics, ...this.retryStages.keys()], {
       onPartitionsAssigned: async (tps) => {
-        for (const tp of tps) this.leases.set(keyOf(tp), { controller: new AbortController() });
+        for (const tp of tps) this.leases.set(keyOf(tp), newLease());
         await this.options.dedupe?.sync?.();
         this.markAssigned();
       },
@@ -207,8 +209,9 @@ export class Subscription {
   }
 
   /**
-   * Stops reading, lets in-flight events finish (at most drainTimeoutMs; the rest are redelivered
-   * later), commits what finished and leaves the group.
+   * Stops reading, lets running handlers finish their call (at most drainTimeoutMs), commits what
+   * finished and leaves the group. Events read but not started, or waiting for a retry, are left
+   * uncommitted: the group reads them again.
    */
   close(): Promise<void> {
     this.closing ??= this.shutdown();
@@ -248,7 +251,7 @@ export class Subscription {
   /** Schedules every record of the batch; resolves when all of them finished. */
   private dispatch(batch: ConsumerBatch, sink: EventSink): Promise<void> {
     const tp = { topic: batch.topic, partition: batch.partition };
-    const lease = this.leases.get(keyOf(tp)) ?? this.newLease(tp);
+    const lease = this.leaseOf(tp);
     const done: Array<Promise<void>> = [];
     for (const r of batch.records) {
       const record = hold(r);
@@ -262,10 +265,21 @@ export class Subscription {
         this.log.error({ err: (err as Error).message, topic: record.topic, partition: record.partition, offset: record.offset }, 'event could not be finished; stopping');
         void this.consumer.close();
       });
+      lease.pending.add(task);
+      void task.then(() => lease.pending.delete(task));
       done.push(task);
     }
     this.tracker.readUpTo(tp, batch.nextOffset);
     return Promise.all(done).then(() => undefined);
+  }
+
+  private leaseOf(tp: TopicPartition): Lease {
+    let lease = this.leases.get(keyOf(tp));
+    if (!lease) {
+      lease = newLease();
+      this.leases.set(keyOf(tp), lease);
+    }
+    return lease;
   }
 
   private async handleTransactionally(batch: ConsumerBatch, producer: Producer): Promise<void> {
@@ -303,12 +317,6 @@ export class Subscription {
       await this.host.producer.send({ topic, messages: [record] });
     },
   };
-
-  private newLease(tp: TopicPartition): Lease {
-    const lease = { controller: new AbortController() };
-    this.leases.set(keyOf(tp), lease);
-    return lease;
-  }
 
   /** Handles one event to its end: handled, skipped, duplicate, moved to a retry topic, or dead-lettered. */
   private async handleRecord(record: HeldRecord, lease: Lease, sink: EventSink): Promise<void> {
@@ -371,17 +379,17 @@ export class Subscription {
     this.counters.deadLettered++;
   }
 
-  /** Revocation (commit = true) or loss: stop waiting work, let running handlers finish, commit, forget. */
+  /**
+   * Revocation (commit = true) or loss. Events of these partitions not started yet are abandoned
+   * (the next owner reads them again); running handlers finish their current call (at most
+   * drainTimeoutMs); on revocation the finished prefix is committed.
+   */
   private async release(tps: readonly TopicPartition[], commit: boolean): Promise<void> {
-    if (commit && this.delivery === 'at-least-once') {
-      const drained = await waitAtMost(this.scheduler.idle(), this.drainTimeoutMs);
-      if (!drained) this.log.warn({ pending: this.scheduler.size }, `events still running after ${this.drainTimeoutMs} ms; the rest will be redelivered`);
-    }
-    for (const tp of tps) this.leases.get(keyOf(tp))?.controller.abort();
-    if (commit) {
-      await waitAtMost(this.scheduler.idle(), this.drainTimeoutMs);
-      if (this.delivery === 'at-least-once') await this.commitFinished(tps);
-    }
+    const leases = tps.map((tp) => this.leases.get(keyOf(tp))).filter((l): l is Lease => l !== undefined);
+    for (const lease of leases) lease.controller.abort();
+    const running = Promise.all(leases.flatMap((l) => [...l.pending]));
+    if (!(await waitAtMost(running, this.drainTimeoutMs))) this.log.warn(`handlers still running after ${this.drainTimeoutMs} ms; their events will be redelivered`);
+    if (commit && this.delivery === 'at-least-once') await this.commitFinished(tps);
     for (const tp of tps) {
       this.leases.delete(keyOf(tp));
       this.tracker.drop(tp);
@@ -404,6 +412,10 @@ export class Subscription {
     });
     return this.committing;
   }
+}
+
+function newLease(): Lease {
+  return { controller: new AbortController(), pending: new Set() };
 }
 
 function keyOf(tp: TopicPartition): string {
