@@ -176,6 +176,7 @@ export class Subscription {
     this.loop = this.read().catch((err: unknown) => {
       this.failure ??= err as Error;
       this.log.error({ err: (err as Error).message }, 'subscription stopped');
+      void this.consumer.close();
     });
   }
 
@@ -283,15 +284,23 @@ export class Subscription {
   }
 
   private async handleTransactionally(batch: ConsumerBatch, producer: Producer): Promise<void> {
-    const outgoing: Array<{ topic: string; record: OutgoingRecord }> = [];
-    const sink: EventSink = { send: async (topic, record) => void outgoing.push({ topic, record }) };
+    const outgoing = new Map<string, OutgoingRecord[]>();
+    const sink: EventSink = {
+      send: async (topic, record) => {
+        const list = outgoing.get(topic);
+        if (list) list.push(record);
+        else outgoing.set(topic, [record]);
+      },
+    };
+    const tp = { topic: batch.topic, partition: batch.partition };
+    const lease = this.leaseOf(tp);
     await this.dispatch(batch, sink);
     if (this.failure) throw this.failure;
-    const tp = { topic: batch.topic, partition: batch.partition };
-    if (!this.leases.has(keyOf(tp))) return; // lost meanwhile: the new owner reads it again
+    if (lease.controller.signal.aborted) return; // revoked or lost meanwhile: the next owner reads it again
     const txn = await producer.transaction();
     try {
-      for (const o of outgoing) await txn.send({ topic: o.topic, messages: [o.record] });
+      // One send per topic, issued together: the producer keeps their order per partition.
+      await Promise.all([...outgoing].map(([topic, messages]) => txn.send({ topic, messages })));
       await txn.sendOffsets({ consumer: this.consumer, offsets: [{ ...tp, offset: batch.nextOffset }] });
       await txn.commit();
       this.counters.commits++;
