@@ -20,7 +20,7 @@ const schema = z.object({ sensorId: z.string(), seq: z.number().int(), reading: 
 
 async function fill(bootstrap: string, topic: string, events: number): Promise<void> {
   const producer = new Producer({ bootstrapServers: bootstrap, acks: 1, batchSize: 65536, clientId: 'bench-fill' });
-  const inFlight = new Set<Promise<unknown>>();
+  const pending: Array<Promise<unknown>> = [];
   for (let sent = 0; sent < events; sent += 500) {
     const n = Math.min(500, events - sent);
     const messages = Array.from({ length: n }, (_, i) => {
@@ -28,12 +28,10 @@ async function fill(bootstrap: string, topic: string, events: number): Promise<v
       const sensorId = `sensor-${seq % 64}`;
       return encodeEnvelope(createEnvelope({ type: 'sensor.reading', source: '/bench', key: sensorId, data: { sensorId, seq, reading: seq * 0.5, note: 'x'.repeat(40) } }));
     });
-    const p = producer.send({ topic, messages });
-    inFlight.add(p);
-    void p.finally(() => inFlight.delete(p));
-    if (inFlight.size >= 32) await Promise.race(inFlight);
+    pending.push(producer.send({ topic, messages }));
+    if (pending.length >= 32) await Promise.all(pending.splice(0));
   }
-  await Promise.all(inFlight);
+  await Promise.all(pending);
   await producer.close();
 }
 
@@ -77,10 +75,7 @@ async function subscribed(bootstrap: string, topic: string, events: number, grou
   return events / (last - first);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
+const median = (xs: readonly number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function run(args: BenchArgs): Promise<void> {
   const events = args.number('--records', 200_000);

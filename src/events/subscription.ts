@@ -433,15 +433,9 @@ function keyOf(tp: TopicPartition): string {
 
 /** Copies what is kept of a record: the consumer's buffers are views into the fetch response. */
 function hold(r: ConsumerRecord): HeldRecord {
-  return {
-    topic: r.topic,
-    partition: r.partition,
-    offset: r.offset,
-    timestamp: r.timestamp,
-    key: r.key === null ? null : Buffer.from(r.key),
-    value: r.value === null ? null : Buffer.from(r.value),
-    headers: r.headers.map((h) => ({ key: h.key, value: h.value === null ? null : Buffer.from(h.value) })),
-  };
+  const copy = (b: Buffer | null): Buffer | null => (b === null ? null : Buffer.from(b));
+  const headers = r.headers.map((h) => ({ key: h.key, value: copy(h.value) }));
+  return { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: copy(r.key), value: copy(r.value), headers };
 }
 
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { after, before, test, type TestContext } from 'node:test';
 import { z } from 'zod';
 import { Admin, Consumer, Producer, startBroker, type BrokerHandle } from '../../src/index.js';
 import {
@@ -38,9 +38,14 @@ after(async () => {
   await broker?.close();
 });
 
-function names(prefix: string): { topic: string; group: string } {
+/** A fresh topic (and group name) of `partitions`, its order event, and a bus closed after the test. */
+async function setup(t: TestContext, prefix: string, partitions: number) {
   topicSeq++;
-  return { topic: `${prefix}-${topicSeq}-${process.pid}`, group: `${prefix}-group-${topicSeq}-${process.pid}` };
+  const topic = `${prefix}-${topicSeq}-${process.pid}`;
+  await admin.createTopics([{ name: topic, numPartitions: partitions }]);
+  const bus = new EventBus({ bootstrapServers: broker.bootstrap, source: `/test/${prefix}` });
+  t.after(() => bus.close());
+  return { topic, group: `${prefix}-group-${topicSeq}-${process.pid}`, Order: orderEvent(topic), bus };
 }
 
 const tick = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -82,11 +87,7 @@ async function readAll(topic: string, expected: number, timeoutMs = 15_000): Pro
 }
 
 test('a poison event ends in the dead-letter topic after the configured retries while the events behind it flow; per-key order holds with concurrency 8', async (t) => {
-  const { topic, group } = names('events-poison');
-  await admin.createTopics([{ name: topic, numPartitions: 3 }]);
-  const Order = orderEvent(topic);
-  const bus = new EventBus({ bootstrapServers: broker.bootstrap, source: '/test/orders' });
-  t.after(() => bus.close());
+  const { topic, group, Order, bus } = await setup(t, 'events-poison', 3);
 
   const customers = Array.from({ length: 10 }, (_, i) => `c${i}`);
   const perCustomer = 30;
@@ -183,11 +184,7 @@ test('a poison event ends in the dead-letter topic after the configured retries 
 });
 
 test('close() finishes in-flight events and commits exactly what finished; the next member goes on from there with nothing handled twice', async (t) => {
-  const { topic, group } = names('events-close');
-  await admin.createTopics([{ name: topic, numPartitions: 2 }]);
-  const Order = orderEvent(topic);
-  const bus = new EventBus({ bootstrapServers: broker.bootstrap, source: '/test/close' });
-  t.after(() => bus.close());
+  const { topic, group, Order, bus } = await setup(t, 'events-close', 2);
   const total = 80;
   for (let seq = 0; seq < total; seq++) await bus.publish(Order, { customer: `c${seq % 8}`, seq });
 
@@ -222,11 +219,7 @@ test('close() finishes in-flight events and commits exactly what finished; the n
 });
 
 test('dedupe: a repeated event id is handled once, with the memory store and across members with the compacted-topic store', async (t) => {
-  const { topic, group } = names('events-dedupe');
-  await admin.createTopics([{ name: topic, numPartitions: 3 }]);
-  const Order = orderEvent(topic);
-  const bus = new EventBus({ bootstrapServers: broker.bootstrap, source: '/test/dedupe' });
-  t.after(() => bus.close());
+  const { topic, group, Order, bus } = await setup(t, 'events-dedupe', 3);
   const envelopes: Array<EventEnvelope<{ customer: string; seq: number }>> = [];
   for (let seq = 0; seq < 20; seq++) envelopes.push((await bus.publish(Order, { customer: `c${seq % 4}`, seq })).envelope);
   for (const e of envelopes.slice(0, 5)) await bus.publishEnvelope(topic, e); // the same ids again
@@ -240,38 +233,31 @@ test('dedupe: a repeated event id is handled once, with the memory store and acr
   await mem.close();
 
   const storeTopic = `${group}-handled`;
-  const store = new CompactedTopicDedupeStore({ bootstrapServers: broker.bootstrap, topic: storeTopic, partitions: 1 });
-  t.after(() => store.close());
-  const firstRun: string[] = [];
-  const a = await bus.subscribe(Order, async (e) => void firstRun.push(e.id), { group, dedupe: store });
-  await eventually('first member caught up', 20_000, async () => (a.stats().received === 25 && a.stats().inFlight === 0 ? true : undefined));
-  await a.close();
-  assert.equal(firstRun.length, 20);
-  assert.equal(a.stats().duplicates, 5);
-
+  /** One member of `group` with a fresh store on the store topic, until it has read all 25 records. */
+  const member = async (): Promise<{ handled: string[]; duplicates: number }> => {
+    const store = new CompactedTopicDedupeStore({ bootstrapServers: broker.bootstrap, topic: storeTopic, partitions: 1 });
+    t.after(() => store.close());
+    const handled: string[] = [];
+    const sub = await bus.subscribe(Order, async (e) => void handled.push(e.id), { group, dedupe: store });
+    await eventually('member caught up', 20_000, async () => (sub.stats().received === 25 && sub.stats().inFlight === 0 ? true : undefined));
+    await sub.close();
+    return { handled, duplicates: sub.stats().duplicates };
+  };
+  const firstRun = await member();
+  assert.equal(firstRun.handled.length, 20);
+  assert.equal(firstRun.duplicates, 5);
   // Rewind the group: every event is delivered again, to a member with a fresh store on the same topic.
   await admin.resetOffsets(group, topic, 'earliest');
-  const restartedStore = new CompactedTopicDedupeStore({ bootstrapServers: broker.bootstrap, topic: storeTopic, partitions: 1 });
-  t.after(() => restartedStore.close());
-  const secondRun: string[] = [];
-  const b = await bus.subscribe(Order, async (e) => void secondRun.push(e.id), { group, dedupe: restartedStore });
-  await eventually('second member caught up', 20_000, async () => (b.stats().received === 25 && b.stats().inFlight === 0 ? true : undefined));
-  await b.close();
-  assert.deepEqual(secondRun, [], 'the store topic remembered every handled id');
-  assert.equal(b.stats().duplicates, 25);
+  const secondRun = await member();
+  assert.deepEqual(secondRun.handled, [], 'the store topic remembered every handled id');
+  assert.equal(secondRun.duplicates, 25);
 });
 
 test('exactly-once processor: each input emits one output (derived id, caused by the input) and a poison input dead-letters, all in transactions', async (t) => {
-  const { topic, group } = names('events-eos');
+  const { topic, group, Order, bus } = await setup(t, 'events-eos', 3);
   const outTopic = `${topic}-out`;
-  await admin.createTopics([
-    { name: topic, numPartitions: 3 },
-    { name: outTopic, numPartitions: 3 },
-  ]);
-  const Order = orderEvent(topic);
+  await admin.createTopics([{ name: outTopic, numPartitions: 3 }]);
   const Billed = defineEvent({ type: 'order.billed', topic: outTopic, schema: z.object({ customer: z.string(), seq: z.number() }), key: (d) => d.customer });
-  const bus = new EventBus({ bootstrapServers: broker.bootstrap, source: '/test/eos' });
-  t.after(() => bus.close());
   const inputs: string[] = [];
   for (let seq = 0; seq < 60; seq++) inputs.push((await bus.publish(Order, { customer: `c${seq % 6}`, seq, ...(seq === 17 && { poison: true }) })).envelope.id);
 

@@ -2,24 +2,13 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KeyedScheduler } from '../../../src/events/key-scheduler.js';
 import { EventsConfigError } from '../../../src/events/errors.js';
-
-/** A small seeded generator (mulberry32), so a failing order is replayable. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../helpers/fuzz.js';
 
 const tick = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 for (const seed of [1, 2, 3]) {
   test(`one key runs strictly in order, keys run in parallel, never more than concurrency at once (seed ${seed})`, async () => {
-    const random = rng(seed);
+    const random = mulberry32(seed);
     const concurrency = 4;
     const s = new KeyedScheduler(concurrency);
     const seen = new Map<string, number[]>();
