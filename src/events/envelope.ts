@@ -130,9 +130,13 @@ export function headerText(headers: RecordLike['headers'], name: string): string
 
 /** Reads a binary-mode CloudEvent; throws EnvelopeError for anything that is not one. The data is parsed, not validated. */
 export function decodeEnvelope(record: RecordLike): EventEnvelope<unknown> {
+  // One pass over the headers; a repeated name: the last one wins.
+  const found = new Map<string, string | null>();
+  for (const h of record.headers) if (ENVELOPE_HEADERS.has(h.key)) found.set(h.key, h.value === null ? null : h.value.toString('utf8'));
+  const optional = (name: string): string | null => found.get(name) ?? null;
   const required = (name: string): string => {
-    const v = headerText(record.headers, name);
-    if (v === null || v === '') throw new EnvelopeError(`missing header '${name}'`);
+    const v = found.get(name);
+    if (v === undefined || v === null || v === '') throw new EnvelopeError(`missing header '${name}'`);
     return v;
   };
   const specversion = required(HEADER.specversion);
@@ -140,10 +144,10 @@ export function decodeEnvelope(record: RecordLike): EventEnvelope<unknown> {
   const id = required(HEADER.id);
   const type = required(HEADER.type);
   const source = required(HEADER.source);
-  const time = headerText(record.headers, HEADER.time) ?? '';
+  const time = optional(HEADER.time) ?? '';
   if (time !== '' && Number.isNaN(Date.parse(time))) throw new EnvelopeError(`header '${HEADER.time}' is not an RFC 3339 time: '${time}'`);
-  const contentType = headerText(record.headers, HEADER.contentType) ?? JSON_CONTENT_TYPE;
-  if (!isJsonContentType(contentType)) throw new EnvelopeError(`unsupported content type '${contentType}' (JSON only)`);
+  const contentType = optional(HEADER.contentType) ?? JSON_CONTENT_TYPE;
+  if (contentType !== JSON_CONTENT_TYPE && !isJsonContentType(contentType)) throw new EnvelopeError(`unsupported content type '${contentType}' (JSON only)`);
   if (record.value === null) throw new EnvelopeError(`event ${id} has no data (null value)`);
   let data: unknown;
   try {
@@ -157,10 +161,10 @@ export function decodeEnvelope(record: RecordLike): EventEnvelope<unknown> {
     source,
     specversion: SPEC_VERSION,
     time,
-    subject: headerText(record.headers, HEADER.subject),
+    subject: optional(HEADER.subject),
     datacontenttype: contentType,
-    correlationId: headerText(record.headers, HEADER.correlationId) ?? id,
-    causationId: headerText(record.headers, HEADER.causationId),
+    correlationId: optional(HEADER.correlationId) ?? id,
+    causationId: optional(HEADER.causationId),
     key: record.key === null ? null : record.key.toString('utf8'),
     data,
   };

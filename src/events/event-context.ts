@@ -63,7 +63,7 @@ export class HandlerContext implements EventContext {
 
   /** Waits for every emit of this call (a handler that did not await its emits). */
   async settled(): Promise<void> {
-    await Promise.all(this.sends);
+    if (this.sends.length > 0) await Promise.all(this.sends);
   }
 }
 

@@ -433,7 +433,17 @@ function keyOf(tp: TopicPartition): string {
 
 /** Copies what is kept of a record: the consumer's buffers are views into the fetch response. */
 function hold(r: ConsumerRecord): HeldRecord {
-  const copy = (b: Buffer | null): Buffer | null => (b === null ? null : Buffer.from(b));
+  // One allocation for the key, the value and every header value (views into it).
+  let sizeBytes = (r.key?.length ?? 0) + (r.value?.length ?? 0);
+  for (const h of r.headers) sizeBytes += h.value?.length ?? 0;
+  const block = Buffer.allocUnsafe(sizeBytes);
+  let at = 0;
+  const copy = (b: Buffer | null): Buffer | null => {
+    if (b === null) return null;
+    b.copy(block, at);
+    at += b.length;
+    return block.subarray(at - b.length, at);
+  };
   const headers = r.headers.map((h) => ({ key: h.key, value: copy(h.value) }));
   return { topic: r.topic, partition: r.partition, offset: r.offset, timestamp: r.timestamp, key: copy(r.key), value: copy(r.value), headers };
 }
