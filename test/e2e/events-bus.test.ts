@@ -227,6 +227,53 @@ test('close() lets running handlers finish and commits each partition up to its 
   }
 });
 
+test('a second member joins mid-stream: nothing lost, each member handles every key in order, the handed-over partitions go on from their commits', async (t) => {
+  const { group, Order, bus } = await setup(t, 'events-rebalance', 4);
+  const perKey = 30;
+  const keys = Array.from({ length: 12 }, (_, i) => `c${i}`);
+  const publish = async (from: number, to: number): Promise<void> => {
+    for (let seq = from; seq < to; seq++) await Promise.all(keys.map((customer) => bus.publish(Order, { customer, seq })));
+  };
+  await publish(0, perKey / 2);
+  const total = perKey * keys.length;
+  const byMember = new Map<string, Map<string, number[]>>();
+  const firstSeen = new Map<string, number[]>();
+  let handled = 0;
+  const handlerFor = (member: string) => async (event: EventEnvelope<{ customer: string; seq: number }>): Promise<void> => {
+    await tick(40);
+    const mine = byMember.get(member) ?? new Map<string, number[]>();
+    byMember.set(member, mine);
+    mine.set(event.data.customer, [...(mine.get(event.data.customer) ?? []), event.data.seq]);
+    const seen = firstSeen.get(event.data.customer) ?? [];
+    if (!seen.includes(event.data.seq)) seen.push(event.data.seq);
+    firstSeen.set(event.data.customer, seen);
+    handled++;
+  };
+  const a = await bus.subscribe(Order, handlerFor('a'), { group, concurrency: 4, maxInFlight: 50, consumer: { assignors: ['range'], heartbeatIntervalMs: 200 } });
+  await eventually('member a under way', 20_000, async () => (handled >= 40 ? true : undefined));
+  const second = new EventBus({ bootstrapServers: broker.bootstrap, source: '/test/rebalance-b' });
+  t.after(() => second.close());
+  const joinedAtMs = Date.now();
+  const b = await second.subscribe(Order, handlerFor('b'), { group, concurrency: 4, maxInFlight: 50, consumer: { assignors: ['range'], heartbeatIntervalMs: 200 } });
+  await b.waitForAssignment();
+  t.diagnostic(`member b assigned ${Date.now() - joinedAtMs} ms after joining, ${handled} events handled by then`);
+  await publish(perKey / 2, perKey);
+  await eventually('every event handled', 30_000, async () => ([...firstSeen.values()].reduce((n, l) => n + l.length, 0) === total ? true : undefined));
+  await Promise.all([a.close(), b.close()]);
+  assert.ok(byMember.has('b'), 'the second member got partitions');
+  // Within a member a key only goes back where the rebalance handed its partition back from the last commit (once at most).
+  for (const [member, seqs] of byMember) {
+    for (const [customer, list] of seqs) {
+      const descents = list.filter((seq, i) => i > 0 && seq <= list[i - 1]!).length;
+      assert.ok(descents <= 1, `${member}: ${customer} out of order: ${list.join(',')}`);
+    }
+  }
+  for (const customer of keys) {
+    assert.deepEqual(firstSeen.get(customer), Array.from({ length: perKey }, (_, i) => i), `${customer}: every event, first seen in order`);
+  }
+  assert.equal(a.error ?? b.error, null);
+});
+
 test('dedupe: a repeated event id is handled once, with the memory store and across members with the compacted-topic store', async (t) => {
   const { topic, group, Order, bus } = await setup(t, 'events-dedupe', 3);
   const envelopes: Array<EventEnvelope<{ customer: string; seq: number }>> = [];
