@@ -156,7 +156,7 @@ export class Subscription {
   /** Joins the group and starts reading (resolves once subscribed, not once assigned). */
   async start(): Promise<void> {
     if (this.loop) return;
-    await this.createFailureTopics();
+    await this.ensureTopics();
     await this.options.dedupe?.sync?.();
     if (this.txProducer) await this.txProducer.initTransactions();
     this.consumer.subscribe([...this.target.topics, ...this.retryStages.keys()], {
@@ -228,13 +228,18 @@ export class Subscription {
     await this.txProducer?.close();
   }
 
-  /** Retry and dead-letter topics, with the broker's defaults, unless they exist (a cluster may refuse auto-creation). */
-  private async createFailureTopics(): Promise<void> {
+  /**
+   * The topics read and the dead-letter topic, created with the broker's defaults unless they exist:
+   * a group that joins before its topic exists would be assigned nothing until its next metadata
+   * refresh, and a cluster may refuse auto-creation.
+   */
+  private async ensureTopics(): Promise<void> {
     const admin = new Admin(this.host.clientOptions);
+    const names = [...this.target.topics, ...this.retryStages.keys(), this.deadLetterTopic];
     try {
-      await admin.createTopics([...this.retryStages.keys(), this.deadLetterTopic].map((name) => ({ name })), { ignoreExisting: true });
+      await admin.createTopics(names.map((name) => ({ name })), { ignoreExisting: true });
     } catch (err) {
-      this.log.warn({ err: (err as Error).message }, 'could not create the retry and dead-letter topics; they must exist or be auto-created');
+      this.log.warn({ err: (err as Error).message, topics: names }, 'could not create the topics; they must exist or be auto-created');
     } finally {
       await admin.close();
     }
