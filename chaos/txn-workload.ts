@@ -21,6 +21,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel, type Producer as KafkaJsProducer } from 'kafkajs';
 import { Admin, Consumer, Producer, ProducerFatalError, type ConsumerRecord, type TopicPartition } from '../src/client/index.js';
+import { sleep } from '../src/client/backoff.js';
+import { bounded as boundedBy } from '../src/cli/session.js';
 import { BrokerConnection } from '../src/network/broker-connection.js';
 import { ControlRecordType, decodeControlKey, decodeRecordBatchesSync } from '../src/protocol/records/index.js';
 import { repoRoot } from '../test/helpers/paths.js';
@@ -47,16 +49,9 @@ const ABORT_EVERY = 5;
 
 const LANE_OF: Readonly<Record<'tributary' | 'kafkajs' | 'librdkafka', string>> = { tributary: 'xt', kafkajs: 'xk', librdkafka: 'xr' };
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
+/** The shared race against a timer (cli/session.ts), with the message the lanes look for. */
 function bounded<T>(p: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const limit = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not settle within ${CALL_BOUND_MS} ms`)), CALL_BOUND_MS);
-  });
-  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+  return boundedBy(p, CALL_BOUND_MS, () => new Error(`${what} did not settle within ${CALL_BOUND_MS} ms`));
 }
 
 function message(err: unknown): string {
