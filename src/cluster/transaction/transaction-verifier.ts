@@ -13,13 +13,15 @@
  * not in the transaction is TRANSACTION_ABORTABLE for Produce v11+ and INVALID_TXN_STATE before it.
  *
  * One request per produce request (per transactional id) to the coordinator's inter-broker listener,
- * this broker's own included; connections from a BrokerConnectionPool.
+ * this broker's own included; connections from a BrokerConnectionPool. The produce handler takes turns on
+ * `appendOrder` so that a batch waiting here is not overtaken by the producer's next one.
  */
 import type { Logger } from 'pino';
 import { BrokerConnectionPool } from '../../network/broker-connection-pool.js';
 import { ErrorCode } from '../../protocol/errors.js';
 import { AddPartitionsToTxnApi } from '../../protocol/messages/index.js';
 import type { AddPartitionsToTxnResponse } from '../../protocol/messages/add-partitions-to-txn.js';
+import { ProducerAppendOrder } from './producer-append-order.js';
 import type { TopicPartition } from './records.js';
 import { topicPartitionKey } from './transaction-metadata.js';
 
@@ -44,6 +46,8 @@ export function produceErrorForVerification(code: number, produceVersion: number
 }
 
 export class TransactionVerifier {
+  /** Keeps a producer's batches in arrival order per partition while some of them verify. */
+  readonly appendOrder = new ProducerAppendOrder();
   private readonly pool: BrokerConnectionPool;
 
   constructor(private readonly options: TransactionVerifierOptions) {

@@ -4,7 +4,9 @@ import { ErrorCode, KafkaError } from '../../protocol/errors.js';
 import { recordsToBuffer } from '../../protocol/schema/records.js';
 import { MAGIC, MAGIC_PROBE_BYTES, RECORD_BATCH_OVERHEAD, batchSize } from '../../protocol/records/batch-header.js';
 import { readBatchInfo } from '../../protocol/records/batch-iterator.js';
-import { produceErrorForVerification } from '../../cluster/transaction/transaction-verifier.js';
+import { produceErrorForVerification, type TransactionVerifier } from '../../cluster/transaction/transaction-verifier.js';
+import { ProducerAppendOrder } from '../../cluster/transaction/producer-append-order.js';
+import type { BatchInfo } from '../../protocol/records/types.js';
 import { topicPartitionKey } from '../../cluster/transaction/transaction-metadata.js';
 import type { VerificationGuard } from '../../storage/producer-state/producer-state-manager.js';
 import { isInternalTopic } from '../../cluster/internal-topics.js';
@@ -52,16 +54,33 @@ interface PartitionWork {
  * transaction there, the leader asks the coordinator whether the partition is in the transaction; the
  * append then carries the guard (or fails with the coordinator's answer, mapped for the producer).
  * A transactional batch in a request without a transactional id can never be verified (null guard: the
- * log refuses it if it would open a transaction).
+ * log refuses it if it would open a transaction). Resolves, in the producer's turn on each partition
+ * (ProducerAppendOrder), with what gives the turns back: call it once the appends are handed to the logs.
  */
-async function verifyTransactionalBatches(ctx: RequestContext, req: ProduceRequest, work: PartitionWork[]): Promise<void> {
+async function verifyTransactionalBatches(ctx: RequestContext, req: ProduceRequest, work: PartitionWork[]): Promise<(() => void) | null> {
   const verifier = ctx.services.transactionVerifier;
-  if (verifier === null) return;
-  const pending = new Map<string, { producerId: number; producerEpoch: number; items: Array<{ w: PartitionWork; guard: VerificationGuard }> }>();
+  if (verifier === null) return null;
+  const transactional: Array<{ w: PartitionWork; b: BatchInfo }> = [];
   for (const w of work) {
     if (w.records === null || w.records.length < RECORD_BATCH_OVERHEAD || w.records[MAGIC] !== 2) continue;
     const b = readBatchInfo(w.records, 0, w.records.length);
-    if (!b.isTransactional || b.isControl || b.producerId < 0) continue;
+    if (b.isTransactional && !b.isControl && b.producerId >= 0) transactional.push({ w, b });
+  }
+  if (transactional.length === 0) return null;
+  // Whether a batch must verify depends on the batches before it: decide only after they reached the log.
+  const giveBack = await verifier.appendOrder.turn(transactional.map(({ w, b }) => ProducerAppendOrder.key(b.producerId, w.topic, w.partition)));
+  try {
+    await verifyInTurn(ctx, req, verifier, transactional);
+  } catch (err) {
+    giveBack();
+    throw err;
+  }
+  return giveBack;
+}
+
+async function verifyInTurn(ctx: RequestContext, req: ProduceRequest, verifier: TransactionVerifier, transactional: ReadonlyArray<{ w: PartitionWork; b: BatchInfo }>): Promise<void> {
+  const pending = new Map<string, { producerId: number; producerEpoch: number; items: Array<{ w: PartitionWork; guard: VerificationGuard }> }>();
+  for (const { w, b } of transactional) {
     let guard: VerificationGuard | null;
     try {
       guard = ctx.services.replicas.startTransactionVerification(w.topic, w.partition, b.producerId, b.producerEpoch);
@@ -136,8 +155,11 @@ export const produceHandler = register<ProduceRequest, Reply<ProduceResponse>>(P
       work.push({ w: { topic: t.name, partition: p.index, records: recordsToBuffer(p.records) }, answer: (r) => void (partitionResponses[i] = r) });
     });
   }
-  await verifyTransactionalBatches(ctx, req, work.map((x) => x.w));
-  await Promise.all(work.map(({ w, answer }) => appendPartition(ctx, req, w).then(answer)));
+  const giveBackTurns = await verifyTransactionalBatches(ctx, req, work.map((x) => x.w));
+  // Each append reaches its log synchronously here; from there the log keeps the order.
+  const appended = Promise.all(work.map(({ w, answer }) => appendPartition(ctx, req, w).then(answer)));
+  giveBackTurns?.();
+  await appended;
   // acks=0: the client expects no response at all (COMPAT.md T5).
   if (req.acks === 0) return null;
   return { responses, throttleTimeMs: 0, ...nodeEndpoints(responses, ctx) };
