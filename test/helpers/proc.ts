@@ -22,6 +22,12 @@ export interface RunOptions {
   onStdoutLine?: (line: string) => void;
   /** Keep at most this many characters of stderr (the tail). Default 1 MiB. */
   maxStderrChars?: number;
+  /**
+   * Keep at most about this many characters of stdout: the first half and a rolling tail, with a line saying
+   * how much was dropped between them. Default 64 Mi: a child stuck printing in a loop must not outgrow V8's
+   * longest string.
+   */
+  maxStdoutChars?: number;
 }
 
 export function describeCommand(cmd: string, args: readonly string[]): string {
@@ -48,14 +54,29 @@ export function startProcess(cmd: string, args: readonly string[], opts: RunOpti
   });
   trackChild(child);
   const maxStderr = opts.maxStderrChars ?? 1 << 20;
-  const stdoutChunks: string[] = [];
+  const maxStdoutHalf = Math.floor((opts.maxStdoutChars ?? 64 << 20) / 2);
+  const stdoutHead: string[] = [];
+  let stdoutHeadChars = 0;
+  let stdoutTail = '';
+  let stdoutDroppedChars = 0;
+  const stdoutText = (): string =>
+    stdoutHead.join('') + (stdoutDroppedChars > 0 ? `\n[... ${stdoutDroppedChars} characters of stdout dropped ...]\n` : '') + stdoutTail;
   let stderr = '';
   let partialLine = '';
   let timedOut = false;
   child.stdout!.setEncoding('utf8');
   child.stderr!.setEncoding('utf8');
   child.stdout!.on('data', (chunk: string) => {
-    stdoutChunks.push(chunk);
+    if (stdoutHeadChars < maxStdoutHalf) {
+      stdoutHead.push(chunk);
+      stdoutHeadChars += chunk.length;
+    } else {
+      stdoutTail += chunk;
+      if (stdoutTail.length > 2 * maxStdoutHalf) {
+        stdoutDroppedChars += stdoutTail.length - maxStdoutHalf;
+        stdoutTail = stdoutTail.slice(-maxStdoutHalf);
+      }
+    }
     if (opts.onStdoutLine) {
       const text = partialLine + chunk;
       const lines = text.split('\n');
@@ -89,7 +110,7 @@ export function startProcess(cmd: string, args: readonly string[], opts: RunOpti
         command,
         code,
         signal,
-        stdout: stdoutChunks.join(''),
+        stdout: stdoutText(),
         stderr: stderr.length > maxStderr ? stderr.slice(-maxStderr) : stderr,
         timedOut,
         durationMs: Date.now() - started,
@@ -99,7 +120,7 @@ export function startProcess(cmd: string, args: readonly string[], opts: RunOpti
   return {
     child,
     done,
-    stdoutSoFar: () => stdoutChunks.join(''),
+    stdoutSoFar: stdoutText,
     stderrSoFar: () => stderr,
     kill: (signal: NodeJS.Signals = 'SIGKILL') => {
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
