@@ -53,13 +53,20 @@ function goTestResults(stdout: string): Map<string, string> {
   return results;
 }
 
-/** The lines `-test.v` printed under `=== RUN   name` (a subtest's t.Log / t.Skip output). */
+/**
+ * The lines `-test.v` printed for a test (its t.Log / t.Skip output). Parallel tests interleave: a test's
+ * lines follow its `=== RUN`, and again each `=== NAME` / `=== CONT` naming it, up to the next header.
+ */
 function goTestOutput(stdout: string, name: string): string {
-  const start = stdout.indexOf(`=== RUN   ${name}\n`);
-  if (start < 0) return '';
-  const rest = stdout.slice(start).split('\n').slice(1);
-  const end = rest.findIndex((l) => l.startsWith('=== ') || /^\s*--- /.test(l));
-  return rest.slice(0, end < 0 ? undefined : end).join('\n');
+  const out: string[] = [];
+  let mine = false;
+  for (const line of stdout.split('\n')) {
+    const header = /^=== (?:RUN|NAME|CONT|PAUSE)\s+(\S+)$/.exec(line);
+    if (header) mine = header[1] === name;
+    else if (/^\s*--- /.test(line)) mine = false;
+    else if (mine) out.push(line);
+  }
+  return out.join('\n');
 }
 
 async function runSuite(t: TestContext, seeds: string, rf: number, tests: readonly string[], brokerLogs: () => string): Promise<void> {
