@@ -23,6 +23,17 @@ export interface BrokerIdentity {
   readonly rack: string | null;
 }
 
+/**
+ * Per-topic traffic counters (Kafka's BrokerTopicStats), told by the Produce and Fetch handlers; called
+ * once per partition of a request, so implementations keep to a map lookup and additions.
+ */
+export interface TopicStatsRecorder {
+  /** A client's batch appended to `topic` (not a replica's copy): its bytes and record count. */
+  produced(topic: string, sizeBytes: number, records: number): void;
+  /** Bytes returned to a consumer's Fetch (not a follower's) from `topic`. */
+  fetched(topic: string, sizeBytes: number): void;
+}
+
 export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly identity: BrokerIdentity;
@@ -51,4 +62,6 @@ export interface BrokerServices {
   readonly logConfigFor: (topic: string) => LogConfig;
   /** The (key, min, max) table advertised by ApiVersions. */
   readonly advertisedApis: () => Array<{ apiKey: number; minVersion: number; maxVersion: number }>;
+  /** Per-topic traffic for the metrics endpoint; absent when a test assembles services without it. */
+  readonly topicStats?: TopicStatsRecorder;
 }

@@ -43,6 +43,8 @@ import { ALL_HANDLERS } from './handlers/index.js';
 import { RequestRouter } from './request-router.js';
 import { SocketServer, socketServerOptions } from './socket-server.js';
 import { Closers } from './closers.js';
+import { BrokerMetrics } from './observability/broker-metrics.js';
+import { MetricsServer } from './observability/metrics-server.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 
 
@@ -53,6 +55,8 @@ export interface BrokerHandle {
   readonly bootstrap: string;
   readonly nodeId: number;
   readonly clusterId: string;
+  /** Where `metrics.listener` is bound (the real port when 0 was asked for); absent when it is off. */
+  readonly metricsUrl?: string;
   close(): Promise<void>;
   /**
    * Stops the node as a crash would, as far as the cluster can tell: no controlled shutdown (its
@@ -404,7 +408,10 @@ async function startBrokerRole(
     });
     closers.add(() => quorum.loader.removePublisher('broker'));
 
-    const router = new RequestRouter(ALL_HANDLERS);
+    // Only with a metrics listener: otherwise the request path has no observer to call at all.
+    const metrics = config.metricsListener !== null ? new BrokerMetrics(new Map(ALL_HANDLERS.map((h) => [h.api.apiKey, h.api.name]))) : null;
+    if (metrics) closers.add(() => metrics.close());
+    const router = new RequestRouter(ALL_HANDLERS, metrics?.requests ?? null);
     // Identity is completed once the port is bound (port 0 picks one).
     const identity = { nodeId: config.nodeId, clusterId, host: '', port: 0, rack: config.brokerRack };
     const controllerId = (): number => quorum.raft.leaderAndEpoch().leaderId ?? -1;
@@ -424,13 +431,42 @@ async function startBrokerRole(
       controllerId,
       partition: (topic, p) => currentView().partition(topic, p),
     };
-    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, producerIds, transactions, transactionVerifier, transactionLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised() };
+    const services: BrokerServices = { config, identity, topics, cluster, topicAdmin, replicas: replicaManager, groups, groupLog, producerIds, transactions, transactionVerifier, transactionLog, topicConfigs, logConfigFor, advertisedApis: () => router.advertised(), ...(metrics && { topicStats: metrics.topics }) };
     const server = new SocketServer(router, services, logger.child({ component: 'network' }), await socketServerOptions(config));
     let markReady!: () => void;
     const ready = new Promise<void>((resolve) => (markReady = resolve));
     server.holdConnectionsUntil(ready);
     const bound = await server.listen(listener.host === '' ? '0.0.0.0' : listener.host, listener.port);
     closers.add(() => server.close());
+
+    // Served from here on, so that a readiness probe sees the start-up (503) and not a refused connection.
+    let serving = false;
+    let stopping = false;
+    let metricsServer: MetricsServer | null = null;
+    if (metrics && config.metricsListener) {
+      metrics.attach({
+        nodeId: config.nodeId,
+        connections: () => server.connectionCount,
+        replicas: replicaManager,
+        image: () => published,
+        metadataHighWatermark: () => quorum.raft.highWatermark(),
+        minInsyncReplicas: (topic) => topicConfigs.configFor(topic).minInsyncReplicas,
+        activeController: () => quorum.controller?.isActive() ?? false,
+        groups,
+      });
+      const notReadyReason = (): string | null => {
+        if (stopping) return 'shutting down';
+        if (!serving) return 'starting: not yet registered, caught up with the metadata log and unfenced, with its groups loaded';
+        const self = published.cluster.brokers.get(config.nodeId);
+        if (self === undefined || self.fenced) return `fenced by the controller (metadata applied up to offset ${published.offset})`;
+        if (self.inControlledShutdown) return 'in controlled shutdown';
+        return null;
+      };
+      const { host, port } = config.metricsListener;
+      const started = await MetricsServer.start(host, port, metrics.registry, { notReadyReason }, logger.child({ component: 'metrics' }));
+      metricsServer = started;
+      closers.add(() => started.close());
+    }
 
     const advertised = config.advertisedListeners.find((l) => l.name === listener.name) ?? listener;
     const wildcard = advertised.host === '' || advertised.host === '0.0.0.0' || advertised.host === '::';
@@ -469,11 +505,13 @@ async function startBrokerRole(
     transactions.start();
     groupsServed = true;
     markReady();
+    serving = true;
 
     let closing: Promise<void> | null = null;
     /** `clean`: a controlled shutdown first (close); without it, as a crash (kill). */
     const stop = (clean: boolean): Promise<void> => {
       closing ??= (async () => {
+        stopping = true;
         if (clean) await lifecycle.controlledShutdown(CONTROLLED_SHUTDOWN_TIMEOUT_MS);
         await runClosers();
         await quorum.close();
@@ -494,6 +532,7 @@ async function startBrokerRole(
       bootstrap: `${identity.host}:${identity.port}`,
       nodeId: config.nodeId,
       clusterId,
+      ...(metricsServer && { metricsUrl: metricsServer.url }),
       close: () => stop(true),
       kill: () => stop(false),
     };

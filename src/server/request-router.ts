@@ -18,10 +18,21 @@ export class UnsupportedRequestError extends Error {
   }
 }
 
+/**
+ * Told of every request the router served (decoded, handled and encoded, or failed on the way):
+ * called on the hot path, so an implementation must not allocate (observability/request-metrics.ts).
+ */
+export interface RequestObserver {
+  requestCompleted(apiKey: number, apiVersion: number, durationMs: number): void;
+}
+
 export class RequestRouter<S = BrokerServices> {
   private readonly handlers = new Map<number, HandlerRegistration<S>>();
 
-  constructor(registrations: readonly HandlerRegistration<S>[]) {
+  constructor(
+    registrations: readonly HandlerRegistration<S>[],
+    private readonly observer: RequestObserver | null = null,
+  ) {
     for (const r of registrations) this.handlers.set(r.api.apiKey, r);
   }
 
@@ -46,6 +57,18 @@ export class RequestRouter<S = BrokerServices> {
       }
       throw new UnsupportedRequestError(`unsupported version ${apiVersion} of api key ${apiKey}`);
     }
+    if (this.observer === null) return this.serve(reg, frame, apiVersion, correlationId, base);
+    // Kafka's TotalTimeMs starts when the request is read; ours when it is dispatched (the wait in the
+    // connection's queue is not counted), and ends once the response is encoded.
+    const startMs = performance.now();
+    try {
+      return await this.serve(reg, frame, apiVersion, correlationId, base);
+    } finally {
+      this.observer.requestCompleted(apiKey, apiVersion, performance.now() - startMs);
+    }
+  }
+
+  private async serve(reg: HandlerRegistration<S>, frame: Buffer, apiVersion: number, correlationId: number, base: Omit<RequestContext<S>, 'header' | 'apiVersion'>): Promise<Buffer[] | null> {
     const r = new ByteReader(frame);
     const header = readRequestHeader(r, reg.api);
     const body = decodeMessage(reg.api.request, apiVersion, r);

@@ -119,6 +119,11 @@ export class SocketServer<S = BrokerServices> {
     return this.options.maxConnectionsPerIpOverrides.get(ip) ?? this.options.maxConnectionsPerIp;
   }
 
+  /** Connections accepted and not yet closed (admitted or waiting for admission): the metrics' gauge. */
+  get connectionCount(): number {
+    return this.open;
+  }
+
   private get open(): number {
     return this.connections.size + this.deferred.length;
   }

@@ -10,7 +10,8 @@ import { SERVER_NODE_FLAGS } from '../../src/cli/node-flags.js';
  * user runs it, so tests can SIGKILL / SIGTERM / restart it.
  *
  * Contract with the CLI: it prints exactly one stdout line `Tributary broker 0 ready on HOST:PORT`
- * when it accepts connections; logs go to stderr; SIGTERM makes it exit 0.
+ * when it accepts connections (with ` (metrics on http://HOST:PORT)` after it when metrics.listener is
+ * set); logs go to stderr; SIGTERM makes it exit 0.
  */
 
 export type OverrideValue = string | number | boolean;
@@ -44,12 +45,17 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null;
 }
 
-const READY_RE = /ready on (\S+):(\d+)/;
+// Up to the end of the line, so that the metrics address after the port has arrived too.
+const READY_RE = /ready on (\S+):(\d+)[^\n]*\n/;
+/** The ready line's tail when `metrics.listener` is set. */
+const METRICS_RE = /\(metrics on (http:\/\/\S+)\)/;
 const MAX_LOG_CHARS = 256 * 1024;
 
 export class BrokerProcess {
   host = '';
   port = 0;
+  /** `http://host:port` of the metrics listener (from the ready line), or null when metrics.listener is off. */
+  metricsUrl: string | null = null;
   readonly logDir: string;
   readonly name: string;
   /** Exit of the most recent incarnation, once it has exited. */
@@ -250,6 +256,7 @@ export class BrokerProcess {
         if (match) {
           this.host = match[1]!;
           this.port = Number(match[2]);
+          this.metricsUrl = METRICS_RE.exec(stdoutBuf)?.[1] ?? null;
           finish();
         }
       });

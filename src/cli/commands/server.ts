@@ -17,6 +17,8 @@ export interface RunningBroker {
   readonly port: number;
   readonly bootstrap: string;
   close(): Promise<void>;
+  /** Set when metrics.listener is: where /metrics, /health and /ready are served. */
+  readonly metricsUrl?: string;
 }
 
 export type StartBroker = (config: BrokerConfig, options: { logger: Logger }) => Promise<RunningBroker>;
@@ -54,6 +56,7 @@ broker+controller that is its own single-node quorum (the data dir is formatted 
 With process.roles set, format the directories first: tributary storage format --help.
 Once it accepts connections it prints one line to stdout:
   Tributary broker <node.id> ready on <host>:<port>
+(followed by " (metrics on http://<host>:<port>)" when metrics.listener is set: /metrics, /health, /ready).
 Logs go to stderr (JSON, level from TRIBUTARY_LOG_LEVEL, default info).
 
 Examples:
@@ -171,7 +174,9 @@ export async function runServer(opts: ServerOptions, ctx: CliContext, startBroke
     ctx.onSignal('SIGTERM', onSignal);
     ctx.onSignal('SIGINT', onSignal);
   });
-  ctx.stdout(`Tributary broker ${config.nodeId} ready on ${broker.host}:${broker.port}`);
+  // One line still (scripts wait for it); the metrics address is on it when metrics.listener is set.
+  const metrics = broker.metricsUrl !== undefined ? ` (metrics on ${broker.metricsUrl})` : '';
+  ctx.stdout(`Tributary broker ${config.nodeId} ready on ${broker.host}:${broker.port}${metrics}`);
   return stopped;
 }
 

@@ -60,6 +60,11 @@ export interface BrokerConfig {
   /** Tributary's own property: null until the broker generates one and persists it in meta.properties. */
   clusterId: string | null;
   brokerRack: string | null;
+  /**
+   * `metrics.listener` (Tributary only): where the HTTP endpoint for Prometheus (`/metrics`) and health
+   * checks (`/health`, `/ready`) listens; null (unset or empty) = no metrics listener. Port 0 picks one.
+   */
+  metricsListener: { readonly host: string; readonly port: number } | null;
 
   // --- listeners and quorum
   listeners: readonly ListenerConfig[];
@@ -284,6 +289,20 @@ const validProtocolMap = custom(
     }),
   `a comma-separated list of LISTENER_NAME:PROTOCOL with PROTOCOL one of ${SECURITY_PROTOCOLS.join(', ')}`,
 );
+/** `http://host:port` (host a name, an IPv4 address or [IPv6]); empty = off. */
+const METRICS_LISTENER_PATTERN = /^http:\/\/(\[[0-9A-Fa-f:.]+\]|[^\s/:\[\]]+):(\d{1,5})\/?$/;
+const validMetricsListener = custom(
+  (v) => typeof v === 'string' && (v === '' || (METRICS_LISTENER_PATTERN.test(v) && Number(METRICS_LISTENER_PATTERN.exec(v)![2]) <= 65535)),
+  'http://host:port (port 0 picks a free port), or empty to turn the metrics listener off',
+);
+
+/** The host and port of a validated `metrics.listener`, null when off. */
+function parseMetricsListener(value: string | null): { host: string; port: number } | null {
+  if (value === null || value === '') return null;
+  const m = METRICS_LISTENER_PATTERN.exec(value)!;
+  const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
+  return { host, port: Number(m[2]) };
+}
 const validPerIpOverrides = custom(
   (v) => typeof v === 'string' && (v.trim() === '' || v.split(',').every((e) => /^\s*[^\s,]+:\d+\s*$/.test(e))),
   'a comma-separated list of host:limit (host a name or an IP address, limit a whole number)',
@@ -317,6 +336,10 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
     validator: validClusterId,
   }),
   d('broker.rack', 'string', null, 'Rack of this broker, used for rack-aware replica placement.', HONOURED),
+  d('metrics.listener', 'string', null, 'Tributary only: http://host:port where Prometheus metrics (/metrics) and health checks (/health, /ready) are served; port 0 picks a free port; unset or empty: off.', {
+    ...HONOURED,
+    validator: validMetricsListener,
+  }),
 
   // Listeners and quorum
   d('listeners', 'list', 'PLAINTEXT://127.0.0.1:9092', 'Addresses to listen on as NAME://host:port; an empty host binds every interface, port 0 picks a free port.', {
@@ -637,6 +660,7 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     implicitSingleNodeQuorum: quorum.implicitSingleNodeQuorum,
     clusterId: optStr('cluster.id'),
     brokerRack: optStr('broker.rack'),
+    metricsListener: parseMetricsListener(optStr('metrics.listener')),
 
     listeners: quorum.listeners,
     advertisedListeners: quorum.advertisedListeners,

@@ -111,6 +111,7 @@ async function readOnce(
       const lastStableOffset = hosted.lastStableOffset;
       const read = await hosted.log.read(t.fetchOffset, limit, { maxOffset: readCommitted ? lastStableOffset : hosted.highWatermark, minOneMessage: bytes === 0 });
       bytes += read.records.length;
+      if (read.records.length > 0) ctx.services.topicStats?.fetched(t.topic, read.records.length);
       remaining = Math.max(0, remaining - read.records.length);
       const aborted = readCommitted && read.records.length > 0 ? await hosted.log.abortedTransactions(t.fetchOffset, read.nextOffset) : [];
       parts.push({

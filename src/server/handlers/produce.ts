@@ -115,6 +115,8 @@ async function appendPartition(ctx: RequestContext, req: ProduceRequest, w: Part
     // With verification on, every client append says so (a transactional batch needs its guard).
     const transactionVerification = ctx.services.transactionVerifier !== null ? (w.verification ?? { guard: null }) : undefined;
     const info = await ctx.services.replicas.append(topic, partition, batch, { acks: req.acks as RequiredAcks, timeoutMs: req.timeoutMs, ...(transactionVerification ? { transactionVerification } : {}) });
+    // Offsets are assigned one per record, so the offset range is the record count (no batch walk).
+    ctx.services.topicStats?.produced(topic, batch.length, info.lastOffset - info.baseOffset + 1);
     return {
       index: partition,
       errorCode: ErrorCode.NONE,
