@@ -92,14 +92,16 @@ export class BrokerMetrics {
       return hw === null ? -1 : Math.max(0, hw - 1 - s.image().offset);
     }));
 
-    gauge('tributary_consumer_group_lag', `High watermark minus committed offset, per group and partition of the groups coordinated here whose partition is led here (at most ${MAX_GROUP_LAG_SERIES} series; kafka_exporter: kafka_consumergroup_lag).`, () => {
+    // A follower's high watermark is the leader's as of its last fetch (at most a fetch behind): with it, a
+    // group is reported wherever its coordinator hosts a replica of the partition, not only where it leads.
+    gauge('tributary_consumer_group_lag', `High watermark minus committed offset, per group and partition of the groups coordinated here whose partition has a replica here (at most ${MAX_GROUP_LAG_SERIES} series; kafka_exporter: kafka_consumergroup_lag).`, () => {
       const out: Sample[] = [];
       for (const g of s.groups.listGroups()) {
         const fetched = s.groups.fetchOffsets(g.groupId, null);
         for (const t of fetched.topics) {
           for (const p of t.partitions) {
             if (p.offset < 0) continue;
-            const hw = s.replicas.tryGet(t.name, p.partition)?.highWatermark;
+            const hw = s.replicas.tryGetReplica(t.name, p.partition)?.highWatermark;
             if (hw === undefined) continue;
             if (out.length >= MAX_GROUP_LAG_SERIES) return out;
             out.push({ labels: { group: g.groupId, topic: t.name, partition: p.partition }, value: Math.max(0, hw - p.offset) });
