@@ -268,7 +268,7 @@ export class GroupCoordinator {
   deleteGroups(groupIds: readonly string[]): Array<{ groupId: string; errorCode: number }> {
     return groupIds.map((groupId) => {
       if (this.closed) return { groupId, errorCode: ErrorCode.NOT_COORDINATOR };
-      if (groupId.length === 0) return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID };
+      // An empty id names no group: GROUP_ID_NOT_FOUND, as Kafka 4.1 answers (not INVALID_GROUP_ID).
       const group = this.ctx.groups.get(groupId);
       if (!group || group.is('Dead')) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
       if (!group.is('Empty')) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };

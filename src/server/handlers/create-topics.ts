@@ -16,12 +16,12 @@ export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTop
   const defaultPartitions = ctx.services.config.numPartitions;
   const total = req.topics.reduce((sum, t) => sum + (t.assignments.length > 0 ? t.assignments.length : t.numPartitions === -1 ? defaultPartitions : Math.max(0, t.numPartitions)), 0);
   if (total > MAX_PARTITIONS_PER_REQUEST) {
-    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: TOO_MANY_PARTITIONS, numPartitions: -1, replicationFactor: -1, configs: null })) };
+    return { throttleTimeMs: 0, topics: req.topics.map((t) => ({ name: t.name, errorCode: ErrorCode.POLICY_VIOLATION, errorMessage: TOO_MANY_PARTITIONS, numPartitions: -1, replicationFactor: -1, configs: [] })) };
   }
   const seen = new Set<string>();
   for (const t of req.topics) {
     if (seen.has(t.name)) {
-      results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for topic ${t.name}`, numPartitions: -1, replicationFactor: -1, configs: null });
+      results.push({ name: t.name, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Create topics request from client contains multiple entries for topic ${t.name}`, numPartitions: -1, replicationFactor: -1, configs: [] });
       continue;
     }
     seen.add(t.name);
@@ -55,7 +55,7 @@ export const createTopicsHandler = register<CreateTopicsRequest, Reply<CreateTop
       results.push({ name: t.name, topicId: info?.topicId, errorCode: ErrorCode.NONE, errorMessage: null, numPartitions: resolved.partitions, replicationFactor: resolved.replicationFactor, configs: resulting });
     } catch (err) {
       const e = errorOf(err);
-      results.push({ name: t.name, errorCode: e.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? ErrorCode.INVALID_REPLICA_ASSIGNMENT : e.errorCode, errorMessage: e.errorMessage, numPartitions: -1, replicationFactor: -1, configs: null });
+      results.push({ name: t.name, errorCode: e.errorCode === ErrorCode.UNKNOWN_SERVER_ERROR ? ErrorCode.INVALID_REPLICA_ASSIGNMENT : e.errorCode, errorMessage: e.errorMessage, numPartitions: -1, replicationFactor: -1, configs: [] });
     }
   }
   return { throttleTimeMs: 0, topics: results };

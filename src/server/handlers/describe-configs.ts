@@ -64,7 +64,8 @@ export const describeConfigsHandler = register<DescribeConfigsRequest, Reply<Des
   for (const r of req.resources) {
     const entries = entriesFor(r.resourceType, r.resourceName, ctx);
     if (typeof entries === 'number') {
-      const message = entries === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? `Topic '${r.resourceName}' does not exist.` : `Unsupported resource type ${r.resourceType} / name '${r.resourceName}'`;
+      // Kafka 4.1 answers an unknown topic with an empty message (the client knows which topic it asked for).
+      const message = entries === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? '' : `Unsupported resource type ${r.resourceType} / name '${r.resourceName}'`;
       results.push({ errorCode: entries, errorMessage: message, resourceType: r.resourceType, resourceName: r.resourceName, configs: [] });
       continue;
     }
@@ -83,7 +84,8 @@ export const describeConfigsHandler = register<DescribeConfigsRequest, Reply<Des
         configType: DESCRIBE_CONFIG_TYPE_CODES[e.type],
         documentation: req.includeDocumentation ? e.documentation : null,
       }));
-    results.push({ errorCode: ErrorCode.NONE, errorMessage: null, resourceType: r.resourceType, resourceName: r.resourceName, configs });
+    // Kafka writes an empty message (not null) for a resource it described.
+    results.push({ errorCode: ErrorCode.NONE, errorMessage: '', resourceType: r.resourceType, resourceName: r.resourceName, configs });
   }
   return { throttleTimeMs: 0, results };
 });

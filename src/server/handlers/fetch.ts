@@ -74,7 +74,9 @@ async function readOnce(
     const base = { partitionIndex: t.partition, abortedTransactions: readCommitted ? [] : null, preferredReadReplica: -1 };
     if (t.error !== undefined) {
       errors = true;
-      parts.push({ ...base, errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) });
+      // Kafka answers a partition it cannot look up (unknown topic or partition, not authorized) with
+      // FetchResponse.partitionResponse, whose aborted transactions are an empty list, never null.
+      parts.push({ ...base, abortedTransactions: [], errorCode: t.error, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0) });
       continue;
     }
     try {
@@ -126,7 +128,9 @@ async function readOnce(
     } catch (err) {
       errors = true;
       const errorCode = errorOf(err).errorCode;
-      parts.push({ ...base, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), ...leaderHint(errorCode, t, ctx) });
+      // A partition the topic does not have is, in Kafka, one the metadata cache lacks: answered as above.
+      const aborted = errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION ? { abortedTransactions: [] } : {};
+      parts.push({ ...base, ...aborted, errorCode, highWatermark: -1, lastStableOffset: -1, logStartOffset: -1, records: Buffer.alloc(0), ...leaderHint(errorCode, t, ctx) });
     }
   }
   // A diverging epoch is answered at once, like an error: the follower must truncate before it waits.

@@ -129,9 +129,17 @@ async function appendPartition(ctx: RequestContext, req: ProduceRequest, w: Part
     const e = errorOf(err);
     // v8+: which record of the batch was refused, as Kafka's RecordValidationException reports it.
     const recordErrors = err instanceof RecordValidationError ? [{ batchIndex: err.recordIndex, batchIndexErrorMessage: err.recordMessage }] : [];
-    return { index: partition, errorCode: e.errorCode, errorMessage: e.errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, ...leaderHint(e.errorCode, topic, partition, ctx) };
+    const errorMessage = WITHOUT_MESSAGE.has(e.errorCode) ? null : e.errorMessage;
+    return { index: partition, errorCode: e.errorCode, errorMessage, baseOffset: -1, logAppendTimeMs: -1, logStartOffset: -1, recordErrors, ...leaderHint(e.errorCode, topic, partition, ctx) };
   }
 }
+
+/**
+ * Errors answered without a message, as Kafka 4.1 answers them (test/interop/kafka-error-answers.test.ts).
+ * Tributary keeps its message where it says what was refused and why, as for MESSAGE_TOO_LARGE (the
+ * sizes), which Kafka 4.1 answers without one (docs/compatibility.md).
+ */
+const WITHOUT_MESSAGE = new Set<number>([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.NOT_LEADER_OR_FOLLOWER]);
 
 /** KIP-951: the endpoints of the leaders named in CurrentLeader fields, so the client need not ask Metadata. */
 function nodeEndpoints(responses: Array<Reply<TopicProduceResponse>>, ctx: RequestContext): Partial<ProduceResponse> {

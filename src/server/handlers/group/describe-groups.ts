@@ -1,5 +1,6 @@
 /**
- * DescribeGroups v0-5. An unknown group is described as Dead with no error (Kafka before v6).
+ * DescribeGroups v0-5. An unknown group is described as Dead with no error, as Kafka 4.1 answers
+ * v0-5 once its coordinator has loaded (test/interop/kafka-error-answers.test.ts).
  * Without an authorizer every operation is allowed, so v3+ report READ, DELETE and DESCRIBE
  * when asked for the authorized operations.
  */
