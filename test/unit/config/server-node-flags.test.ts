@@ -14,5 +14,6 @@ test('server node flags: the tributary shebang and `npm start` carry SERVER_NODE
   const built = readFileSync(path.join(repoRoot, 'dist', 'src', 'cli', 'main.js'), 'utf8').split('\n')[0];
   assert.equal(built, shebang, 'tsc keeps the shebang');
   const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.equal(pkg.scripts['start'], `node ${flags} dist/src/cli/main.js server`);
+  // The single-node default serves metrics too (docs/metrics.md); the node flags come first.
+  assert.equal(pkg.scripts['start'], `node ${flags} dist/src/cli/main.js server --override metrics.listener=http://127.0.0.1:9644`);
 });
