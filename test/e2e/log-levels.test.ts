@@ -1,6 +1,6 @@
 /**
  * `tributary server` logs: JSON lines on a pipe, with `log.level.components` giving one component its
- * own level; readable lines on a pseudo-terminal (util-linux `script`, skipped where it is missing).
+ * own level; readable lines on a pseudo-terminal (util-linux `script`, from Debian's essential bsdutils: a machine without it fails the test).
  */
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
@@ -71,12 +71,11 @@ test('TRIBUTARY_LOG_LEVEL wins over log.level; the component level still applies
   });
 });
 
-function hasScript(): boolean {
+function requireScript(): void {
   try {
     execFileSync('script', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+  } catch (err) {
+    throw new Error(`util-linux \`script\` is needed to give the broker a pseudo-terminal (Debian: bsdutils): ${String(err)}`);
   }
 }
 
@@ -107,7 +106,8 @@ async function underTerminal(dir: string, env: NodeJS.ProcessEnv): Promise<strin
   }
 }
 
-test('on a terminal: readable lines with the component first; TRIBUTARY_LOG_FORMAT=json keeps JSON', { timeout: 90_000, skip: !hasScript() && 'util-linux script is not installed' }, async () => {
+test('on a terminal: readable lines with the component first; TRIBUTARY_LOG_FORMAT=json keeps JSON', { timeout: 90_000 }, async () => {
+  requireScript();
   await withTempDir(async (dir) => {
     const plain = (await underTerminal(dir, envWithout())).replace(/\x1b\[[0-9;]*m/g, '').replace(/\r/g, '');
     const lines = plain.split('\n').filter((l) => l !== '');
