@@ -45,6 +45,7 @@ import { SocketServer, socketServerOptions } from './socket-server.js';
 import { Closers } from './closers.js';
 import { BrokerMetrics } from './observability/broker-metrics.js';
 import { MetricsServer } from './observability/metrics-server.js';
+import { applyLogLevels, chooseLogFormat, logDestination, prettyColours, rootLogLevel } from './observability/logging.js';
 import { ErrorCode, KafkaError } from '../protocol/errors.js';
 
 
@@ -86,12 +87,16 @@ async function loadPolicies(config: BrokerConfig, options: StartOptions): Promis
   return { ...(createTopic && { createTopic }), ...(alterConfig && { alterConfig }) };
 }
 
-function defaultLogger(): Logger {
-  return pino({ level: process.env['TRIBUTARY_LOG_LEVEL'] ?? 'info', base: { component: 'broker' } }, pino.destination(2));
+/** The broker's own logger when none is given: stderr, JSON unless it is a terminal (see observability/logging.ts). */
+function defaultLogger(config: BrokerConfig): Logger {
+  const tty = process.stderr.isTTY === true;
+  const format = chooseLogFormat(tty, process.env);
+  return pino({ level: rootLogLevel(config, process.env), base: { component: 'broker' } }, logDestination(format, { sync: false, colours: prettyColours(tty, process.env) }));
 }
 
 export async function startBrokerFromConfig(config: BrokerConfig, options: StartOptions = {}): Promise<BrokerHandle> {
-  const logger = options.logger ?? defaultLogger();
+  // log.level (unless TRIBUTARY_LOG_LEVEL is set) and log.level.components apply to a given logger too.
+  const logger = applyLogLevels(options.logger ?? defaultLogger(config), config, process.env);
   const policies = await loadPolicies(config, options);
   const clusterId = await ensureFormatted(config);
   const runtime = realRuntime();

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import { type BrokerConfig, ConfigError, parseBrokerConfig, unhonouredProperties } from '../../cluster/config/broker-config.js';
 import { parsePropertiesWithLines } from '../../cluster/config/properties.js';
 import { ensureFormatted, StorageFormatError } from '../../server/broker-identity.js';
+import { applyLogLevels } from '../../server/observability/logging.js';
 import type { CliContext } from '../context.js';
 import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../errors.js';
 
@@ -57,7 +58,10 @@ With process.roles set, format the directories first: tributary storage format -
 Once it accepts connections it prints one line to stdout:
   Tributary broker <node.id> ready on <host>:<port>
 (followed by " (metrics on http://<host>:<port>)" when metrics.listener is set: /metrics, /health, /ready).
-Logs go to stderr (JSON, level from TRIBUTARY_LOG_LEVEL, default info).
+Logs go to stderr: JSON lines, or readable coloured lines when stderr is a terminal
+(TRIBUTARY_LOG_FORMAT=json|pretty forces one; NO_COLOR turns colours off). The level is
+TRIBUTARY_LOG_LEVEL if set, else log.level (default info); log.level.components sets single
+components, e.g. -o log.level.components=replica-fetcher=debug,group-coordinator=warn.
 
 Examples:
   $ tributary server
@@ -120,7 +124,9 @@ export async function loadServerConfig(opts: ServerOptions): Promise<BrokerConfi
 /** Runs the broker until a signal stops it; resolves with the process exit code. */
 export async function runServer(opts: ServerOptions, ctx: CliContext, startBroker: StartBroker): Promise<number> {
   const config = await loadServerConfig(opts);
-  const logger = ctx.logger().child({ component: 'cli' });
+  // log.level (unless TRIBUTARY_LOG_LEVEL is set) and log.level.components, for the CLI's lines too.
+  const rootLogger = applyLogLevels(ctx.logger(), config);
+  const logger = rootLogger.child({ component: 'cli' });
   const ignored = unhonouredProperties(config);
   if (ignored.length > 0) {
     logger.warn({ properties: ignored }, 'these properties are accepted for Kafka compatibility but not acted on by Tributary yet');
@@ -137,7 +143,7 @@ export async function runServer(opts: ServerOptions, ctx: CliContext, startBroke
 
   let broker: RunningBroker;
   try {
-    broker = await startBroker(config, { logger: ctx.logger() });
+    broker = await startBroker(config, { logger: rootLogger });
   } catch (err) {
     if (err instanceof CliError) throw err;
     if (err instanceof ConfigError || err instanceof StorageFormatError) throw new CliError(err.message, EXIT_USAGE);

@@ -27,6 +27,7 @@ import {
   renderConfigValue,
 } from './config-def.js';
 import { ConfigError } from './errors.js';
+import { COMPONENT_LEVEL_PATTERN, isLogLevel, LOG_COMPONENTS, LOG_LEVELS, type LogLevel, parseComponentLevels } from './log-levels.js';
 import { TOPIC_CONFIG_BROKER_SYNONYMS } from './synonyms.js';
 import { LISTENER_PATTERN, type ListenerConfig, type ProcessRole, type QuorumVoter, resolveQuorumConfig, SECURITY_PROTOCOLS, type SecurityProtocol } from './quorum-config.js';
 
@@ -65,6 +66,17 @@ export interface BrokerConfig {
    * checks (`/health`, `/ready`) listens; null (unset or empty) = no metrics listener. Port 0 picks one.
    */
   metricsListener: { readonly host: string; readonly port: number } | null;
+  /**
+   * `log.level` (Tributary only): the level of the broker's logs (pino: fatal, error, warn, info, debug,
+   * trace, silent). The environment variable TRIBUTARY_LOG_LEVEL, when set, wins over it.
+   */
+  logLevel: LogLevel;
+  /**
+   * `log.level.components` (Tributary only): levels of single components, `component=level,…` (e.g.
+   * `replica-fetcher=debug,group-coordinator=warn`); each wins over {@link logLevel} for its component
+   * (and the loggers it creates). Empty when unset.
+   */
+  logLevelComponents: ReadonlyMap<string, LogLevel>;
 
   // --- listeners and quorum
   listeners: readonly ListenerConfig[];
@@ -303,6 +315,16 @@ function parseMetricsListener(value: string | null): { host: string; port: numbe
   const host = m[1]!.startsWith('[') ? m[1]!.slice(1, -1) : m[1]!;
   return { host, port: Number(m[2]) };
 }
+const validLogLevel = custom((v) => typeof v === 'string' && isLogLevel(v.toLowerCase()), `a log level: one of ${LOG_LEVELS.join(', ')}`);
+const validComponentLevels = custom(
+  (v) =>
+    Array.isArray(v) &&
+    v.every((e) => {
+      const m = COMPONENT_LEVEL_PATTERN.exec(e);
+      return m !== null && isLogLevel(m[2]!.toLowerCase());
+    }),
+  `a comma-separated list of component=level (e.g. replica-fetcher=debug,group-coordinator=warn), level one of ${LOG_LEVELS.join(', ')}`,
+);
 const validPerIpOverrides = custom(
   (v) => typeof v === 'string' && (v.trim() === '' || v.split(',').every((e) => /^\s*[^\s,]+:\d+\s*$/.test(e))),
   'a comma-separated list of host:limit (host a name or an IP address, limit a whole number)',
@@ -340,6 +362,17 @@ export const BROKER_CONFIG_DEFINITIONS: readonly BrokerConfigDefinition[] = [
     ...HONOURED,
     validator: validMetricsListener,
   }),
+  d('log.level', 'string', 'info', `Tributary only: the level of the broker's logs (on stderr), one of ${LOG_LEVELS.join(', ')}; the environment variable TRIBUTARY_LOG_LEVEL, when set, wins over it.`, {
+    ...HONOURED,
+    validator: validLogLevel,
+  }),
+  d(
+    'log.level.components',
+    'list',
+    '',
+    `Tributary only: levels of single logging components as component=level pairs (e.g. replica-fetcher=debug,group-coordinator=warn), each winning over log.level for its component; the components are ${LOG_COMPONENTS.join(', ')}.`,
+    { ...HONOURED, validator: validComponentLevels },
+  ),
 
   // Listeners and quorum
   d('listeners', 'list', 'PLAINTEXT://127.0.0.1:9092', 'Addresses to listen on as NAME://host:port; an empty host binds every interface, port 0 picks a free port.', {
@@ -637,6 +670,13 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
 
   const logFlushSchedulerIntervalMs = num('log.flush.scheduler.interval.ms');
 
+  let logLevelComponents: ReadonlyMap<string, LogLevel> = new Map();
+  try {
+    logLevelComponents = parseComponentLevels(list('log.level.components'), (name) => closestName(name, LOG_COMPONENTS));
+  } catch (err) {
+    invalid('log.level.components', `Invalid value for broker config 'log.level.components': ${(err as Error).message}.`);
+  }
+
   // Connection limits (Kafka's KafkaConfig checks).
   const maxConnectionsPerIp = num('max.connections.per.ip');
   const maxConnectionsPerIpOverrides = str('max.connections.per.ip.overrides')
@@ -661,6 +701,8 @@ function assemble(values: Map<string, ConfigValue>, explicit: Map<string, string
     clusterId: optStr('cluster.id'),
     brokerRack: optStr('broker.rack'),
     metricsListener: parseMetricsListener(optStr('metrics.listener')),
+    logLevel: str('log.level').toLowerCase() as LogLevel,
+    logLevelComponents,
 
     listeners: quorum.listeners,
     advertisedListeners: quorum.advertisedListeners,

@@ -22,7 +22,7 @@ export function refuseNonTopicResource(resourceType: number, resourceName: strin
     }
     if (configNames.length === 0) return;
     if (resourceType === ResourceType.BROKER_LOGGER) {
-      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Tributary does not support changing broker log levels at run time; set TRIBUTARY_LOG_LEVEL and restart the broker.');
+      throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Tributary does not support changing broker log levels at run time; set log.level or log.level.components (or TRIBUTARY_LOG_LEVEL) and restart the broker.');
     }
     throw new KafkaError(
       ErrorCode.INVALID_REQUEST,
